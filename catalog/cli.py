@@ -1,0 +1,203 @@
+"""``catalog``: the command line. Each command calls one library function and renders its
+result; :class:`~catalog.problems.CatalogError` becomes a click error in one place."""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from . import __version__
+from .problems import CatalogError, Report
+from .project import Project
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _project(root: Path | None) -> Project:
+    return Project(root.resolve()) if root else Project.find()
+
+
+def root_option(fn: F) -> F:
+    return click.option(
+        "--root", type=click.Path(file_okay=False, path_type=Path), default=None,
+        help="Project folder (default: the nearest folder with an inventory/).")(fn)
+
+
+def today_option(fn: F) -> F:
+    return click.option(
+        "--today", type=click.DateTime(["%Y-%m-%d"]), default=None,
+        help="Date to check expiry against (default: today).")(fn)
+
+
+def handle_errors(fn: F) -> F:
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(*args, **kwargs)
+        except CatalogError as exc:
+            message = str(exc) + (f"\nhint: {exc.hint}" if exc.hint else "")
+            raise click.ClickException(message) from None
+    return wrapper  # type: ignore[return-value]
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="catalog")
+def main() -> None:
+    """State metadata catalog and high-value data inventory.
+
+    Stewards describe datasets as YAML in inventory/<agency>/<dataset>.yml;
+    `catalog validate` checks them, `catalog build` compiles them into SQLite and
+    `catalog serve` browses them with Datasette.
+    """
+
+
+def _emit(report: Report, project: Project, fmt: str) -> None:
+    from . import render
+
+    if fmt == "json":
+        click.echo(report.to_json())
+    elif fmt == "github":
+        out = render.github(report)
+        if out:
+            click.echo(out)
+        click.echo(report.summary(), err=True)
+    else:
+        click.echo(render.text(report, project.root, context=True))
+
+
+def _validate(project: Project, today: dt.datetime | None, progress: bool) -> Any:
+    from .validate import validate_project
+
+    if not progress:
+        return validate_project(project, today=today.date() if today else None)
+    from .project import discover
+
+    total = len(discover(project).sources)
+    with click.progressbar(length=total, label="Validating", file=sys.stderr,
+                           show_pos=True) as bar:
+        return validate_project(project, today=today.date() if today else None,
+                                progress=bar.update)
+
+
+@main.command()
+@click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=Path))
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "github"]), default="text",
+              show_default=True, help="github: workflow-command annotations for pull requests.")
+@click.option("--strict", is_flag=True, help="Exit 1 on warnings too.")
+@root_option
+@today_option
+@handle_errors
+def validate(paths: tuple[Path, ...], fmt: str, strict: bool, root: Path | None,
+             today: dt.datetime | None) -> None:
+    """Check descriptors, agencies, agreements and standards; report every problem.
+
+    Each problem prints as `file:line:col severity code: message (hint: ...)`.
+    PATHS limits the report to those files or folders (the whole inventory is still
+    read, so cross-references are checked). Exit code 1 when there are errors.
+
+    \b
+    Example:
+        catalog validate inventory/dcf/
+        catalog validate --format json > problems.json
+    """
+    from .validate import filter_report
+
+    project = _project(root)
+    inv = _validate(project, today, progress=False)
+    report = filter_report(inv.report, project, paths) if paths else inv.report
+    _emit(report, project, fmt)
+    if report.errors or (strict and report.warnings):
+        sys.exit(1)
+
+
+@main.command()
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
+              default=None, help="Build folder (default: <root>/build).")
+@click.option("--allow-warnings", is_flag=True,
+              help="Build even if validation reports warnings (never with errors).")
+@click.option("--quiet", "-q", is_flag=True, help="No progress bar or summary.")
+@root_option
+@today_option
+@handle_errors
+def build(out_dir: Path | None, allow_warnings: bool, quiet: bool, root: Path | None,
+          today: dt.datetime | None) -> None:
+    """Validate, then compile the inventory into build/inventory.db and build/public.db.
+
+    Refuses to build when validation finds errors, or warnings without
+    --allow-warnings. The previous databases stay untouched on failure.
+
+    \b
+    Example:
+        catalog build --allow-warnings
+    """
+    from .compile import compile_inventory
+
+    project = _project(root)
+    inv = _validate(project, today, progress=not quiet)
+    report = inv.report
+    blocking = report.errors or (report.warnings and not allow_warnings)
+    if blocking:
+        _emit(report, project, "text")
+        hint = "" if report.errors else " (pass --allow-warnings to build anyway)"
+        raise click.ClickException(f"not built: {report.summary()}{hint}")
+    result = compile_inventory(inv, out_dir)
+    if not quiet:
+        c, pc = result.counts, result.public_counts
+        click.echo(f"built {result.inventory_db}: {c.get('datasets', 0)} datasets, {c.get('fields', 0)} fields, {c.get('agreements', 0)} agreements")
+        click.echo(f"built {result.public_db}: {pc.get('datasets', 0)} public datasets, "
+                   f"{pc.get('fields', 0)} fields, {pc.get('agreements', 0)} agreements")
+        if report.warnings:
+            click.echo(f"with {report.summary()} (see `catalog validate`)")
+
+
+@main.command()
+@click.argument("agency")
+@click.argument("dataset_id")
+@click.option("--title", default=None, help="Dataset title.")
+@click.option("--force", is_flag=True, help="Overwrite an existing file.")
+@root_option
+@handle_errors
+def new(agency: str, dataset_id: str, title: str | None, force: bool, root: Path | None) -> None:
+    """Scaffold a commented descriptor at inventory/AGENCY/DATASET_ID.yml.
+
+    Creates inventory/AGENCY/_agency.yml too when the agency is new.
+
+    \b
+    Example:
+        catalog new dph dph-lead-screening --title "Childhood Lead Screening"
+    """
+    from .scaffold import scaffold
+
+    project = Project(root.resolve()) if root else Project(Path.cwd())
+    for path in scaffold(project, agency, dataset_id, title=title, force=force):
+        click.echo(f"created {project.rel(path)}")
+    click.echo(f"next: edit it, then run `catalog validate inventory/{agency}/`")
+
+
+@main.command(context_settings={"ignore_unknown_options": True})
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8001, show_default=True, type=int)
+@click.option("--no-build", is_flag=True, help="Serve the databases as they are.")
+@click.argument("datasette_args", nargs=-1, type=click.UNPROCESSED)
+@root_option
+@handle_errors
+def serve(host: str, port: int, no_build: bool, datasette_args: tuple[str, ...],
+          root: Path | None) -> None:
+    """Build if the inventory changed, then serve the catalog with Datasette.
+
+    Extra arguments after `--` go to `datasette serve`.
+
+    \b
+    Example:
+        catalog serve --port 8001
+    """
+    from .serve import serve as run
+
+    project = _project(root)
+    run(project, host=host, port=port, build=not no_build, extra=list(datasette_args))

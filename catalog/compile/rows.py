@@ -1,0 +1,298 @@
+"""Resolved inventory → table rows (plain dicts keyed by table name), and the public
+subset of those rows.
+
+The public subset is decided here, once, by construction: a row reaches ``public.db`` only
+if :func:`public_rows` lets it through.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from typing import TYPE_CHECKING, Any
+
+from ..model.dataset import Visibility
+from ..model.standards import Element
+from . import tables as T
+
+if TYPE_CHECKING:
+    from ..model import Agency, Agreement, Dataset
+    from ..validate import Inventory
+
+Rows = dict[str, list[dict[str, Any]]]
+RACE_STANDARDS = {"race-ethnicity", "race-1997", "ethnicity-1997"}
+
+
+def _json(value: Any) -> str | None:
+    if value in (None, {}, []):
+        return None
+    return json.dumps(value, ensure_ascii=False, default=str, sort_keys=True)
+
+
+def _agency_row(a: "Agency", source: str) -> dict[str, Any]:
+    plan = a.open_data_plan
+    officer = a.data_officer
+    return dict(
+        id=a.id, name=a.name, abbreviation=a.abbreviation, description=a.description,
+        website=a.website, data_officer_name=officer.name, data_officer_title=officer.title,
+        data_officer_email=officer.email, data_officer_phone=officer.phone,
+        odap_url=plan.url if plan else None, odap_published_on=plan.published_on if plan else None,
+        odap_summary=plan.summary if plan else None,
+        inventory_submitted_on=a.inventory_submitted_on, source_file=source,
+    )
+
+
+def _dataset_row(d: "Dataset", source: str, inv: "Inventory") -> dict[str, Any]:
+    fields = d.schema_.fields if d.schema_ else []
+    conformance = [inv.conformance.get((d.id, f.name)) for f in fields]
+    contact = d.contact or d.steward
+    pd, pa, life = d.personal_data, d.predictive_analytics, d.lifecycle
+    disc, cls = d.disclosure, d.classification
+    assessed = pa.assessment.model_dump(exclude_none=True) if pa and pa.assessment else {}
+    return dict(
+        id=d.id, agency_id=d.agency, title=d.title, description=d.description,
+        asset_type=d.asset_type, access_level=d.access.level.value,
+        visibility=d.access.effective_visibility.value, high_value=d.high_value.value,
+        high_value_reason=d.high_value.reason, keywords=", ".join(d.keywords) or None,
+        themes=", ".join(d.themes) or None,
+        steward_name=d.steward.name, steward_title=d.steward.title, steward_email=d.steward.email,
+        custodian_name=d.custodian.name if d.custodian else None,
+        custodian_email=d.custodian.email if d.custodian else None,
+        contact_name=contact.name, contact_email=contact.email,
+        classification=cls.level if cls else None,
+        classification_assessed_on=cls.assessed_on if cls else None,
+        classification_assessed_by=cls.assessed_by if cls else None,
+        rights=d.access.rights, api=d.access.api, bulk_download=d.access.bulk_download,
+        state_owned=d.access.state_owned, owner=d.access.owner, license=d.license,
+        landing_page=d.landing_page,
+        update_frequency=life.update_frequency if life else None,
+        temporal_start=life.temporal.start if life and life.temporal else None,
+        temporal_end=life.temporal.end if life and life.temporal else None,
+        spatial=life.spatial if life else None,
+        granularity=disc.granularity if disc else None,
+        suppression_policy=disc.suppression_policy if disc else None,
+        aggregates_confidential=disc.aggregates_confidential if disc else False,
+        source_system=life.source_system if life else None,
+        retention=life.retention if life else None, issued=life.issued if life else None,
+        modified=life.modified if life else None,
+        last_reviewed=life.last_reviewed if life else None,
+        personal_data_purpose=pd.purpose if pd else None,
+        personal_data_legal_authority=pd.legal_authority if pd else None,
+        personal_data_access_procedure=pd.access_procedure if pd else None,
+        personal_data_contact_name=pd.contact.name if pd else None,
+        personal_data_contact_email=pd.contact.email if pd else None,
+        personal_data_consent=pd.consent if pd else None,
+        predictive_used=bool(pa and pa.used),
+        predictive_description=pa.description if pa else None,
+        predictive_decision=pa.decision if pa else None,
+        predictive_reviewed_by=pa.reviewed_by if pa else None,
+        predictive_reviewed_on=pa.reviewed_on if pa else None,
+        predictive_assessment_complete=len(assessed) == 5,
+        odap_status=d.open_data_plan.status if d.open_data_plan else None,
+        quality_notes=d.quality.notes if d.quality else None,
+        known_bias=d.quality.known_bias if d.quality else None,
+        limitations=d.quality.limitations if d.quality else None,
+        field_count=len(fields),
+        pii_field_count=sum(f.pii for f in fields),
+        demographic_field_count=sum(f.demographic for f in fields),
+        standard_field_count=sum(1 for f in fields if f.standard),
+        conformant_field_count=sum(1 for c in conformance if c and c.status == "conformant"),
+        has_race_ethnicity=any(f.standard in RACE_STANDARDS for f in fields),
+        field_text=_field_text(fields, include_internal=True),
+        sample=d.sample, source_file=source, extensions_json=_json(d.extensions),
+    )
+
+
+def _field_text(fields: list[Any], *, include_internal: bool) -> str | None:
+    parts = []
+    for f in fields:
+        if f.internal and not include_internal:
+            continue
+        parts.extend(x for x in (f.name.replace("_", " "), f.title, f.description) if x)
+    return " ".join(parts) or None
+
+
+def _agreement_rows(a: "Agreement", source: str, rows: Rows) -> None:
+    p = a.protections
+    plan = a.consent_plan
+    rows["agreements"].append(dict(
+        id=a.id, title=a.title, status=a.status.value, public=a.public, purpose=a.purpose,
+        term_start=a.term.start, term_end=a.term.end, renewal=a.term.renewal,
+        summary_of_terms=a.summary_of_terms, legal_authority=a.legal_authority,
+        risks_and_benefits=a.risks_and_benefits,
+        racial_justice_assessment=a.racial_justice_assessment,
+        equity_conformance=a.equity_conformance, risk_mitigation=p.risk_mitigation,
+        data_security=p.data_security, privacy=p.privacy, client_data_use=p.client_data_use,
+        identifiable_client_data=a.identifiable_client_data,
+        consent_plan=plan.description if plan else None,
+        consent_approved_by=plan.approved_by if plan else None,
+        consent_approved_on=plan.approved_on if plan else None,
+        ongoing_review_frequency=a.ongoing_review.frequency if a.ongoing_review else None,
+        ongoing_review_next_due=a.ongoing_review.next_due if a.ongoing_review else None,
+        ongoing_review_last_done=a.ongoing_review.last_done if a.ongoing_review else None,
+        notes=a.notes, source_file=source,
+    ))
+    for i, party in enumerate(a.parties):
+        rows["agreement_parties"].append(dict(
+            agreement_id=a.id, position=i, agency_id=party.agency,
+            name=party.name or party.agency or "", kind=party.kind, role=party.role))
+    for dataset_id in dict.fromkeys(a.datasets):
+        rows["agreement_datasets"].append(dict(agreement_id=a.id, dataset_id=dataset_id))
+    for r in a.reviews:
+        rows["agreement_reviews"].append(dict(
+            agreement_id=a.id, office=r.office, reviewer=r.by, date=r.date,
+            archive_ref=r.archive_ref, summary=r.summary))
+    for ap in a.approvals:
+        rows["agreement_approvals"].append(dict(
+            agreement_id=a.id, kind=ap.kind, approver=ap.by, date=ap.date,
+            reference=ap.reference))
+
+
+def _standard_rows(inv: "Inventory", rows: Rows) -> None:
+    std = inv.standards
+    for element_id, e in sorted(std.elements.items()):
+        values = std.values.get(element_id) or []
+        rows["standards"].append(_element_row(e, len(values)))
+        for i, v in enumerate(values):
+            rows["standard_values"].append(dict(
+                standard_id=element_id, position=i, code=v.code, label=v.label,
+                description=v.description, attributes_json=_json(v.attributes)))
+    for lv in std.levels.values():
+        rows["classification_levels"].append(dict(
+            id=lv.id, title=lv.title, rank=lv.rank, max_access_level=lv.max_access_level.value,
+            description=lv.description, handling="\n".join(lv.handling) or None))
+    for sp in std.policies.values():
+        rows["suppression_policies"].append(sp.model_dump(include=set(
+            T.SuppressionPolicyRow.model_fields)))
+    if std.vocabularies:
+        for t in std.vocabularies.themes:
+            rows["themes"].append(dict(id=t.id, title=t.title, description=t.description))
+        for vocab in ("themes", "frequencies", "licenses", "granularities", "asset_types"):
+            for t in getattr(std.vocabularies, vocab):
+                rows["vocabulary_terms"].append(dict(
+                    vocabulary=vocab, id=t.id, title=t.title, description=t.description,
+                    url=t.url, open=t.open, rank=t.rank))
+
+
+def _element_row(e: Element, value_count: int) -> dict[str, Any]:
+    return dict(
+        id=e.id, title=e.title, category=e.category, status=e.status,
+        superseded_by=e.superseded_by, description=e.description, guidance=e.guidance,
+        authority_name=e.authority.name if e.authority else None,
+        authority_url=e.authority.url if e.authority else None, types=", ".join(e.types),
+        format=e.format, pattern=e.pattern, minimum=e.minimum, maximum=e.maximum,
+        match=e.match, multiple=e.multiple, value_count=value_count,
+        examples=", ".join(str(x) for x in e.examples) or None,
+    )
+
+
+def inventory_rows(inv: "Inventory") -> Rows:
+    """Every row of inventory.db (except meta)."""
+    rows: Rows = defaultdict(list)
+    _standard_rows(inv, rows)
+    for agency_id, entry in sorted(inv.agencies.items()):
+        rows["agencies"].append(_agency_row(entry.model, entry.source.rel))
+    field_id = 0
+    for dataset_id, entry in sorted(inv.datasets.items()):
+        d = entry.model
+        rows["datasets"].append(_dataset_row(d, entry.source.rel, inv))
+        for i, f in enumerate(d.schema_.fields if d.schema_ else []):
+            field_id += 1
+            conf = inv.conformance.get((dataset_id, f.name))
+            rows["fields"].append(dict(
+                id=field_id, dataset_id=dataset_id, position=i, name=f.name, title=f.title,
+                type=f.type, format=f.format, description=f.description, standard=f.standard,
+                conformance=conf.status if conf else None, pii=f.pii,
+                demographic=f.demographic, internal=f.internal, is_count=f.count, unit=f.unit,
+                constraints_json=_json(f.constraints.model_dump(exclude_none=True)
+                                       if f.constraints else None),
+                example=None if f.example is None else str(f.example)))
+            if conf:
+                rows["field_conformance"].append(dict(
+                    field_id=field_id, dataset_id=dataset_id, field_name=f.name,
+                    standard=conf.standard, status=conf.status,
+                    details="; ".join(conf.details) or None))
+        for i, dist in enumerate(d.distributions):
+            rows["distributions"].append(dict(
+                id=f"{dataset_id}/{dist.id}", dataset_id=dataset_id, position=i,
+                distribution_id=dist.id, title=dist.title, kind=dist.kind, url=dist.url,
+                media_type=dist.media_type, format=dist.format, description=dist.description,
+                conforms_to=dist.conforms_to))
+        for kw in dict.fromkeys(k.strip().lower() for k in d.keywords):
+            rows["keywords"].append(dict(dataset_id=dataset_id, keyword=kw))
+        for theme in dict.fromkeys(d.themes):
+            rows["dataset_themes"].append(dict(dataset_id=dataset_id, theme_id=theme))
+        plan = d.open_data_plan
+        if plan:
+            rows["access_plans"].append(dict(
+                dataset_id=dataset_id, agency_id=d.agency, status=plan.status,
+                priority=plan.priority, target_release=plan.target_release,
+                released_on=plan.released_on, released_url=plan.released_url, notes=plan.notes))
+    for agreement_id, entry in sorted(inv.agreements.items()):
+        _agreement_rows(entry.model, entry.source.rel, rows)
+    for p in inv.report.sorted():
+        rows["problems"].append(dict(
+            file=p.file, line=p.line, col=p.column, pointer=p.pointer, code=p.code,
+            severity=p.severity.value, message=p.message, hint=p.hint or None))
+    return rows
+
+
+LISTED_COLUMNS = {"id", "agency_id", "title", "description", "asset_type", "access_level",
+                  "visibility", "high_value", "keywords", "themes", "contact_name",
+                  "contact_email", "rights", "source_file", "odap_status", "state_owned",
+                  "owner", "modified"}
+
+
+def public_rows(rows: Rows, inv: "Inventory") -> Rows:
+    """The subset of ``rows`` the public may see; staff-only columns set to NULL."""
+    visibility = {d["id"]: d["visibility"] for d in rows["datasets"]}
+    full = {k for k, v in visibility.items() if v == Visibility.PUBLIC.value}
+    known = full | {k for k, v in visibility.items() if v == Visibility.LISTED.value}
+    public_agreements = {a["id"] for a in rows["agreements"] if a["public"]}
+    internal_fields = {f["id"] for f in rows["fields"] if f["internal"]}
+    out: Rows = defaultdict(list)
+    keep = {
+        "datasets": lambda r: r["id"] in known,
+        "fields": lambda r: r["dataset_id"] in full and r["id"] not in internal_fields,
+        "field_conformance": lambda r: r["dataset_id"] in full
+        and r["field_id"] not in internal_fields,
+        "distributions": lambda r: r["dataset_id"] in full,
+        "keywords": lambda r: r["dataset_id"] in known,
+        "dataset_themes": lambda r: r["dataset_id"] in known,
+        "access_plans": lambda r: r["dataset_id"] in known,
+        "agreements": lambda r: r["id"] in public_agreements,
+        "agreement_parties": lambda r: r["agreement_id"] in public_agreements,
+        "agreement_datasets": lambda r: r["agreement_id"] in public_agreements
+        and r["dataset_id"] in known,
+    }
+    by_name = {t.__tablename__: t for t in T.TABLES}  # type: ignore[attr-defined]
+    staff_tables = {t.__tablename__ for t in T.STAFF_ONLY_TABLES}  # type: ignore[attr-defined]
+    fields_by_dataset: dict[str, list[Any]] = defaultdict(list)
+    for entry in inv.datasets.values():
+        if entry.model.schema_:
+            fields_by_dataset[entry.model.id] = entry.model.schema_.fields
+    for name, table_rows in rows.items():
+        if name in staff_tables:
+            continue
+        hidden = T.staff_only_columns(by_name[name])
+        test = keep.get(name, lambda r: True)
+        for row in table_rows:
+            if not test(row):
+                continue
+            row = {k: (None if k in hidden else v) for k, v in row.items()}
+            if name == "datasets":
+                if row["id"] in full:
+                    row["field_text"] = _field_text(fields_by_dataset[row["id"]],
+                                                    include_internal=False)
+                    public_fields = [f for f in fields_by_dataset[row["id"]] if not f.internal]
+                    row["field_count"] = len(public_fields)
+                else:  # listed: existence and summary only
+                    row = {k: (v if k in LISTED_COLUMNS else _empty(by_name[name], k))
+                           for k, v in row.items()}
+            out[name].append(row)
+    return out
+
+
+def _empty(table: Any, column: str) -> Any:
+    default = table.model_fields[column].default
+    return default if isinstance(default, (bool, int)) else None

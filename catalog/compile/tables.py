@@ -1,0 +1,355 @@
+"""The compiled catalog: sqlmodel tables of ``inventory.db`` and ``public.db``.
+
+Both databases share this schema; ``public.db`` holds only rows (and column values) the
+public may see. Columns marked ``staff_only`` are NULL in ``public.db``. Bump
+``SCHEMA_VERSION`` when a table or column changes.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, Optional
+
+from sqlmodel import Field, SQLModel
+
+SCHEMA_VERSION = "1"
+
+
+def staff_only(**kw: Any) -> Any:
+    """A column whose value is withheld (NULL) in public.db."""
+    return Field(default=None, sa_column_kwargs={"info": {"staff_only": True}}, **kw)
+
+
+class Meta(SQLModel, table=True):
+    __tablename__ = "meta"
+    key: str = Field(primary_key=True)
+    value: str
+
+
+class AgencyRow(SQLModel, table=True):
+    __tablename__ = "agencies"
+    id: str = Field(primary_key=True)
+    name: str
+    abbreviation: str
+    description: Optional[str] = None
+    website: Optional[str] = None
+    data_officer_name: str
+    data_officer_title: Optional[str] = None
+    data_officer_email: Optional[str] = None
+    data_officer_phone: Optional[str] = None
+    odap_url: Optional[str] = None
+    odap_published_on: Optional[dt.date] = None
+    odap_summary: Optional[str] = None
+    inventory_submitted_on: Optional[dt.date] = None
+    source_file: str
+
+
+class DatasetRow(SQLModel, table=True):
+    __tablename__ = "datasets"
+    id: str = Field(primary_key=True)
+    agency_id: str = Field(foreign_key="agencies.id", index=True)
+    title: str
+    description: str
+    asset_type: str = Field(index=True)
+    access_level: str = Field(index=True)
+    visibility: str
+    high_value: bool = Field(index=True)
+    high_value_reason: Optional[str] = None
+    keywords: Optional[str] = None
+    themes: Optional[str] = None
+    steward_name: Optional[str] = None
+    steward_title: Optional[str] = None
+    steward_email: Optional[str] = None
+    custodian_name: Optional[str] = staff_only()
+    custodian_email: Optional[str] = staff_only()
+    contact_name: Optional[str] = None
+    contact_email: Optional[str] = None
+    classification: Optional[str] = Field(default=None, foreign_key="classification_levels.id",
+                                          index=True)
+    classification_assessed_on: Optional[dt.date] = None
+    classification_assessed_by: Optional[str] = staff_only()
+    rights: Optional[str] = None
+    api: bool = False
+    bulk_download: bool = False
+    state_owned: bool = True
+    owner: Optional[str] = None
+    license: Optional[str] = None
+    landing_page: Optional[str] = None
+    update_frequency: Optional[str] = None
+    temporal_start: Optional[dt.date] = None
+    temporal_end: Optional[dt.date] = None
+    spatial: Optional[str] = None
+    granularity: Optional[str] = None
+    suppression_policy: Optional[str] = Field(default=None, foreign_key="suppression_policies.id")
+    aggregates_confidential: bool = False
+    source_system: Optional[str] = None
+    retention: Optional[str] = None
+    issued: Optional[dt.date] = None
+    modified: Optional[dt.date] = Field(default=None, index=True)
+    last_reviewed: Optional[dt.date] = None
+    personal_data_purpose: Optional[str] = None
+    personal_data_legal_authority: Optional[str] = None
+    personal_data_access_procedure: Optional[str] = None
+    personal_data_contact_name: Optional[str] = None
+    personal_data_contact_email: Optional[str] = None
+    personal_data_consent: Optional[str] = None
+    predictive_used: bool = False
+    predictive_description: Optional[str] = None
+    predictive_decision: Optional[str] = None
+    predictive_reviewed_by: Optional[str] = staff_only()
+    predictive_reviewed_on: Optional[dt.date] = None
+    predictive_assessment_complete: bool = False
+    odap_status: Optional[str] = None
+    quality_notes: Optional[str] = None
+    known_bias: Optional[str] = None
+    limitations: Optional[str] = None
+    field_count: int = 0
+    pii_field_count: Optional[int] = staff_only()
+    demographic_field_count: int = 0
+    standard_field_count: int = 0
+    conformant_field_count: int = 0
+    has_race_ethnicity: bool = False
+    field_text: Optional[str] = None
+    sample: Optional[str] = None
+    source_file: str
+    extensions_json: Optional[str] = staff_only()
+
+
+class FieldRow(SQLModel, table=True):
+    __tablename__ = "fields"
+    id: Optional[int] = Field(default=None, primary_key=True)
+    dataset_id: str = Field(foreign_key="datasets.id", index=True)
+    position: int
+    name: str = Field(index=True)
+    title: Optional[str] = None
+    type: str
+    format: Optional[str] = None
+    description: Optional[str] = None
+    standard: Optional[str] = Field(default=None, foreign_key="standards.id", index=True)
+    conformance: Optional[str] = None
+    pii: Optional[bool] = staff_only()
+    demographic: bool = False
+    internal: Optional[bool] = staff_only()
+    is_count: bool = False
+    unit: Optional[str] = None
+    constraints_json: Optional[str] = None
+    example: Optional[str] = None
+
+
+class FieldConformanceRow(SQLModel, table=True):
+    __tablename__ = "field_conformance"
+    field_id: int = Field(primary_key=True, foreign_key="fields.id")
+    dataset_id: str = Field(foreign_key="datasets.id", index=True)
+    field_name: str
+    standard: str = Field(foreign_key="standards.id", index=True)
+    status: str = Field(index=True)
+    details: Optional[str] = None
+
+
+class DistributionRow(SQLModel, table=True):
+    __tablename__ = "distributions"
+    id: str = Field(primary_key=True)
+    dataset_id: str = Field(foreign_key="datasets.id", index=True)
+    position: int
+    distribution_id: str
+    title: str
+    kind: str
+    url: str
+    media_type: Optional[str] = None
+    format: Optional[str] = None
+    description: Optional[str] = None
+    conforms_to: Optional[str] = None
+
+
+class KeywordRow(SQLModel, table=True):
+    __tablename__ = "keywords"
+    dataset_id: str = Field(primary_key=True, foreign_key="datasets.id")
+    keyword: str = Field(primary_key=True, index=True)
+
+
+class ThemeRow(SQLModel, table=True):
+    __tablename__ = "themes"
+    id: str = Field(primary_key=True)
+    title: str
+    description: Optional[str] = None
+
+
+class DatasetThemeRow(SQLModel, table=True):
+    __tablename__ = "dataset_themes"
+    dataset_id: str = Field(primary_key=True, foreign_key="datasets.id")
+    theme_id: str = Field(primary_key=True, foreign_key="themes.id", index=True)
+
+
+class StandardRow(SQLModel, table=True):
+    __tablename__ = "standards"
+    id: str = Field(primary_key=True)
+    title: str
+    category: str = Field(index=True)
+    status: str
+    superseded_by: Optional[str] = None
+    description: str
+    guidance: Optional[str] = None
+    authority_name: Optional[str] = None
+    authority_url: Optional[str] = None
+    types: str
+    format: Optional[str] = None
+    pattern: Optional[str] = None
+    minimum: Optional[float] = None
+    maximum: Optional[float] = None
+    match: str
+    multiple: bool = False
+    value_count: int = 0
+    examples: Optional[str] = None
+
+
+class StandardValueRow(SQLModel, table=True):
+    __tablename__ = "standard_values"
+    id: Optional[int] = Field(default=None, primary_key=True)
+    standard_id: str = Field(foreign_key="standards.id", index=True)
+    position: int
+    code: str
+    label: str
+    description: Optional[str] = None
+    attributes_json: Optional[str] = None
+
+
+class ClassificationLevelRow(SQLModel, table=True):
+    __tablename__ = "classification_levels"
+    id: str = Field(primary_key=True)
+    title: str
+    rank: int
+    max_access_level: str
+    description: str
+    handling: Optional[str] = None
+
+
+class SuppressionPolicyRow(SQLModel, table=True):
+    __tablename__ = "suppression_policies"
+    id: str = Field(primary_key=True)
+    title: str
+    description: str
+    min_count: int
+    suppress_zero: bool
+    complementary: bool
+    rounding: Optional[int] = None
+    min_denominator: Optional[int] = None
+    symbol: str
+    authority: Optional[str] = None
+
+
+class VocabularyTermRow(SQLModel, table=True):
+    __tablename__ = "vocabulary_terms"
+    vocabulary: str = Field(primary_key=True)
+    id: str = Field(primary_key=True)
+    title: str
+    description: Optional[str] = None
+    url: Optional[str] = None
+    open: Optional[bool] = None
+    rank: Optional[int] = None
+
+
+class AgreementRow(SQLModel, table=True):
+    __tablename__ = "agreements"
+    id: str = Field(primary_key=True)
+    title: str
+    status: str = Field(index=True)
+    public: bool
+    purpose: str
+    term_start: dt.date
+    term_end: Optional[dt.date] = Field(default=None, index=True)
+    renewal: Optional[str] = None
+    summary_of_terms: Optional[str] = staff_only()
+    legal_authority: Optional[str] = None
+    risks_and_benefits: Optional[str] = staff_only()
+    racial_justice_assessment: Optional[str] = staff_only()
+    equity_conformance: Optional[str] = staff_only()
+    risk_mitigation: Optional[str] = staff_only()
+    data_security: Optional[str] = staff_only()
+    privacy: Optional[str] = staff_only()
+    client_data_use: Optional[str] = staff_only()
+    identifiable_client_data: Optional[bool] = staff_only()
+    consent_plan: Optional[str] = staff_only()
+    consent_approved_by: Optional[str] = staff_only()
+    consent_approved_on: Optional[dt.date] = staff_only()
+    ongoing_review_frequency: Optional[str] = staff_only()
+    ongoing_review_next_due: Optional[dt.date] = staff_only()
+    ongoing_review_last_done: Optional[dt.date] = staff_only()
+    notes: Optional[str] = staff_only()
+    source_file: Optional[str] = staff_only()
+
+
+class AgreementPartyRow(SQLModel, table=True):
+    __tablename__ = "agreement_parties"
+    id: Optional[int] = Field(default=None, primary_key=True)
+    agreement_id: str = Field(foreign_key="agreements.id", index=True)
+    position: int
+    agency_id: Optional[str] = Field(default=None, foreign_key="agencies.id", index=True)
+    name: str
+    kind: str
+    role: str
+
+
+class AgreementDatasetRow(SQLModel, table=True):
+    __tablename__ = "agreement_datasets"
+    agreement_id: str = Field(primary_key=True, foreign_key="agreements.id")
+    dataset_id: str = Field(primary_key=True, foreign_key="datasets.id", index=True)
+
+
+class AgreementReviewRow(SQLModel, table=True):
+    __tablename__ = "agreement_reviews"
+    id: Optional[int] = Field(default=None, primary_key=True)
+    agreement_id: str = Field(foreign_key="agreements.id", index=True)
+    office: str
+    reviewer: Optional[str] = None
+    date: dt.date
+    archive_ref: Optional[str] = None
+    summary: Optional[str] = None
+
+
+class AgreementApprovalRow(SQLModel, table=True):
+    __tablename__ = "agreement_approvals"
+    id: Optional[int] = Field(default=None, primary_key=True)
+    agreement_id: str = Field(foreign_key="agreements.id", index=True)
+    kind: str
+    approver: str
+    date: dt.date
+    reference: Optional[str] = None
+
+
+class AccessPlanRow(SQLModel, table=True):
+    __tablename__ = "access_plans"
+    dataset_id: str = Field(primary_key=True, foreign_key="datasets.id")
+    agency_id: str = Field(foreign_key="agencies.id", index=True)
+    status: str = Field(index=True)
+    priority: Optional[str] = None
+    target_release: Optional[dt.date] = None
+    released_on: Optional[dt.date] = None
+    released_url: Optional[str] = None
+    notes: Optional[str] = None
+
+
+class ProblemRow(SQLModel, table=True):
+    __tablename__ = "problems"
+    id: Optional[int] = Field(default=None, primary_key=True)
+    file: str = Field(index=True)
+    line: Optional[int] = None
+    col: Optional[int] = None
+    pointer: Optional[str] = None
+    code: str = Field(index=True)
+    severity: str = Field(index=True)
+    message: str
+    hint: Optional[str] = None
+
+
+# insertion order respects foreign keys
+TABLES: tuple[type[SQLModel], ...] = (
+    Meta, AgencyRow, ClassificationLevelRow, SuppressionPolicyRow, ThemeRow, VocabularyTermRow,
+    StandardRow, StandardValueRow, DatasetRow, FieldRow, FieldConformanceRow, DistributionRow,
+    KeywordRow, DatasetThemeRow, AgreementRow, AgreementPartyRow, AgreementDatasetRow,
+    AgreementReviewRow, AgreementApprovalRow, AccessPlanRow, ProblemRow,
+)
+STAFF_ONLY_TABLES = (AgreementReviewRow, AgreementApprovalRow, ProblemRow)
+
+
+def staff_only_columns(table: type[SQLModel]) -> set[str]:
+    return {c.name for c in table.__table__.columns if c.info.get("staff_only")}  # type: ignore[attr-defined]

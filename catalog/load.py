@@ -1,0 +1,297 @@
+"""Load stage: YAML bytes → plain Python data + a position for every JSON pointer.
+
+PyYAML's C parser composes the node tree (fast, marks on every node); this module turns
+nodes into dicts/lists/scalars itself so that it can
+
+* keep dates as the strings the steward wrote (no implicit timestamp resolver), and read
+  only ``true``/``false`` as booleans (YAML 1.2 core schema: ``no`` stays the string "no"),
+* reject duplicate keys, aliases (billion-laughs bombs), custom tags and absurd nesting,
+* record ``(line, column)`` of every value and key for precise problem locations.
+
+Nothing here raises on bad input: problems are returned as data.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from . import problems as P
+from .problems import Problem
+
+MAX_BYTES = 2 * 1024 * 1024
+MAX_DEPTH = 40
+
+Position = tuple[int, int]
+
+
+class _Loader(yaml.CSafeLoader):  # type: ignore[misc]
+    """C-accelerated safe loader with YAML 1.2-like implicit typing."""
+
+
+_Loader.yaml_implicit_resolvers = {
+    first: [
+        (tag, regexp)
+        for tag, regexp in resolvers
+        if tag not in ("tag:yaml.org,2002:timestamp", "tag:yaml.org,2002:bool")
+    ]
+    for first, resolvers in yaml.CSafeLoader.yaml_implicit_resolvers.items()
+}
+_Loader.add_implicit_resolver(
+    "tag:yaml.org,2002:bool",
+    re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"),
+    list("tTfF"),
+)
+
+_SCALAR = yaml.constructor.SafeConstructor()
+_SCALAR_TAGS = {
+    "tag:yaml.org,2002:str": lambda n: n.value,
+    "tag:yaml.org,2002:int": _SCALAR.construct_yaml_int,
+    "tag:yaml.org,2002:float": _SCALAR.construct_yaml_float,
+    "tag:yaml.org,2002:bool": lambda n: n.value.lower() == "true",
+    "tag:yaml.org,2002:null": lambda n: None,
+}
+_MAP_TAG = "tag:yaml.org,2002:map"
+_SEQ_TAG = "tag:yaml.org,2002:seq"
+
+
+def escape(token: str) -> str:
+    return token.replace("~", "~0").replace("/", "~1")
+
+
+def join(pointer: str, token: str | int) -> str:
+    return f"{pointer}/{escape(str(token))}"
+
+
+@dataclass
+class Document:
+    """One loaded YAML file."""
+
+    path: Path
+    rel: str
+    data: Any = None
+    positions: dict[str, Position] = field(default_factory=dict)
+    key_positions: dict[str, Position] = field(default_factory=dict)
+    sha256: str = ""
+    problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not any(p.severity == P.Severity.ERROR for p in self.problems)
+
+    def locate(self, pointer: str, *, key: bool = False) -> Position | tuple[None, None]:
+        """Position of ``pointer``; of its key when ``key``; else of the nearest ancestor."""
+        if key and pointer in self.key_positions:
+            return self.key_positions[pointer]
+        while True:
+            if pointer in self.positions:
+                return self.positions[pointer]
+            if not pointer:
+                return (None, None)
+            pointer = pointer.rsplit("/", 1)[0]
+
+    def problem(self, code: str, message: str, pointer: str = "", *, key: bool = False,
+                **kw: Any) -> Problem:
+        line, column = self.locate(pointer, key=key)
+        return Problem.make(code, message, file=self.rel, line=line, column=column,
+                            pointer=pointer, **kw)
+
+
+_HINTS = (
+    ("'\\t'", "indent with spaces: YAML does not allow tab characters for indentation"),
+    ("found unexpected end of stream", "a quoted string is not closed"),
+    ("while scanning a quoted scalar", "a quoted string is not closed"),
+    ("mapping values are not allowed here", "a value containing ': ' must be quoted"),
+    ("could not find expected ':'", "each line of a mapping needs 'key: value'"),
+    ("did not find expected key", "check the indentation of this line and the one above"),
+    ("special characters are not allowed", "remove control characters from the file"),
+    ("found undefined alias", "anchors and aliases are not allowed in descriptors"),
+)
+
+
+def _syntax_hint(message: str, text: str, mark: yaml.Mark | None) -> str:
+    if mark is not None:
+        lines = text.splitlines()
+        if mark.line < len(lines) and "\t" in lines[mark.line][: mark.column + 1]:
+            return "indent with spaces: YAML does not allow tab characters for indentation"
+    for needle, hint in _HINTS:
+        if needle in message:
+            return hint
+    return "check the YAML syntax around this position"
+
+
+_FLOW_LIMIT = 1000  # libyaml's composer recurses in C: deep flow nesting would crash it
+_BRACKETS = re.compile(r"[\[\]{}]")
+
+
+def _flow_depth_exceeds(text: str) -> bool:
+    """Cheap upper bound of flow nesting ('[' / '{'), checked before libyaml sees the text."""
+    if text.count("[") + text.count("{") < _FLOW_LIMIT:
+        return False
+    depth = 0
+    for match in _BRACKETS.finditer(text):
+        depth += 1 if match.group() in "[{" else -1
+        if depth >= _FLOW_LIMIT:
+            return True
+    return False
+
+
+class _Builder:
+    def __init__(self, doc: Document) -> None:
+        self.doc = doc
+        self.seen: set[int] = set()
+        self.alias_reported = False
+
+    def _pos(self, node: yaml.Node) -> Position:
+        return (node.start_mark.line + 1, node.start_mark.column + 1)
+
+    def build(self, node: yaml.Node, pointer: str, depth: int) -> Any:
+        doc = self.doc
+        if id(node) in self.seen:
+            if not self.alias_reported:  # one report per file: a bomb has thousands
+                self.alias_reported = True
+                line = node.start_mark.line + 1
+                doc.problems.append(doc.problem(
+                    P.YAML_ALIAS,
+                    f"the value at {pointer or '/'} is an alias of the anchor on line {line}",
+                    pointer, hint="write the value out in full; anchors and aliases are not "
+                    "allowed (they can expand exponentially)"))
+            return None
+        self.seen.add(id(node))
+        doc.positions[pointer] = self._pos(node)
+        if depth > MAX_DEPTH:
+            doc.problems.append(doc.problem(
+                P.YAML_TOO_DEEP, f"nesting deeper than {MAX_DEPTH} levels", pointer,
+                hint="descriptors are shallow; check for runaway brackets"))
+            return None
+        if isinstance(node, yaml.ScalarNode):
+            construct = _SCALAR_TAGS.get(node.tag)
+            if construct is None:
+                doc.problems.append(doc.problem(
+                    P.YAML_TAG, f"tag {node.tag!r} is not allowed", pointer,
+                    hint="remove the '!' tag; descriptors hold plain values only"))
+                return None
+            try:
+                return construct(node)
+            except (ValueError, yaml.YAMLError):
+                return node.value
+        if isinstance(node, yaml.SequenceNode):
+            if node.tag != _SEQ_TAG:
+                doc.problems.append(doc.problem(P.YAML_TAG, f"tag {node.tag!r} is not allowed",
+                                                pointer, hint="remove the '!' tag"))
+            return [self.build(item, join(pointer, i), depth + 1)
+                    for i, item in enumerate(node.value)]
+        if node.tag != _MAP_TAG:
+            doc.problems.append(doc.problem(P.YAML_TAG, f"tag {node.tag!r} is not allowed",
+                                            pointer, hint="remove the '!' tag"))
+        result: dict[str, Any] = {}
+        for key_node, value_node in node.value:
+            key_pos = self._pos(key_node)
+            if not isinstance(key_node, yaml.ScalarNode) or key_node.tag not in (
+                "tag:yaml.org,2002:str", "tag:yaml.org,2002:int", "tag:yaml.org,2002:bool",
+                "tag:yaml.org,2002:float",
+            ):
+                doc.problems.append(Problem.make(
+                    P.YAML_KEY_NOT_STRING, "mapping key is not a plain string",
+                    file=doc.rel, line=key_pos[0], column=key_pos[1], pointer=pointer,
+                    hint="keys are property names such as 'title'"))
+                continue
+            key = key_node.value
+            child = join(pointer, key)
+            if key in result:
+                first = doc.key_positions.get(child, (None, None))
+                doc.problems.append(Problem.make(
+                    P.YAML_DUPLICATE_KEY, f"key {key!r} appears twice in this mapping",
+                    file=doc.rel, line=key_pos[0], column=key_pos[1], pointer=child,
+                    hint=f"the first {key!r} is on line {first[0]}; keep one of them"))
+                continue
+            doc.key_positions[child] = key_pos
+            result[key] = self.build(value_node, child, depth + 1)
+        return result
+
+
+def _decode(raw: bytes, doc: Document) -> str | None:
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        before = raw[: exc.start]
+        line = before.count(b"\n") + 1
+        column = exc.start - (before.rfind(b"\n") + 1) + 1
+        doc.problems.append(Problem.make(
+            P.FILE_NOT_UTF8, f"byte 0x{raw[exc.start]:02x} at offset {exc.start} is not UTF-8",
+            file=doc.rel, line=line, column=column,
+            hint="save the file as UTF-8 (most editors: 'Save with encoding')"))
+        return None
+    return text.removeprefix("\ufeff")
+
+
+def load_bytes(raw: bytes, path: Path, rel: str) -> Document:
+    """Parse one YAML document; problems are collected on the returned Document."""
+    doc = Document(path=path, rel=rel, sha256=hashlib.sha256(raw).hexdigest())
+    if len(raw) > MAX_BYTES:
+        doc.problems.append(Problem.make(
+            P.FILE_TOO_LARGE, f"file is {len(raw):,} bytes; the limit is {MAX_BYTES:,}",
+            file=rel, hint="descriptors hold metadata, not data: move data to a sample file"))
+        return doc
+    text = _decode(raw, doc)
+    if text is None:
+        return doc
+    if not text.strip() or all(
+        not line.strip() or line.lstrip().startswith("#") for line in text.splitlines()
+    ):
+        doc.problems.append(Problem.make(
+            P.FILE_EMPTY, "file has no content", file=rel, line=1, column=1,
+            hint="start from 'catalog new AGENCY ID' or delete the file"))
+        return doc
+    if _flow_depth_exceeds(text):
+        doc.problems.append(Problem.make(
+            P.YAML_TOO_DEEP, f"more than {_FLOW_LIMIT} nested '[' or '{{'", file=rel,
+            hint="descriptors are shallow; check for runaway brackets"))
+        return doc
+    try:
+        node = yaml.compose(text, Loader=_Loader)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        message = " ".join(str(x) for x in (exc.context, exc.problem) if x)
+        doc.problems.append(Problem.make(
+            P.YAML_SYNTAX, message or "invalid YAML", file=rel,
+            line=mark.line + 1 if mark else None, column=mark.column + 1 if mark else None,
+            hint=_syntax_hint(message, text, mark)))
+        return doc
+    except yaml.YAMLError as exc:  # e.g. several documents in one stream
+        doc.problems.append(Problem.make(P.YAML_SYNTAX, str(exc).splitlines()[0], file=rel,
+                                         hint="a descriptor is a single YAML document"))
+        return doc
+    except RecursionError:
+        doc.problems.append(Problem.make(P.YAML_TOO_DEEP, "nesting is too deep to read",
+                                         file=rel, hint="check for runaway brackets"))
+        return doc
+    if node is None:
+        doc.problems.append(Problem.make(P.FILE_EMPTY, "file has no content", file=rel,
+                                         line=1, column=1))
+        return doc
+    data = _Builder(doc).build(node, "", 0)
+    if not isinstance(data, dict):
+        kind = "a list" if isinstance(data, list) else "a single value"
+        doc.problems.append(doc.problem(
+            P.YAML_NOT_MAPPING, f"the file holds {kind}, not a mapping of properties", "",
+            hint="a descriptor starts with 'id: ...' at the left margin"))
+        return doc
+    doc.data = data
+    return doc
+
+
+def load_file(path: Path, rel: str) -> Document:
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        doc = Document(path=path, rel=rel)
+        doc.problems.append(Problem.make(P.FILE_UNREADABLE, exc.strerror or str(exc), file=rel,
+                                         hint="check the file's permissions"))
+        return doc
+    return load_bytes(raw, path, rel)

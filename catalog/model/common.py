@@ -1,0 +1,51 @@
+"""Shared building blocks of the descriptor models (the YAML *as written*)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Annotated, Any
+
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, StrictBool
+
+ID_PATTERN = r"^[a-z0-9](?:[a-z0-9-]{0,78}[a-z0-9])?$"
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+def _iso_date(value: Any) -> Any:
+    """Dates are written as YYYY-MM-DD strings (the loader keeps them as text)."""
+    if isinstance(value, dt.date):
+        return value
+    if not isinstance(value, str) or not _ISO_DATE.match(value):
+        raise ValueError("expected a date written as YYYY-MM-DD")
+    return value
+
+
+def _no_blank(value: str) -> str:
+    if not value.strip():
+        raise ValueError("must not be blank")
+    return value
+
+
+Id = Annotated[str, Field(pattern=ID_PATTERN, description="lower-case letters, digits and '-'")]
+IsoDate = Annotated[dt.date, BeforeValidator(_iso_date)]
+Text = Annotated[str, AfterValidator(_no_blank)]
+Flag = StrictBool
+Url = Annotated[str, Field(pattern=r"^https?://\S+$", description="an http(s) URL")]
+Email = Annotated[str, Field(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")]
+
+
+class Strict(BaseModel):
+    """Base of every model: unknown properties are errors (typos get a did-you-mean)."""
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+
+class Person(Strict):
+    """A named person or office with a way to reach them."""
+
+    name: Text
+    title: str | None = None
+    email: Email | None = None
+    phone: str | None = None
+    office: str | None = None

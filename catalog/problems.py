@@ -1,0 +1,274 @@
+"""Problems are data: every finding of the pipeline is a :class:`Problem`.
+
+A problem has a stable kebab-case ``code`` (documented in ``docs/errors.md``), a
+severity, a location (file, line, column, JSON pointer), a message and a hint. A
+:class:`Report` collects them all; nothing stops at the first problem.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from enum import Enum
+from typing import Iterable, Iterator
+
+
+class Severity(str, Enum):
+    ERROR = "error"
+    WARNING = "warning"
+    INFO = "info"
+
+
+@dataclass(frozen=True)
+class Code:
+    """A registered problem code: its default severity and a one-line title."""
+
+    name: str
+    severity: Severity
+    title: str
+    stage: str
+
+
+CODES: dict[str, Code] = {}
+
+
+def register(name: str, severity: Severity, title: str, stage: str) -> str:
+    if name in CODES:
+        raise ValueError(f"problem code {name!r} registered twice")
+    CODES[name] = Code(name, severity, title, stage)
+    return name
+
+
+E, W, I = Severity.ERROR, Severity.WARNING, Severity.INFO
+
+# -- load: files and YAML -------------------------------------------------------------
+FILE_NOT_UTF8 = register("file-not-utf8", E, "File is not valid UTF-8", "load")
+FILE_EMPTY = register("file-empty", E, "File is empty", "load")
+FILE_TOO_LARGE = register("file-too-large", E, "File exceeds the size limit", "load")
+FILE_UNREADABLE = register("file-unreadable", E, "File cannot be read", "load")
+FILE_OUTSIDE_ROOT = register("file-outside-root", E, "Symlink points outside the project", "load")
+FILE_MISPLACED = register("file-misplaced", E, "File is not where the inventory layout expects", "load")
+YAML_SYNTAX = register("yaml-syntax", E, "YAML syntax error", "load")
+YAML_DUPLICATE_KEY = register("yaml-duplicate-key", E, "Key appears twice in one mapping", "load")
+YAML_ALIAS = register("yaml-alias", E, "YAML anchors and aliases are not allowed", "load")
+YAML_TAG = register("yaml-unsupported-tag", E, "YAML tag is not allowed", "load")
+YAML_NOT_MAPPING = register("yaml-not-mapping", E, "Top level of the file is not a mapping", "load")
+YAML_TOO_DEEP = register("yaml-too-deep", E, "YAML nesting is too deep", "load")
+YAML_KEY_NOT_STRING = register("yaml-key-not-string", E, "Mapping key is not a string", "load")
+
+# -- model: shape of descriptors --------------------------------------------------------
+MISSING_PROPERTY = register("missing-property", E, "Required property is missing", "model")
+UNKNOWN_PROPERTY = register("unknown-property", E, "Property is not part of the schema", "model")
+INVALID_TYPE = register("invalid-type", E, "Value has the wrong type", "model")
+INVALID_VALUE = register("invalid-value", E, "Value is not allowed", "model")
+
+# -- frictionless ------------------------------------------------------------------------
+TABLE_SCHEMA_INVALID = register(
+    "table-schema-invalid", E, "Data dictionary is not a valid Table Schema", "frictionless"
+)
+SAMPLE_NOT_FOUND = register("sample-not-found", E, "Sample data file does not exist", "frictionless")
+SAMPLE_INVALID = register(
+    "sample-invalid", E, "Sample data does not match the data dictionary", "frictionless"
+)
+
+# -- references ---------------------------------------------------------------------------
+DUPLICATE_ID = register("duplicate-id", E, "Identifier is used twice", "references")
+ID_FILENAME_MISMATCH = register("id-filename-mismatch", E, "id does not match the file name", "references")
+AGENCY_FOLDER_MISMATCH = register(
+    "agency-folder-mismatch", E, "agency does not match the folder", "references"
+)
+UNKNOWN_AGENCY = register("unknown-agency", E, "Agency has no _agency.yml", "references")
+UNKNOWN_STANDARD = register("unknown-standard", E, "Common element standard does not exist", "references")
+UNKNOWN_DATASET = register("unknown-dataset", E, "Referenced dataset does not exist", "references")
+UNKNOWN_TERM = register("unknown-term", E, "Value is not in the controlled vocabulary", "references")
+UNKNOWN_CLASSIFICATION = register(
+    "unknown-classification", E, "Classification level does not exist", "references"
+)
+UNKNOWN_SUPPRESSION_POLICY = register(
+    "unknown-suppression-policy", E, "Suppression policy does not exist", "references"
+)
+UNKNOWN_AGREEMENT = register("unknown-agreement", E, "Referenced agreement does not exist", "references")
+STANDARD_VALUES_UNREADABLE = register(
+    "standard-values-unreadable", E, "A standard's value list cannot be read", "references"
+)
+
+# -- standards conformance ------------------------------------------------------------------
+STANDARD_TYPE_MISMATCH = register(
+    "standard-type-mismatch", E, "Field type is incompatible with its standard", "conformance"
+)
+STANDARD_VALUE_MISMATCH = register(
+    "standard-value-mismatch", E, "Field allows values its standard does not", "conformance"
+)
+STANDARD_PATTERN_MISMATCH = register(
+    "standard-pattern-mismatch", W, "Field pattern differs from its standard", "conformance"
+)
+STANDARD_FORMAT_MISMATCH = register(
+    "standard-format-mismatch", W, "Field format differs from its standard", "conformance"
+)
+STANDARD_UNCONSTRAINED = register(
+    "standard-unconstrained", I, "Field names a standard but does not constrain its values", "conformance"
+)
+STANDARD_DEPRECATED = register(
+    "standard-deprecated", W, "Field follows a deprecated standard", "conformance"
+)
+
+# -- policy rules from the State Data Plan and DCF policies -------------------------------------
+MISSING_PERSONAL_DATA_POLICY = register(
+    "missing-personal-data-policy", E, "PII fields without a personal-data policy", "policy"
+)
+MISSING_SUPPRESSION_POLICY = register(
+    "missing-suppression-policy", E, "Aggregates of confidential data without a suppression policy", "policy"
+)
+MISSING_CLASSIFICATION = register(
+    "missing-classification", E, "High-value dataset without a classification assessment", "policy"
+)
+CLASSIFICATION_ACCESS_CONFLICT = register(
+    "classification-access-conflict", E, "Access level is more open than the classification allows", "policy"
+)
+PREDICTIVE_ASSESSMENT_INCOMPLETE = register(
+    "predictive-assessment-incomplete", E, "Predictive analytics use without the DCF 5-4 assessment", "policy"
+)
+AUTOMATED_DECISION_MAKING = register(
+    "automated-decision-making", E, "Predictive analytics used for automated decision-making", "policy"
+)
+NON_PUBLIC_DOWNLOAD = register(
+    "non-public-download", E, "Non-public dataset offers a public download", "policy"
+)
+PII_IN_PUBLIC_DATASET = register("pii-in-public-dataset", W, "Public dataset has PII fields", "policy")
+MISSING_RIGHTS = register("missing-rights", W, "Restricted dataset does not say why", "policy")
+PUBLIC_WITHOUT_DISTRIBUTION = register(
+    "public-without-distribution", W, "Public dataset has no distribution", "policy"
+)
+HIDDEN_PUBLIC_DATASET = register(
+    "hidden-public-dataset", W, "Public dataset is hidden from the public catalog", "policy"
+)
+MISSING_DEMOGRAPHIC_FLAG = register(
+    "missing-demographic-flag", W, "Field follows a demographic standard but is not flagged", "policy"
+)
+
+# -- agreements (DCF 5-4) -----------------------------------------------------------------------
+AGREEMENT_TERM_INVALID = register("agreement-term-invalid", E, "Agreement term ends before it starts", "agreements")
+AGREEMENT_MISSING_CONSENT_PLAN = register(
+    "agreement-missing-consent-plan", E, "External use of identifiable client data without a consent plan", "agreements"
+)
+AGREEMENT_CONSENT_NOT_APPROVED = register(
+    "agreement-consent-not-approved", E, "Consent plan not approved before data is shared", "agreements"
+)
+AGREEMENT_MISSING_APPROVAL = register(
+    "agreement-missing-approval", E, "Approved agreement without IRB or Commissioner approval", "agreements"
+)
+AGREEMENT_MISSING_REVIEW = register(
+    "agreement-missing-review", E, "Approved agreement without a required written review", "agreements"
+)
+AGREEMENT_REVIEW_NOT_ARCHIVED = register(
+    "agreement-review-not-archived", E, "Review or approval has no archive reference", "agreements"
+)
+AGREEMENT_EXPIRED = register("agreement-expired", W, "Active agreement whose term has ended", "agreements")
+AGREEMENT_NO_STATE_PARTY = register(
+    "agreement-no-state-party", E, "Agreement has no state agency among its parties", "agreements"
+)
+
+
+@dataclass(frozen=True)
+class Problem:
+    code: str
+    message: str
+    file: str = ""
+    line: int | None = None
+    column: int | None = None
+    pointer: str = ""
+    hint: str = ""
+    severity: Severity = field(default=Severity.ERROR)
+
+    @classmethod
+    def make(cls, code: str, message: str, **kw: object) -> "Problem":
+        """A problem with the code's registered severity unless one is given."""
+        if code not in CODES:
+            raise KeyError(f"unregistered problem code {code!r}")
+        kw.setdefault("severity", CODES[code].severity)
+        return cls(code=code, message=message, **kw)  # type: ignore[arg-type]
+
+    def render(self) -> str:
+        where = self.file or "<inventory>"
+        if self.line is not None:
+            where += f":{self.line}"
+            if self.column is not None:
+                where += f":{self.column}"
+        text = f"{where} {self.severity.value} {self.code}: {self.message}"
+        if self.hint:
+            text += f" (hint: {self.hint})"
+        return text
+
+    def to_dict(self) -> dict[str, object]:
+        d = asdict(self)
+        d["severity"] = self.severity.value
+        return d
+
+
+@dataclass
+class Report:
+    problems: list[Problem] = field(default_factory=list)
+
+    def add(self, problem: Problem) -> None:
+        self.problems.append(problem)
+
+    def extend(self, problems: Iterable[Problem]) -> None:
+        self.problems.extend(problems)
+
+    def __iter__(self) -> Iterator[Problem]:
+        return iter(self.problems)
+
+    def __len__(self) -> int:
+        return len(self.problems)
+
+    def count(self, severity: Severity) -> int:
+        return sum(1 for p in self.problems if p.severity == severity)
+
+    @property
+    def errors(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity == Severity.ERROR]
+
+    @property
+    def warnings(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity == Severity.WARNING]
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+    def sorted(self) -> list[Problem]:
+        return sorted(
+            self.problems,
+            key=lambda p: (p.file, p.line or 0, p.column or 0, p.code, p.message),
+        )
+
+    def codes(self) -> list[str]:
+        return [p.code for p in self.sorted()]
+
+    def flatten(self, keys: Iterable[str]) -> list[list[object]]:
+        """Rows of chosen attributes, for tests: ``report.flatten(["code", "line"])``."""
+        keys = list(keys)
+        return [[getattr(p, k) for k in keys] for p in self.sorted()]
+
+    def summary(self) -> str:
+        e, w, i = (self.count(s) for s in Severity)
+        return f"{e} error(s), {w} warning(s), {i} note(s)"
+
+    def to_json(self) -> str:
+        return json.dumps(
+            {
+                "valid": self.ok,
+                "summary": {s.value: self.count(s) for s in Severity},
+                "problems": [p.to_dict() for p in self.sorted()],
+            },
+            indent=2,
+        )
+
+
+class CatalogError(Exception):
+    """A failure of a pipeline command that is not a descriptor problem (bad option,
+    locked build directory, ...). The CLI turns it into one click error."""
+
+    def __init__(self, message: str, hint: str = "") -> None:
+        super().__init__(message)
+        self.hint = hint

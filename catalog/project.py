@@ -1,0 +1,141 @@
+"""Where things are: the project layout and the discovery of its YAML files.
+
+```
+<root>/inventory/<agency>/_agency.yml       agency
+<root>/inventory/<agency>/<dataset>.yml     dataset descriptor
+<root>/inventory/_agreements/<id>.yml       data-sharing agreement
+<root>/standards/elements/<id>.yml          common data element
+<root>/standards/{classification,suppression,vocabularies}.yml
+```
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+from . import problems as P
+from .problems import CatalogError, Problem
+
+YAML_SUFFIXES = (".yml", ".yaml")
+AGENCY_FILE = "_agency"
+AGREEMENTS_DIR = "_agreements"
+SAMPLES_DIR = "samples"
+
+Kind = Literal["agency", "dataset", "agreement"]
+
+
+@dataclass(frozen=True)
+class Project:
+    root: Path
+
+    @property
+    def inventory_dir(self) -> Path:
+        return self.root / "inventory"
+
+    @property
+    def standards_dir(self) -> Path:
+        return self.root / "standards"
+
+    @property
+    def build_dir(self) -> Path:
+        return self.root / "build"
+
+    def rel(self, path: Path) -> str:
+        try:
+            return path.relative_to(self.root).as_posix()
+        except ValueError:
+            return path.as_posix()
+
+    def inside(self, path: Path) -> bool:
+        """Does ``path`` (after following symlinks) stay inside the project root?"""
+        try:
+            Path(os.path.realpath(path)).relative_to(os.path.realpath(self.root))
+        except ValueError:
+            return False
+        return True
+
+    @classmethod
+    def find(cls, start: Path | None = None) -> "Project":
+        """The nearest directory at or above ``start`` that has an ``inventory/``."""
+        here = (start or Path.cwd()).resolve()
+        for candidate in (here, *here.parents):
+            if (candidate / "inventory").is_dir():
+                return cls(candidate)
+        raise CatalogError(
+            f"no inventory/ folder in {here} or any parent",
+            hint="run the command inside a catalog project or pass --root",
+        )
+
+
+@dataclass(frozen=True)
+class Source:
+    """A YAML file of the inventory and what it describes."""
+
+    path: Path
+    rel: str
+    kind: Kind
+    folder: str  # the agency folder ('' for agreements)
+
+
+@dataclass
+class Discovery:
+    sources: list[Source] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+
+
+def _is_yaml(path: Path) -> bool:
+    return path.suffix in YAML_SUFFIXES
+
+
+def discover(project: Project) -> Discovery:
+    """Every YAML file under inventory/, classified by where it lives."""
+    found = Discovery()
+    inv = project.inventory_dir
+    if not inv.is_dir():
+        raise CatalogError(f"{project.rel(inv)} does not exist",
+                           hint="create it, or run 'catalog new AGENCY DATASET'")
+    for dirpath, dirnames, filenames in os.walk(inv, followlinks=False):
+        dirnames.sort()
+        here = Path(dirpath)
+        depth = len(here.relative_to(inv).parts)
+        for name in sorted(filenames):
+            path = here / name
+            if not _is_yaml(path):
+                continue
+            rel = project.rel(path)
+            if not project.inside(path):
+                found.problems.append(Problem.make(
+                    P.FILE_OUTSIDE_ROOT, "symlink points outside the project", file=rel,
+                    hint="copy the file into the inventory instead of linking to it"))
+                continue
+            parts = path.relative_to(inv).parts
+            if depth != 1:
+                where = "directly in inventory/" if depth == 0 else "in a sub-folder"
+                found.problems.append(Problem.make(
+                    P.FILE_MISPLACED, f"YAML file {where} is not part of the inventory",
+                    file=rel, hint="descriptors go in inventory/<agency>/<dataset>.yml, "
+                    "agreements in inventory/_agreements/<id>.yml"))
+                continue
+            folder = parts[0]
+            if folder == AGREEMENTS_DIR:
+                found.sources.append(Source(path, rel, "agreement", ""))
+            elif path.stem == AGENCY_FILE:
+                found.sources.append(Source(path, rel, "agency", folder))
+            elif path.stem.startswith("_"):
+                found.problems.append(Problem.make(
+                    P.FILE_MISPLACED, f"unknown special file {path.name}", file=rel,
+                    hint="the only special file in an agency folder is _agency.yml"))
+            else:
+                found.sources.append(Source(path, rel, "dataset", folder))
+        # symlinked directories are not followed; say so if they point outside
+        for d in list(dirnames):
+            sub = here / d
+            if sub.is_symlink() and not project.inside(sub):
+                found.problems.append(Problem.make(
+                    P.FILE_OUTSIDE_ROOT, "symlinked folder points outside the project",
+                    file=project.rel(sub), hint="copy the folder into the inventory"))
+                dirnames.remove(d)
+    return found

@@ -1,0 +1,133 @@
+"""Load ``standards/``: common elements (with CSV-backed value lists), classification
+levels, suppression policies and vocabularies. Standards are data, loaded and validated
+like descriptors."""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from . import problems as P
+from .load import Document, load_file
+from .model.standards import (Classification, Element, Level, Suppression, SuppressionPolicy,
+                              Value, Vocabularies)
+from .problems import Problem
+from .project import YAML_SUFFIXES, Project
+from .model.check import check
+
+
+@dataclass
+class Standards:
+    elements: dict[str, Element] = field(default_factory=dict)
+    element_docs: dict[str, Document] = field(default_factory=dict)
+    values: dict[str, list[Value]] = field(default_factory=dict)
+    levels: dict[str, Level] = field(default_factory=dict)
+    policies: dict[str, SuppressionPolicy] = field(default_factory=dict)
+    vocabularies: Vocabularies | None = None
+    documents: list[Document] = field(default_factory=list)
+
+    def terms(self, vocabulary: str) -> dict[str, str]:
+        """id → title of one vocabulary ({} when vocabularies.yml is missing)."""
+        if self.vocabularies is None:
+            return {}
+        return {t.id: t.title for t in getattr(self.vocabularies, vocabulary)}
+
+    def allowed(self, element_id: str) -> set[str] | None:
+        """The values a field following ``element_id`` may hold (None: not enumerated)."""
+        element = self.elements.get(element_id)
+        values = self.values.get(element_id)
+        if element is None or values is None:
+            return None
+        out: set[str] = set()
+        for v in values:
+            if element.match in ("code", "code-or-label"):
+                out.add(v.code)
+            if element.match in ("label", "code-or-label"):
+                out.add(v.label)
+        return out
+
+
+def _read_values(element: Element, doc: Document, base: Path,
+                 project: Project) -> tuple[list[Value] | None, list[Problem]]:
+    if element.values is not None:
+        return element.values, []
+    spec = element.values_from
+    if spec is None:
+        return None, []
+    path = base / spec.path
+    if not project.inside(path) or not path.is_file():
+        return None, [doc.problem(P.STANDARD_VALUES_UNREADABLE, f"{spec.path} does not exist",
+                                  "/values_from/path", hint="paths are relative to standards/")]
+    with path.open(encoding="utf-8-sig", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    columns = set(rows[0]) if rows else set()
+    missing = [c for c in (spec.code, spec.label, *spec.attributes) if c not in columns]
+    if missing:
+        return None, [doc.problem(
+            P.STANDARD_VALUES_UNREADABLE, f"{spec.path} has no column(s) {', '.join(missing)}",
+            "/values_from", hint="columns: " + ", ".join(sorted(columns)))]
+    return [Value(code=r[spec.code], label=r[spec.label],
+                  attributes={a: r[a] for a in spec.attributes}) for r in rows], []
+
+
+def load_standards(project: Project) -> tuple[Standards, list[Problem]]:
+    std = Standards()
+    out: list[Problem] = []
+    base = project.standards_dir
+
+    def read(path: Path) -> Document:
+        doc = load_file(path, project.rel(path))
+        std.documents.append(doc)
+        out.extend(doc.problems)
+        return doc
+
+    elements_dir = base / "elements"
+    paths = sorted(p for p in elements_dir.glob("*") if p.suffix in YAML_SUFFIXES) \
+        if elements_dir.is_dir() else []
+    for path in paths:
+        doc = read(path)
+        if doc.data is None:
+            continue
+        element, problems = check(doc, Element)
+        out.extend(problems)
+        if element is None:
+            continue
+        if element.id != path.stem:
+            out.append(doc.problem(P.ID_FILENAME_MISMATCH, f"id '{element.id}' differs from the "
+                                   f"file name '{path.name}'", "/id",
+                                   hint=f"rename the file to {element.id}.yml or fix the id"))
+        if element.id in std.elements:
+            out.append(doc.problem(P.DUPLICATE_ID, f"element '{element.id}' is defined twice",
+                                   "/id"))
+            continue
+        std.elements[element.id] = element
+        std.element_docs[element.id] = doc
+        values, problems = _read_values(element, doc, base, project)
+        out.extend(problems)
+        if values is not None:
+            std.values[element.id] = values
+    for element_id, element in std.elements.items():
+        if element.superseded_by and element.superseded_by not in std.elements:
+            out.append(std.element_docs[element_id].problem(
+                P.UNKNOWN_STANDARD, f"superseded_by '{element.superseded_by}' is not an element",
+                "/superseded_by"))
+
+    singles = (("classification.yml", Classification), ("suppression.yml", Suppression),
+               ("vocabularies.yml", Vocabularies))
+    for name, model in singles:
+        path = base / name
+        if not path.is_file():
+            continue
+        doc = read(path)
+        if doc.data is None:
+            continue
+        parsed, problems = check(doc, model)
+        out.extend(problems)
+        if isinstance(parsed, Classification):
+            std.levels = {lv.id: lv for lv in parsed.levels}
+        elif isinstance(parsed, Suppression):
+            std.policies = {p.id: p for p in parsed.policies}
+        elif isinstance(parsed, Vocabularies):
+            std.vocabularies = parsed
+    return std, out

@@ -1,0 +1,125 @@
+"""Standards conformance: does a field that names a common element follow it?
+
+Each field with ``standard:`` gets a :class:`Conformance`: ``conformant`` (type and
+constraints agree with the element), ``partial`` (compatible type, but the field does not
+constrain its values as the element does), or ``nonconformant``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from .. import problems as P
+from ..problems import Problem
+
+if TYPE_CHECKING:
+    from ..load import Document
+    from ..model.dataset import SchemaField
+    from ..model.standards import Element
+    from ..standards import Standards
+    from . import Inventory
+
+CONFORMANT, PARTIAL, NONCONFORMANT = "conformant", "partial", "nonconformant"
+
+
+@dataclass
+class Conformance:
+    dataset_id: str
+    field_name: str
+    standard: str
+    status: str = CONFORMANT
+    details: list[str] = field(default_factory=list)
+
+    def downgrade(self, status: str, detail: str) -> None:
+        order = (CONFORMANT, PARTIAL, NONCONFORMANT)
+        if order.index(status) > order.index(self.status):
+            self.status = status
+        self.details.append(detail)
+
+
+def assess(f: "SchemaField", element: "Element", std: "Standards", dataset_id: str,
+           doc: "Document", pointer: str) -> tuple[Conformance, list[Problem]]:
+    """Compare one field with its element; the problems explain every downgrade."""
+    result = Conformance(dataset_id, f.name, element.id)
+    problems: list[Problem] = []
+
+    def flag(code: str, status: str, message: str, where: str, hint: str = "") -> None:
+        result.downgrade(status, message)
+        problems.append(doc.problem(code, f"field '{f.name}': {message}", pointer + where,
+                                    hint=hint))
+
+    c = f.constraints
+    if f.type not in element.types:
+        flag(P.STANDARD_TYPE_MISMATCH, NONCONFORMANT,
+             f"type '{f.type}' is not allowed by {element.id} ({', '.join(element.types)})",
+             "/type", hint=f"use type: {element.types[0]}")
+    if element.status == "deprecated":
+        instead = f"; use {element.superseded_by}" if element.superseded_by else ""
+        flag(P.STANDARD_DEPRECATED, PARTIAL, f"{element.id} is deprecated{instead}", "/standard",
+             hint="plan a migration of this field to the current standard")
+    if element.format and f.format != element.format:
+        flag(P.STANDARD_FORMAT_MISMATCH, PARTIAL,
+             f"format '{f.format or 'default'}' differs from {element.id}'s '{element.format}'",
+             "/format", hint=f"add format: {element.format}")
+    allowed = std.allowed(element.id)
+    enum = c.enum if c and c.enum is not None else None
+    if allowed is not None:
+        if enum is None:
+            count = len(std.values.get(element.id) or [])
+            flag(P.STANDARD_UNCONSTRAINED, PARTIAL,
+                 f"does not list allowed values; {element.id} has {count}", "",
+                 hint="add constraints.enum with the standard's codes the field uses")
+        else:
+            extra = [v for v in enum if str(v) not in allowed]
+            if extra:
+                shown = ", ".join(repr(v) for v in extra[:5]) + ("…" if len(extra) > 5 else "")
+                flag(P.STANDARD_VALUE_MISMATCH, NONCONFORMANT,
+                     f"allows {len(extra)} value(s) not in {element.id}: {shown}",
+                     "/constraints/enum",
+                     hint=f"use the codes of standards/elements/{element.id}.yml")
+    if element.pattern:
+        pattern = c.pattern if c else None
+        if pattern is None and enum is None:
+            flag(P.STANDARD_UNCONSTRAINED, PARTIAL,
+                 f"has no pattern; {element.id} requires {element.pattern}", "",
+                 hint=f"add constraints.pattern: '{element.pattern}'")
+        elif pattern is not None and pattern != element.pattern:
+            flag(P.STANDARD_PATTERN_MISMATCH, PARTIAL,
+                 f"pattern {pattern!r} differs from {element.id}'s {element.pattern!r}",
+                 "/constraints/pattern", hint=f"use pattern: '{element.pattern}'")
+    for bound, is_min in ((element.minimum, True), (element.maximum, False)):
+        if bound is None:
+            continue
+        value = (c.minimum if is_min else c.maximum) if c else None
+        word = "minimum" if is_min else "maximum"
+        if value is None:
+            flag(P.STANDARD_UNCONSTRAINED, PARTIAL, f"has no {word}; {element.id} has {bound}", "",
+                 hint=f"add constraints.{word}: {bound}")
+        elif isinstance(value, (int, float)) and (value < bound if is_min else value > bound):
+            flag(P.STANDARD_VALUE_MISMATCH, NONCONFORMANT,
+                 f"{word} {value} is outside {element.id}'s {bound}", f"/constraints/{word}")
+    return result, problems
+
+
+def check(inv: "Inventory") -> Iterator[Problem]:
+    std = inv.standards
+    demographic = {e.id for e in std.elements.values() if e.category == "demographic"}
+    for dataset_id, entry in inv.datasets.items():
+        schema = entry.model.schema_
+        if schema is None:
+            continue
+        for i, f in enumerate(schema.fields):
+            pointer = f"/schema/fields/{i}"
+            if not f.standard or f.standard not in std.elements:
+                continue
+            result, problems = assess(f, std.elements[f.standard], std, dataset_id,
+                                      entry.doc, pointer)
+            inv.conformance[(dataset_id, f.name)] = result
+            yield from problems
+            if f.standard in demographic and not f.demographic:
+                yield entry.doc.problem(
+                    P.MISSING_DEMOGRAPHIC_FLAG, f"field '{f.name}' follows {f.standard} but is "
+                    "not flagged demographic", pointer + "/standard",
+                    hint="add demographic: true (counts toward disaggregation reporting)")

@@ -1,0 +1,114 @@
+"""Cross-file references: ids unique and matching their paths, agencies, standards,
+vocabulary terms, classification levels, suppression policies, agreements ↔ datasets."""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from .. import problems as P
+from ..load import Document
+from ..problems import Problem
+
+if TYPE_CHECKING:
+    from . import Entry, Inventory
+
+
+def _suggest(value: str, choices: Iterable[str]) -> str:
+    choices = list(choices)
+    close = difflib.get_close_matches(value, choices, n=1, cutoff=0.6)
+    if close:
+        return f"did you mean '{close[0]}'?"
+    shown = sorted(choices)[:10]
+    return ("known: " + ", ".join(shown) + ("…" if len(choices) > 10 else "")) if shown else ""
+
+
+def duplicate(doc: Document, key: str, first: "Entry[Any]") -> Problem:
+    return doc.problem(P.DUPLICATE_ID, f"id '{key}' is already used by {first.source.rel}",
+                       "/id", hint="ids are unique across the whole inventory: prefix them "
+                       "with the agency id")
+
+
+def _term(doc: Document, pointer: str, value: str | None, terms: dict[str, str],
+          vocabulary: str) -> Iterator[Problem]:
+    if value is not None and terms and value not in terms:
+        yield doc.problem(P.UNKNOWN_TERM, f"'{value}' is not in the {vocabulary} vocabulary",
+                          pointer, hint=_suggest(value, terms) +
+                          " (standards/vocabularies.yml)")
+
+
+def check(inv: "Inventory") -> Iterator[Problem]:
+    std = inv.standards
+    for agency_id, entry in inv.agencies.items():
+        if agency_id != entry.source.folder:
+            yield entry.doc.problem(
+                P.ID_FILENAME_MISMATCH, f"agency id '{agency_id}' differs from its folder "
+                f"'{entry.source.folder}'", "/id", hint="the folder name is the agency id")
+    themes, licenses = std.terms("themes"), std.terms("licenses")
+    frequencies, granularities = std.terms("frequencies"), std.terms("granularities")
+    for dataset_id, entry in inv.datasets.items():
+        d, doc = entry.model, entry.doc
+        stem = Path(entry.source.rel).stem
+        if dataset_id != stem:
+            yield doc.problem(P.ID_FILENAME_MISMATCH, f"id '{dataset_id}' differs from the file "
+                              f"name '{stem}'", "/id",
+                              hint=f"rename the file to {dataset_id}.yml or change the id")
+        if d.agency != entry.source.folder:
+            yield doc.problem(P.AGENCY_FOLDER_MISMATCH, f"agency '{d.agency}' but the file is in "
+                              f"inventory/{entry.source.folder}/", "/agency",
+                              hint=f"move the file to inventory/{d.agency}/ or fix 'agency'")
+        if d.agency not in inv.agencies:
+            yield doc.problem(P.UNKNOWN_AGENCY, f"agency '{d.agency}' has no "
+                              f"inventory/{d.agency}/_agency.yml", "/agency",
+                              hint=_suggest(d.agency, inv.agencies) or
+                              f"create inventory/{d.agency}/_agency.yml")
+        for i, theme in enumerate(d.themes):
+            yield from _term(doc, f"/themes/{i}", theme, themes, "themes")
+        yield from _term(doc, "/license", d.license, licenses, "licenses")
+        if d.lifecycle:
+            yield from _term(doc, "/lifecycle/update_frequency", d.lifecycle.update_frequency,
+                             frequencies, "frequencies")
+        if d.disclosure:
+            yield from _term(doc, "/disclosure/granularity", d.disclosure.granularity,
+                             granularities, "granularities")
+            policy = d.disclosure.suppression_policy
+            if policy and policy not in std.policies:
+                yield doc.problem(P.UNKNOWN_SUPPRESSION_POLICY, f"suppression policy '{policy}' "
+                                  "does not exist", "/disclosure/suppression_policy",
+                                  hint=_suggest(policy, std.policies) +
+                                  " (standards/suppression.yml)")
+        if d.classification and d.classification.level not in std.levels:
+            level = d.classification.level
+            yield doc.problem(P.UNKNOWN_CLASSIFICATION, f"classification level '{level}' does "
+                              "not exist", "/classification/level",
+                              hint=_suggest(level, std.levels) + " (standards/classification.yml)")
+        if d.schema_:
+            for i, f in enumerate(d.schema_.fields):
+                if f.standard and f.standard not in std.elements:
+                    yield doc.problem(P.UNKNOWN_STANDARD, f"field '{f.name}' names standard "
+                                      f"'{f.standard}', which does not exist",
+                                      f"/schema/fields/{i}/standard",
+                                      hint=_suggest(f.standard, std.elements) +
+                                      " (standards/elements/)")
+        for i, agreement_id in enumerate(d.related_agreements):
+            if agreement_id not in inv.agreements:
+                yield doc.problem(P.UNKNOWN_AGREEMENT, f"agreement '{agreement_id}' does not "
+                                  "exist", f"/related_agreements/{i}",
+                                  hint=_suggest(agreement_id, inv.agreements))
+    for agreement_id, entry in inv.agreements.items():
+        a, doc = entry.model, entry.doc
+        stem = Path(entry.source.rel).stem
+        if agreement_id != stem:
+            yield doc.problem(P.ID_FILENAME_MISMATCH, f"id '{agreement_id}' differs from the "
+                              f"file name '{stem}'", "/id")
+        for i, dataset_id in enumerate(a.datasets):
+            if dataset_id not in inv.datasets:
+                yield doc.problem(P.UNKNOWN_DATASET, f"dataset '{dataset_id}' does not exist",
+                                  f"/datasets/{i}", hint=_suggest(dataset_id, inv.datasets))
+        for i, party in enumerate(a.parties):
+            if party.agency and party.agency not in inv.agencies:
+                yield doc.problem(P.UNKNOWN_AGENCY, f"party agency '{party.agency}' does not "
+                                  "exist", f"/parties/{i}/agency",
+                                  hint=_suggest(party.agency, inv.agencies))

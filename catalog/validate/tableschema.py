@@ -1,0 +1,94 @@
+"""Frictionless checks: each data dictionary is a valid Table Schema, and a descriptor's
+sample file (if any) is valid data under that schema."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from .. import problems as P
+from ..problems import Problem
+
+if TYPE_CHECKING:
+    from . import Entry, Inventory
+    from ..model import Dataset
+
+# catalog-only field properties: Frictionless ignores unknown properties, but a sample
+# resource is built from the pure Table Schema
+EXTENSIONS = ("standard", "pii", "demographic", "internal", "count", "unit")
+
+_WHERE = (("primary key", "/schema/primaryKey"), ("foreign key", "/schema/foreignKeys"))
+
+
+def table_schema(d: "Dataset") -> dict[str, Any]:
+    """The data dictionary as a plain Frictionless Table Schema descriptor."""
+    assert d.schema_ is not None
+    raw = d.schema_.model_dump(exclude_none=True, by_alias=True)
+    for f in raw["fields"]:
+        for key in EXTENSIONS:
+            f.pop(key, None)
+    return raw
+
+
+def _schema_pointer(note: str, raw: dict[str, Any]) -> str:
+    for needle, pointer in _WHERE:
+        if needle in note:
+            return pointer
+    names = [f.get("name") for f in raw.get("fields", []) if isinstance(f, dict)]
+    if "not unique" in note:
+        seen: set[Any] = set()
+        for i, name in enumerate(names):
+            if name in seen:
+                return f"/schema/fields/{i}/name"
+            seen.add(name)
+    for i, name in enumerate(names):
+        if name and re.search(rf'\b{re.escape(str(name))}\b', note):
+            return f"/schema/fields/{i}"
+    return "/schema"
+
+
+def check_schema(entry: "Entry[Dataset]") -> Iterator[Problem]:
+    from frictionless import Schema
+
+    raw = entry.doc.data.get("schema")
+    report = Schema.validate_descriptor(table_schema(entry.model))
+    for error in report.errors:
+        note = getattr(error, "note", "") or error.message
+        yield entry.doc.problem(P.TABLE_SCHEMA_INVALID, note, _schema_pointer(note, raw),
+                                hint="see https://specs.frictionlessdata.io/table-schema/")
+
+
+def check_sample(entry: "Entry[Dataset]", inv: "Inventory") -> Iterator[Problem]:
+    from frictionless import Resource, Schema
+
+    d, doc = entry.model, entry.doc
+    assert d.sample is not None
+    base = entry.source.path.parent
+    path = base / d.sample
+    if not inv.project.inside(path) or not path.is_file():
+        why = "points outside the project" if not inv.project.inside(path) else "does not exist"
+        yield doc.problem(P.SAMPLE_NOT_FOUND, f"sample '{d.sample}' {why}", "/sample",
+                          hint="give a path relative to this descriptor, e.g. samples/x.csv")
+        return
+    rel = inv.project.rel(path)
+    resource = Resource(path=d.sample, basepath=str(base),
+                        schema=Schema.from_descriptor(table_schema(d)))
+    report = resource.validate()
+    for error in report.flatten(["rowNumber", "fieldNumber", "type", "note", "message"]):
+        row, column, kind, note, message = error
+        yield P.Problem.make(P.SAMPLE_INVALID, f"{kind}: {message}", file=rel, line=row,
+                             column=column, pointer="/sample",
+                             hint=f"the data dictionary is in {doc.rel}; fix the data or "
+                             "the field definition")
+
+
+def check(inv: "Inventory") -> Iterator[Problem]:
+    for entry in inv.datasets.values():
+        if entry.model.schema_ is None:
+            continue
+        schema_problems = list(check_schema(entry))
+        yield from schema_problems
+        if entry.model.sample and not schema_problems:
+            yield from check_sample(entry, inv)
