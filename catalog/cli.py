@@ -201,3 +201,29 @@ def serve(host: str, port: int, no_build: bool, datasette_args: tuple[str, ...],
 
     project = _project(root)
     run(project, host=host, port=port, build=not no_build, extra=list(datasette_args))
+
+
+@main.command()
+@click.argument("kind", type=click.Choice(["dataset", "agency", "agreement", "all"]),
+                default="all")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
+              default=None, help="Write <kind>.schema.json files here instead of stdout.")
+def schema(kind: str, out_dir: Path | None) -> None:
+    """Print (or write) the JSON Schema of descriptors, generated from the model.
+
+    Editors use it for completion and validation: the committed copies live in
+    docs/schema/ and every descriptor's first line points at one.
+
+    \b
+    Example:
+        catalog schema --out docs/schema
+    """
+    from . import schema as schemas
+
+    if out_dir is not None:
+        for path in schemas.write_all(out_dir):
+            click.echo(f"wrote {path}")
+        return
+    if kind == "all":
+        raise click.UsageError("give a KIND, or --out to write all of them")
+    click.echo(schemas.render(kind), nl=False)

@@ -159,8 +159,8 @@ class _Builder:
                 doc.problems.append(doc.problem(
                     P.YAML_ALIAS,
                     f"the value at {pointer or '/'} is an alias of the anchor on line {line}",
-                    pointer, hint="write the value out in full; anchors and aliases are not "
-                    "allowed (they can expand exponentially)"))
+                    pointer, key=True, hint="write the value out in full; anchors and "
+                    "aliases are not allowed (they can expand exponentially)"))
             return None
         self.seen.add(id(node))
         doc.positions[pointer] = self._pos(node)

@@ -105,11 +105,8 @@ STANDARD_PATTERN_MISMATCH = register(
 STANDARD_FORMAT_MISMATCH = register(
     "standard-format-mismatch", W, "Field format differs from its standard", "conformance"
 )
-STANDARD_UNCONSTRAINED = register(
-    "standard-unconstrained", I, "Field names a standard but does not constrain its values", "conformance"
-)
 STANDARD_DEPRECATED = register(
-    "standard-deprecated", W, "Field follows a deprecated standard", "conformance"
+    "standard-deprecated", I, "Field follows a deprecated standard", "conformance"
 )
 
 # -- policy rules from the State Data Plan and DCF policies -------------------------------------

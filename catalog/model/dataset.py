@@ -228,30 +228,38 @@ AssetType = Literal["tabular", "geospatial", "database", "api", "document"]
 
 
 class Dataset(Strict):
-    id: Id
-    title: Text
-    description: Text
-    agency: Id
-    asset_type: AssetType = "tabular"
-    keywords: list[Text] = []
-    themes: list[Id] = []
-    high_value: HighValue
-    steward: Person
-    custodian: Person | None = None
+    id: Id = F(description="unique across the inventory; equals the file name; prefix with "
+               "the agency id")
+    title: Text = F(description="DCAT-US title")
+    description: Text = F(description="what the data records, for whom and why (Markdown)")
+    agency: Id = F(description="the agency folder this file lives in")
+    asset_type: AssetType = F("tabular", description="CT inventories list GIS and non-GIS "
+                              "assets; document = evaluation or research report")
+    keywords: list[Text] = F([], description="DCAT-US keyword")
+    themes: list[Id] = F([], description="State Data Plan focal points (vocabularies.yml)")
+    high_value: HighValue = F(description="Public Act 18-175 high-value designation")
+    steward: Person = F(description="accountable for the data's quality and documentation")
+    custodian: Person | None = F(None, description="operates the system that holds the data")
     contact: Person | None = F(None, description="public contact point; default the steward")
-    access: Access
-    classification: Classification | None = None
-    personal_data: PersonalData | None = None
-    disclosure: Disclosure | None = None
-    schema_: TableSchema | None = F(None, alias="schema")
+    access: Access = F(description="access level, public visibility, API / bulk / ownership")
+    classification: Classification | None = F(
+        None, description="classification assessment; required for high-value datasets")
+    personal_data: PersonalData | None = F(
+        None, description="personal-data policy; required when any field is PII")
+    disclosure: Disclosure | None = F(
+        None, description="suppression policy and geographic granularity")
+    schema_: TableSchema | None = F(None, alias="schema",
+                                    description="data dictionary: a Frictionless Table Schema")
     sample: str | None = F(None, description="CSV file, relative to this descriptor")
-    distributions: list[Distribution] = []
+    distributions: list[Distribution] = F([], description="where and how to get the data")
     license: str | None = F(None, description="id from the licenses vocabulary")
-    landing_page: Url | None = None
-    lifecycle: Lifecycle | None = None
-    predictive_analytics: PredictiveAnalytics | None = None
-    open_data_plan: OpenDataPlan | None = None
-    quality: Quality | None = None
-    related_agreements: list[Id] = []
+    landing_page: Url | None = F(None, description="human-readable page about the dataset")
+    lifecycle: Lifecycle | None = F(None, description="frequency, coverage, dates, retention")
+    predictive_analytics: PredictiveAnalytics | None = F(
+        None, description="use in predictive analytics / AI and its DCF 5-4 assessment")
+    open_data_plan: OpenDataPlan | None = F(
+        None, description="entry in the agency's Open Data Access Plan")
+    quality: Quality | None = F(None, description="quality notes, known bias and limitations")
+    related_agreements: list[Id] = F([], description="ids of data-sharing agreements")
     extensions: dict[str, Any] = F(
         {}, description="properties kept from an import that have no place in the model")

@@ -1,8 +1,13 @@
 """Standards conformance: does a field that names a common element follow it?
 
-Each field with ``standard:`` gets a :class:`Conformance`: ``conformant`` (type and
-constraints agree with the element), ``partial`` (compatible type, but the field does not
-constrain its values as the element does), or ``nonconformant``.
+Each field with ``standard:`` gets a :class:`Conformance`: ``conformant`` (type and any
+constraints the field declares agree with the element), ``partial`` (compatible, but a
+deprecated element, a different format or a different pattern), or ``nonconformant``
+(incompatible type, values or bounds the element does not allow).
+
+A field that names an element inherits the element's constraints (allowed values,
+pattern, bounds) where it declares none: :func:`inherited_constraints` gives them to
+Frictionless when a sample file is checked.
 """
 
 from __future__ import annotations
@@ -65,41 +70,27 @@ def assess(f: "SchemaField", element: "Element", std: "Standards", dataset_id: s
              "/format", hint=f"add format: {element.format}")
     allowed = std.allowed(element.id)
     enum = c.enum if c and c.enum is not None else None
-    if allowed is not None:
-        if enum is None:
-            count = len(std.values.get(element.id) or [])
-            flag(P.STANDARD_UNCONSTRAINED, PARTIAL,
-                 f"does not list allowed values; {element.id} has {count}", "",
-                 hint="add constraints.enum with the standard's codes the field uses")
-        else:
-            extra = [v for v in enum if str(v) not in allowed]
-            if extra:
-                shown = ", ".join(repr(v) for v in extra[:5]) + ("…" if len(extra) > 5 else "")
-                flag(P.STANDARD_VALUE_MISMATCH, NONCONFORMANT,
-                     f"allows {len(extra)} value(s) not in {element.id}: {shown}",
-                     "/constraints/enum",
-                     hint=f"use the codes of standards/elements/{element.id}.yml")
-    if element.pattern:
-        pattern = c.pattern if c else None
-        if pattern is None and enum is None:
-            flag(P.STANDARD_UNCONSTRAINED, PARTIAL,
-                 f"has no pattern; {element.id} requires {element.pattern}", "",
-                 hint=f"add constraints.pattern: '{element.pattern}'")
-        elif pattern is not None and pattern != element.pattern:
-            flag(P.STANDARD_PATTERN_MISMATCH, PARTIAL,
-                 f"pattern {pattern!r} differs from {element.id}'s {element.pattern!r}",
-                 "/constraints/pattern", hint=f"use pattern: '{element.pattern}'")
-    for bound, is_min in ((element.minimum, True), (element.maximum, False)):
-        if bound is None:
-            continue
-        value = (c.minimum if is_min else c.maximum) if c else None
-        word = "minimum" if is_min else "maximum"
-        if value is None:
-            flag(P.STANDARD_UNCONSTRAINED, PARTIAL, f"has no {word}; {element.id} has {bound}", "",
-                 hint=f"add constraints.{word}: {bound}")
-        elif isinstance(value, (int, float)) and (value < bound if is_min else value > bound):
+    if allowed is not None and enum is not None:
+        extra = [v for v in enum if str(v) not in allowed]
+        if extra:
+            shown = ", ".join(repr(v) for v in extra[:5]) + ("…" if len(extra) > 5 else "")
             flag(P.STANDARD_VALUE_MISMATCH, NONCONFORMANT,
-                 f"{word} {value} is outside {element.id}'s {bound}", f"/constraints/{word}")
+                 f"allows {len(extra)} value(s) not in {element.id}: {shown}",
+                 "/constraints/enum", hint=f"use the codes of standards/elements/{element.id}.yml")
+    pattern = c.pattern if c else None
+    if element.pattern and f.type == "string" and pattern and pattern != element.pattern:
+        flag(P.STANDARD_PATTERN_MISMATCH, PARTIAL,
+             f"pattern {pattern!r} differs from {element.id}'s {element.pattern!r}",
+             "/constraints/pattern", hint=f"use pattern: '{element.pattern}' or remove it "
+             "(the standard's pattern applies)")
+    for bound, word in ((element.minimum, "minimum"), (element.maximum, "maximum")):
+        value = getattr(c, word) if c else None
+        if bound is None or not isinstance(value, (int, float)):
+            continue
+        if (value < bound) if word == "minimum" else (value > bound):
+            flag(P.STANDARD_VALUE_MISMATCH, NONCONFORMANT,
+                 f"{word} {value} is outside {element.id}'s {bound}", f"/constraints/{word}",
+                 hint=f"use {word}: {bound} or remove it (the standard's bound applies)")
     return result, problems
 
 
@@ -123,3 +114,22 @@ def check(inv: "Inventory") -> Iterator[Problem]:
                     P.MISSING_DEMOGRAPHIC_FLAG, f"field '{f.name}' follows {f.standard} but is "
                     "not flagged demographic", pointer + "/standard",
                     hint="add demographic: true (counts toward disaggregation reporting)")
+
+
+def inherited_constraints(f: "SchemaField", element: "Element", std: "Standards"
+                          ) -> dict[str, object]:
+    """Constraints the field gets from its element, for the data checks."""
+    declared = f.constraints.model_dump(exclude_none=True) if f.constraints else {}
+    out: dict[str, object] = {}
+    allowed = std.allowed(element.id)
+    if f.type == "string" and allowed is not None and "enum" not in declared:
+        out["enum"] = sorted(allowed)
+    if f.type == "string" and element.pattern and "pattern" not in declared \
+            and "enum" not in declared:
+        out["pattern"] = element.pattern
+    if f.type in ("integer", "number"):
+        for word in ("minimum", "maximum"):
+            bound = getattr(element, word)
+            if bound is not None and word not in declared:
+                out[word] = int(bound) if f.type == "integer" else bound
+    return out

@@ -10,10 +10,12 @@ from typing import TYPE_CHECKING, Any
 
 from .. import problems as P
 from ..problems import Problem
+from .conformance import inherited_constraints
 
 if TYPE_CHECKING:
     from . import Entry, Inventory
     from ..model import Dataset
+    from ..standards import Standards
 
 # catalog-only field properties: Frictionless ignores unknown properties, but a sample
 # resource is built from the pure Table Schema
@@ -22,13 +24,19 @@ EXTENSIONS = ("standard", "pii", "demographic", "internal", "count", "unit")
 _WHERE = (("primary key", "/schema/primaryKey"), ("foreign key", "/schema/foreignKeys"))
 
 
-def table_schema(d: "Dataset") -> dict[str, Any]:
-    """The data dictionary as a plain Frictionless Table Schema descriptor."""
+def table_schema(d: "Dataset", std: "Standards | None" = None) -> dict[str, Any]:
+    """The data dictionary as a plain Frictionless Table Schema descriptor; with ``std``,
+    fields also get the constraints they inherit from their common-element standard."""
     assert d.schema_ is not None
     raw = d.schema_.model_dump(exclude_none=True, by_alias=True)
-    for f in raw["fields"]:
+    for f, model in zip(raw["fields"], d.schema_.fields):
         for key in EXTENSIONS:
             f.pop(key, None)
+        element = std.elements.get(model.standard) if std and model.standard else None
+        if element is not None:
+            extra = inherited_constraints(model, element, std)  # type: ignore[arg-type]
+            if extra:
+                f["constraints"] = {**f.get("constraints", {}), **extra}
     return raw
 
 
@@ -74,14 +82,14 @@ def check_sample(entry: "Entry[Dataset]", inv: "Inventory") -> Iterator[Problem]
         return
     rel = inv.project.rel(path)
     resource = Resource(path=d.sample, basepath=str(base),
-                        schema=Schema.from_descriptor(table_schema(d)))
+                        schema=Schema.from_descriptor(table_schema(d, inv.standards)))
     report = resource.validate()
     for error in report.flatten(["rowNumber", "fieldNumber", "type", "note", "message"]):
         row, column, kind, note, message = error
         yield P.Problem.make(P.SAMPLE_INVALID, f"{kind}: {message}", file=rel, line=row,
                              column=column, pointer="/sample",
-                             hint=f"the data dictionary is in {doc.rel}; fix the data or "
-                             "the field definition")
+                             hint=f"the data dictionary is in {doc.rel} (fields naming a "
+                             "standard allow only its values); fix the data or the field")
 
 
 def check(inv: "Inventory") -> Iterator[Problem]:

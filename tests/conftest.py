@@ -1,0 +1,110 @@
+"""Shared fixtures: whole projects written as {path: text} dicts into tmp_path."""
+
+from __future__ import annotations
+
+import shutil
+import textwrap
+from pathlib import Path
+from typing import Callable
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+
+AGENCY = """\
+id: tst
+name: Department of Testing
+abbreviation: TST
+data_officer:
+  name: Pat Officer
+  email: pat.officer@ct.gov
+"""
+
+# A valid, public descriptor with a standard-conformant town field: each corpus case
+# breaks exactly one thing in a copy of it.
+DATASET = """\
+id: tst-town-counts
+title: Town counts
+description: Counts of things by Connecticut town.
+agency: tst
+keywords: [towns, counts]
+themes: [land-use]
+high_value:
+  value: true
+  reason: Used by every planning region.
+steward:
+  name: Sam Steward
+  email: sam.steward@ct.gov
+access:
+  level: public
+  api: true
+  bulk_download: true
+classification:
+  level: public
+  assessed_on: 2025-01-15
+  assessed_by: Sam Steward
+schema:
+  fields:
+    - name: town
+      type: string
+      description: Connecticut town.
+      standard: ct-town
+      constraints:
+        enum: [Hartford, New Haven]
+    - name: things
+      type: integer
+      description: Number of things.
+distributions:
+  - id: csv
+    title: CSV download
+    url: https://data.ct.gov/api/views/abcd-1234/rows.csv
+    media_type: text/csv
+license: cc0-1.0
+lifecycle:
+  update_frequency: R/P1Y
+  last_reviewed: 2025-06-01
+"""
+
+MakeProject = Callable[..., Path]
+
+
+def dedent(text: str) -> str:
+    return textwrap.dedent(text).lstrip("\n")
+
+
+@pytest.fixture(scope="session")
+def standards_copy(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    target = tmp_path_factory.mktemp("std") / "standards"
+    shutil.copytree(REPO / "standards", target)
+    return target
+
+
+@pytest.fixture
+def make_project(tmp_path: Path, standards_copy: Path) -> MakeProject:
+    """Write a project: the repo's standards, a valid agency and dataset unless
+    overridden, plus ``files`` ({relative path: text or bytes or None to delete})."""
+
+    def make(files: dict[str, str | bytes | None] | None = None, *, base: bool = True) -> Path:
+        root = tmp_path / "project"
+        if root.exists():
+            shutil.rmtree(root)
+        shutil.copytree(standards_copy, root / "standards")
+        (root / "inventory").mkdir()
+        layout: dict[str, str | bytes | None] = {}
+        if base:
+            layout["inventory/tst/_agency.yml"] = AGENCY
+            layout["inventory/tst/tst-town-counts.yml"] = DATASET
+        layout.update(files or {})
+        for rel, content in layout.items():
+            path = root / rel
+            if content is None:
+                path.unlink(missing_ok=True)
+                continue
+            path.parent.mkdir(parents=True, exist_ok=True)
+            if isinstance(content, bytes):
+                path.write_bytes(content)
+            else:
+                path.write_text(content, encoding="utf-8")
+        return root
+
+    return make

@@ -1,0 +1,135 @@
+"""The command line, run in-process with click's runner and as a real subprocess."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from catalog.cli import main
+
+from .conftest import DATASET, REPO, MakeProject
+
+BROKEN = DATASET.replace("title: Town counts", "titel: Town counts")
+
+
+def run(*args: str) -> tuple[int, str]:
+    result = CliRunner().invoke(main, list(args), catch_exceptions=False)
+    return result.exit_code, result.output
+
+
+def test_validate_clean_project_exits_zero(make_project: MakeProject) -> None:
+    code, out = run("validate", "--root", str(make_project()))
+    assert code == 0
+    assert "0 error(s)" in out
+
+
+def test_validate_text_names_file_line_column_code_and_hint(make_project: MakeProject) -> None:
+    root = make_project({"inventory/tst/tst-town-counts.yml": BROKEN})
+    code, out = run("validate", "--root", str(root))
+    assert code == 1
+    assert ("inventory/tst/tst-town-counts.yml:2:1 error unknown-property: unknown property "
+            "'titel'") in out
+    assert "did you mean 'title'?" in out
+    assert "    2 | titel: Town counts" in out  # the source line, with a caret below
+
+
+def test_validate_json_format(make_project: MakeProject) -> None:
+    root = make_project({"inventory/tst/tst-town-counts.yml": BROKEN})
+    code, out = run("validate", "--root", str(root), "--format", "json")
+    data = json.loads(out)
+    assert code == 1 and data["valid"] is False
+    found = {(p["code"], p["line"], p["pointer"]) for p in data["problems"]}
+    assert ("unknown-property", 2, "/titel") in found
+    assert ("missing-property", 1, "") in found
+
+
+def test_validate_github_annotations(make_project: MakeProject) -> None:
+    root = make_project({"inventory/tst/tst-town-counts.yml": BROKEN})
+    code, out = run("validate", "--root", str(root), "--format", "github")
+    assert code == 1
+    assert ("::error file=inventory/tst/tst-town-counts.yml,line=2,col=1,"
+            "title=unknown-property::") in out
+
+
+def test_validate_paths_limit_the_report(make_project: MakeProject) -> None:
+    root = make_project({"inventory/tst/tst-town-counts.yml": BROKEN,
+                         "inventory/oth/_agency.yml": "id: oth\nname: Other\nabbreviation: O\n"
+                         "data_officer: {name: A B}\n"})
+    code, out = run("validate", "--root", str(root), str(root / "inventory/oth"))
+    assert code == 0, out
+
+
+def test_build_refuses_on_errors_and_keeps_nothing_half_written(
+        make_project: MakeProject) -> None:
+    root = make_project({"inventory/tst/tst-town-counts.yml": BROKEN})
+    code, out = run("build", "--root", str(root), "-q")
+    assert code == 1 and "not built" in out
+    assert not (root / "build" / "public.db").exists()
+
+
+def test_build_refuses_warnings_unless_allowed(make_project: MakeProject) -> None:
+    warn = DATASET.replace("    - name: things\n", "    - name: owner_name\n      pii: true\n"
+                           "    - name: things\n") + (
+        "personal_data:\n  purpose: Licensing.\n  access_procedure: Ask.\n"
+        "  contact: {name: Records, email: r@ct.gov}\n")
+    root = make_project({"inventory/tst/tst-town-counts.yml": warn})
+    code, out = run("build", "--root", str(root), "-q")
+    assert code == 1 and "--allow-warnings" in out
+    code, out = run("build", "--root", str(root), "-q", "--allow-warnings")
+    assert code == 0, out
+    assert (root / "build" / "public.db").is_file()
+
+
+def test_new_scaffolds_a_descriptor_that_validates(make_project: MakeProject) -> None:
+    root = make_project(base=False)
+    code, out = run("new", "dph", "dph-lead-screening", "--title", "Lead screening",
+                    "--root", str(root))
+    assert code == 0, out
+    text = (root / "inventory/dph/dph-lead-screening.yml").read_text()
+    assert text.startswith("# yaml-language-server: $schema=")
+    assert (root / "inventory/dph/_agency.yml").is_file()
+    code, out = run("validate", "--root", str(root))
+    assert code == 0, out
+    code, out = run("new", "dph", "dph-lead-screening", "--root", str(root))
+    assert code == 1 and "already exists" in out
+
+
+def test_new_rejects_bad_ids(make_project: MakeProject) -> None:
+    code, out = run("new", "DPH", "x", "--root", str(make_project()))
+    assert code == 1 and "not a valid id" in out
+
+
+def test_committed_json_schemas_match_the_model() -> None:
+    from catalog import schema
+
+    for kind in schema.SCHEMAS:
+        committed = (REPO / "docs" / "schema" / f"{kind}.schema.json").read_text()
+        assert committed == schema.render(kind), f"run: catalog schema --out docs/schema"
+
+
+def test_sample_inventory_matches_the_json_schema() -> None:
+    import jsonschema
+    import yaml
+
+    schemas = {k: json.loads((REPO / "docs/schema" / f"{k}.schema.json").read_text())
+               for k in ("dataset", "agency", "agreement")}
+    checked = 0
+    for path in sorted((REPO / "inventory").rglob("*.yml")):
+        kind = ("agreement" if path.parent.name == "_agreements"
+                else "agency" if path.name == "_agency.yml" else "dataset")
+        data = yaml.safe_load(path.read_text())
+        data = json.loads(json.dumps(data, default=str))  # dates as strings, like the loader
+        jsonschema.validate(data, schemas[kind])
+        checked += 1
+    assert checked >= 30
+
+
+def test_help_lists_every_command() -> None:
+    out = subprocess.run([sys.executable, "-m", "catalog", "--help"], capture_output=True,
+                         text=True, check=True).stdout
+    for command in ("validate", "build", "new", "serve", "schema"):
+        assert command in out
