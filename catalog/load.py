@@ -106,7 +106,7 @@ _HINTS = (
     ("'\\t'", "indent with spaces: YAML does not allow tab characters for indentation"),
     ("found unexpected end of stream", "a quoted string is not closed"),
     ("while scanning a quoted scalar", "a quoted string is not closed"),
-    ("mapping values are not allowed here", "a value containing ': ' must be quoted"),
+    ("mapping values are not allowed", "a value containing ': ' must be quoted"),
     ("could not find expected ':'", "each line of a mapping needs 'key: value'"),
     ("did not find expected key", "check the indentation of this line and the one above"),
     ("special characters are not allowed", "remove control characters from the file"),
@@ -129,15 +129,28 @@ _FLOW_LIMIT = 1000  # libyaml's composer recurses in C: deep flow nesting would 
 _BRACKETS = re.compile(r"[\[\]{}]")
 
 
-def _flow_depth_exceeds(text: str) -> bool:
-    """Cheap upper bound of flow nesting ('[' / '{'), checked before libyaml sees the text."""
-    if text.count("[") + text.count("{") < _FLOW_LIMIT:
+def _too_deep(text: str) -> bool:
+    """Cheap upper bound of the nesting depth, checked before libyaml sees the text.
+
+    Flow nesting is bounded by the running count of '[' / '{'. Block nesting needs a
+    strictly greater column at each level, so it is bounded by the indentation plus the
+    compact indicators ('- ', '? ', ': ') of a line: only lines longer than the limit
+    can reach it.
+    """
+    if text.count("[") + text.count("{") >= _FLOW_LIMIT:
+        depth = 0
+        for match in _BRACKETS.finditer(text):
+            depth += 1 if match.group() in "[{" else -1
+            if depth >= _FLOW_LIMIT:
+                return True
+    if len(text) < _FLOW_LIMIT:
         return False
-    depth = 0
-    for match in _BRACKETS.finditer(text):
-        depth += 1 if match.group() in "[{" else -1
-        if depth >= _FLOW_LIMIT:
-            return True
+    for line in text.splitlines():
+        if len(line) >= _FLOW_LIMIT:
+            body = line.lstrip(" ")
+            bound = len(line) - len(body) + sum(body.count(t) for t in ("- ", "? ", ": "))
+            if bound >= _FLOW_LIMIT:
+                return True
     return False
 
 
@@ -248,9 +261,9 @@ def load_bytes(raw: bytes, path: Path, rel: str) -> Document:
             P.FILE_EMPTY, "file has no content", file=rel, line=1, column=1,
             hint="start from 'catalog new AGENCY ID' or delete the file"))
         return doc
-    if _flow_depth_exceeds(text):
+    if _too_deep(text):
         doc.problems.append(Problem.make(
-            P.YAML_TOO_DEEP, f"more than {_FLOW_LIMIT} nested '[' or '{{'", file=rel,
+            P.YAML_TOO_DEEP, f"nesting may exceed {_FLOW_LIMIT} levels", file=rel,
             hint="descriptors are shallow; check for runaway brackets"))
         return doc
     try:

@@ -59,8 +59,13 @@ def _read_values(element: Element, doc: Document, base: Path,
     if not project.inside(path) or not path.is_file():
         return None, [doc.problem(P.STANDARD_VALUES_UNREADABLE, f"{spec.path} does not exist",
                                   "/values_from/path", hint="paths are relative to standards/")]
-    with path.open(encoding="utf-8-sig", newline="") as fh:
-        rows = list(csv.DictReader(fh))
+    try:
+        with path.open(encoding="utf-8-sig", newline="") as fh:
+            rows = list(csv.DictReader(fh))
+    except (UnicodeDecodeError, csv.Error) as exc:
+        return None, [doc.problem(P.STANDARD_VALUES_UNREADABLE, f"{spec.path} cannot be read: "
+                                  f"{exc}", "/values_from/path",
+                                  hint="save the CSV as UTF-8 with a header row")]
     columns = set(rows[0]) if rows else set()
     missing = [c for c in (spec.code, spec.label, *spec.attributes) if c not in columns]
     if missing:

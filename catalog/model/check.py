@@ -138,7 +138,8 @@ def to_problems(doc: Document, model: type[BaseModel], exc: ValidationError) -> 
             siblings = _siblings(doc.data, path[:-1])
             close = difflib.get_close_matches(name, siblings, n=1, cutoff=0.75)
             hint = (f"is '{close[0]}' a misspelling of '{name}'?" if close
-                    else f"add '{name}:' under {_label(path[:-1])}")
+                    else f"add '{name}:' " + (f"under {_label(path[:-1])}" if path[:-1]
+                                              else "at the top level"))
             out.append(doc.problem(P.MISSING_PROPERTY, f"'{name}' is required in "
                                    f"{_label(path[:-1])}", _pointer(path[:-1]), hint=hint))
         elif kind == "extra_forbidden":

@@ -35,7 +35,8 @@ def _one(entry: "Entry[Agreement]", inv: "Inventory") -> Iterator[Problem]:
     a, doc = entry.model, entry.doc
     if a.term.end and a.term.end < a.term.start:
         yield doc.problem(P.AGREEMENT_TERM_INVALID, f"term ends {a.term.end} before it starts "
-                          f"{a.term.start}", "/term/end")
+                          f"{a.term.start}", "/term/end",
+                          hint="check the dates: YYYY-MM-DD, end after start")
     if a.status == Status.ACTIVE and a.term.end and a.term.end < inv.today:
         yield doc.problem(P.AGREEMENT_EXPIRED, f"status is active but the term ended "
                           f"{a.term.end}", "/status",
@@ -46,7 +47,8 @@ def _one(entry: "Entry[Agreement]", inv: "Inventory") -> Iterator[Problem]:
     for i, party in enumerate(a.parties):
         if not party.agency and not party.name:
             yield doc.problem(P.MISSING_PROPERTY, "party needs 'agency' (a state agency id) or "
-                              "'name'", f"/parties/{i}")
+                              "'name'", f"/parties/{i}",
+                              hint="state agencies: agency: <id>; others: name: ..., kind: ...")
     external = [p for p in a.parties if p.kind != "state-agency"]
     if a.identifiable_client_data and external:
         plan = a.consent_plan
@@ -65,7 +67,7 @@ def _one(entry: "Entry[Agreement]", inv: "Inventory") -> Iterator[Problem]:
         return
     if not any(ap.kind in ("irb", "commissioner") for ap in a.approvals):
         yield doc.problem(
-            P.AGREEMENT_MISSING_APPROVAL, f"a {a.status.value} agreement needs IRB or "
+            P.AGREEMENT_MISSING_APPROVAL, f"an {a.status.value} agreement needs IRB or "
             "Commissioner approval", "/approvals" if "approvals" in doc.data else "/status",
             hint="add approvals: - kind: irb|commissioner, by, date, reference")
     offices = {r.office for r in a.reviews}

@@ -96,13 +96,15 @@ def check(inv: "Inventory") -> Iterator[Problem]:
             if agreement_id not in inv.agreements:
                 yield doc.problem(P.UNKNOWN_AGREEMENT, f"agreement '{agreement_id}' does not "
                                   "exist", f"/related_agreements/{i}",
-                                  hint=_suggest(agreement_id, inv.agreements))
+                                  hint=_suggest(agreement_id, inv.agreements) or
+                                  "agreements live in inventory/_agreements/<id>.yml")
     for agreement_id, entry in inv.agreements.items():
         a, doc = entry.model, entry.doc
         stem = Path(entry.source.rel).stem
         if agreement_id != stem:
             yield doc.problem(P.ID_FILENAME_MISMATCH, f"id '{agreement_id}' differs from the "
-                              f"file name '{stem}'", "/id")
+                              f"file name '{stem}'", "/id",
+                              hint=f"rename the file to {agreement_id}.yml or change the id")
         for i, dataset_id in enumerate(a.datasets):
             if dataset_id not in inv.datasets:
                 yield doc.problem(P.UNKNOWN_DATASET, f"dataset '{dataset_id}' does not exist",

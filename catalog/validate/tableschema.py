@@ -57,9 +57,39 @@ def _schema_pointer(note: str, raw: dict[str, Any]) -> str:
     return "/schema"
 
 
+_PY_TYPES = {"integer": (int,), "number": (int, float), "boolean": (bool,)}
+
+
+def _constraint_problems(entry: "Entry[Dataset]") -> Iterator[Problem]:
+    """What Frictionless does not check when reading a schema: regexes and enum types."""
+    assert entry.model.schema_ is not None
+    for i, f in enumerate(entry.model.schema_.fields):
+        c = f.constraints
+        if c is None:
+            continue
+        where = f"/schema/fields/{i}/constraints"
+        if c.pattern is not None:
+            try:
+                re.compile(c.pattern)
+            except re.error as exc:
+                yield entry.doc.problem(P.TABLE_SCHEMA_INVALID, f"field '{f.name}': pattern "
+                                        f"is not a valid regular expression ({exc})",
+                                        where + "/pattern", hint="quote the pattern in single "
+                                        "quotes and escape special characters")
+        wanted = _PY_TYPES.get(f.type)
+        if wanted and c.enum is not None:
+            bad = [v for v in c.enum if not isinstance(v, wanted) or
+                   (f.type != "boolean" and isinstance(v, bool))]
+            if bad:
+                yield entry.doc.problem(P.TABLE_SCHEMA_INVALID, f"field '{f.name}' is "
+                                        f"{f.type} but enum has {bad[0]!r}", where + "/enum",
+                                        hint=f"enum values must be of type {f.type}")
+
+
 def check_schema(entry: "Entry[Dataset]") -> Iterator[Problem]:
     from frictionless import Schema
 
+    yield from _constraint_problems(entry)
     raw = entry.doc.data.get("schema")
     report = Schema.validate_descriptor(table_schema(entry.model))
     for error in report.errors:

@@ -1,0 +1,627 @@
+"""Bad-input corpus: one minimal broken project per problem code.
+
+Every case starts from the valid fixture project (``conftest.AGENCY`` and
+``conftest.DATASET``, plus a valid agreement where needed), breaks exactly one thing,
+and states the code, file and line (and sometimes the column) the validator must
+report. ``test_every_code_has_a_case`` keeps the table complete as codes are added.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+import pytest
+
+from catalog import load as load_module
+from catalog.load import MAX_BYTES, load_bytes
+from catalog.problems import CODES, Problem, Severity
+from catalog.project import Project
+from catalog.validate import validate_project
+
+from .conftest import AGENCY, DATASET, MakeProject, dedent
+
+TODAY = dt.date(2026, 11, 23)
+DS = "inventory/tst/tst-town-counts.yml"
+AG = "inventory/_agreements/tst-uconn-evaluation.yml"
+
+
+# -- helpers -------------------------------------------------------------------------------
+
+
+def edit(old: str, new: str, text: str = DATASET) -> str:
+    """``text`` with the single occurrence of ``old`` replaced by ``new``."""
+    assert text.count(old) == 1, f"{old!r} must occur exactly once"
+    return text.replace(old, new)
+
+
+def line_of(text: str, needle: str, nth: int = 1) -> int:
+    """1-based line number of the ``nth`` line of ``text`` that contains ``needle``."""
+    hits = [i for i, line in enumerate(text.splitlines(), 1) if needle in line]
+    assert len(hits) >= nth, f"{needle!r} not found {nth} time(s)"
+    return hits[nth - 1]
+
+
+AGREEMENT = """\
+id: tst-uconn-evaluation
+title: Evaluation of town counts with UConn
+status: active
+public: true
+parties:
+  - agency: tst
+    role: provider
+    contact: Pat Officer
+  - name: University of Connecticut
+    kind: university
+    role: recipient
+    contact: Principal Investigator
+purpose: Evaluate whether town counts predict service demand.
+term:
+  start: 2025-01-01
+  end: 2027-06-30
+summary_of_terms: UConn receives extracts quarterly and publishes only aggregates.
+datasets: [tst-town-counts]
+legal_authority: Conn. Gen. Stat. §17a-28
+risks_and_benefits: Better service planning; re-identification risk in small towns.
+racial_justice_assessment: Results are disaggregated by race and reviewed for disparity.
+equity_conformance: Conforms to the Department's racial justice and equity commitments.
+protections:
+  risk_mitigation: Small-number suppression before any publication.
+  data_security: Encrypted at rest and in transit; access limited to named staff.
+  privacy: No record-level data leaves the secure enclave.
+  client_data_use: Client data is used only for this evaluation.
+identifiable_client_data: true
+consent_plan:
+  description: Clients are notified by letter and asked for informed consent.
+  approved_by: Commissioner
+  approved_on: 2024-12-01
+approvals:
+  - kind: irb
+    by: DCF Institutional Review Board
+    date: 2024-12-10
+    reference: SharePoint IRB/2024/17
+reviews:
+  - office: research-evaluation
+    date: 2024-11-01
+    archive_ref: SharePoint ORE/reviews/2024-11
+  - office: multicultural-affairs
+    date: 2024-11-05
+    archive_ref: SharePoint OMAIP/reviews/2024-11
+  - office: racial-justice-workgroup
+    date: 2024-11-12
+    archive_ref: SharePoint SWRJWG/reviews/2024-11
+ongoing_review:
+  frequency: P1Y
+  next_due: 2026-01-01
+"""
+
+SAMPLE_OK = "town,things\nHartford,12\nNew Haven,7\n"
+SAMPLE_BAD = "town,things\nHartford,12\nNew Haven,seven\n"
+
+WITH_SAMPLE = edit("license: cc0-1.0\n", "license: cc0-1.0\nsample: samples/x.csv\n")
+
+EXTRA_FIELD = "    - name: things\n"
+
+
+def add_field(yaml_field: str) -> str:
+    """DATASET with one more field (written at the left margin) before 'things'."""
+    block = "".join(f"    {line}\n" for line in dedent(yaml_field).splitlines())
+    return edit(EXTRA_FIELD, block + EXTRA_FIELD)
+
+
+def symlink(name: str, target: Callable[[Path], Path],
+            content: str | None = None) -> Callable[[Path], None]:
+    """A setup step: ``inventory/tst/<name>`` becomes a symlink to ``target(root)``,
+    which is written with ``content`` unless that is None (a dangling link)."""
+
+    def setup(root: Path) -> None:
+        if content is not None:
+            target(root).write_text(content, encoding="utf-8")
+        os.symlink(target(root), root / "inventory/tst" / name)
+
+    return setup
+
+
+@dataclass
+class Case:
+    code: str
+    files: dict[str, str | bytes | None]
+    file: str
+    line: int | None
+    column: int | None = None
+    suffix: str = ""
+    hint: str | None = ""  # "" = any non-empty hint, None = no hint expected, else substring
+    setup: Callable[[Path], None] | None = None
+    today: dt.date = TODAY
+
+    @property
+    def id(self) -> str:
+        return self.code + (f"-{self.suffix}" if self.suffix else "")
+
+
+def ds(text: str) -> dict[str, str | bytes | None]:
+    return {DS: text}
+
+
+def ag(text: str = AGREEMENT) -> dict[str, str | bytes | None]:
+    return {AG: text}
+
+
+# -- the corpus --------------------------------------------------------------------------------
+
+_DEEP = "extensions:\n  deep: " + "[" * 45 + "1" + "]" * 45 + "\n"
+_ALIAS = edit("steward:\n", "steward: &who\n") + "custodian: *who\n"
+_DUP_KEY = edit("title: Town counts\n", "title: Town counts\ntitle: Again\n")
+_NOT_UTF8 = edit("description: Counts", "description: Caf\xe9 counts").encode("utf-8") \
+    .replace("Caf\xe9".encode("utf-8"), b"Caf\xe9")
+_NO_CLASSIFICATION = edit(
+    "classification:\n  level: public\n  assessed_on: 2025-01-15\n  assessed_by: Sam Steward\n", "")
+_NO_DISTRIBUTIONS = edit(
+    "distributions:\n  - id: csv\n    title: CSV download\n"
+    "    url: https://data.ct.gov/api/views/abcd-1234/rows.csv\n    media_type: text/csv\n", "")
+_NON_PUBLIC = edit("  level: public\n  api: true\n",
+                   "  level: non-public\n  rights: Conn. Gen. Stat. §17a-28\n  api: true\n")
+_PII = edit("      description: Number of things.\n",
+            "      description: Number of things.\n      pii: true\n")
+_PERSONAL_DATA = """\
+personal_data:
+  purpose: Required by statute to count things.
+  access_procedure: Write to the data officer to see your own records.
+  contact:
+    name: Pat Officer
+    email: pat.officer@ct.gov
+"""
+_PREDICTIVE = """\
+predictive_analytics:
+  used: true
+  description: A model ranks towns by expected demand.
+"""
+_ASSESSMENT = """\
+  assessment:
+    legitimate_interest: {answer: "yes", explanation: Service planning.}
+    amenable_to_amelioration: {answer: "yes", explanation: Services reduce demand.}
+    minimally_intrusive_intervention: {answer: "yes", explanation: Outreach only.}
+    structural_inequity_review: {answer: "yes", explanation: Reviewed by SWRJWG.}
+    no_profiling_or_disparate_impact: {answer: "yes", explanation: Town level only.}
+  reviewed_by: Office for Research and Evaluation
+  reviewed_on: 2025-03-01
+  decision: approved
+"""
+
+_NEW_STD = """\
+id: tst-thing
+title: Kind of thing
+category: other
+description: A kind of thing.
+types: [string]
+values_from:
+  path: data/tst-things.csv
+  code: code
+  label: label
+"""
+
+_NO_STEWARD_NAME = edit("  name: Sam Steward\n", "")
+_ENUM_LINE = "        enum: [Hartford, New Haven]\n"
+_BAD_REGEX = edit(_ENUM_LINE, _ENUM_LINE + "        pattern: '['\n")
+_TSU_AGENCY = edit("id: tst", "id: tsu", AGENCY)
+_OTHER_DATASET = edit("agency: tst\n", "agency: tsu\n")
+
+CASES: list[Case] = [
+    # -- load -------------------------------------------------------------------------------
+    Case("file-not-utf8", ds(_NOT_UTF8), DS, line_of(DATASET, "description:"), 17),
+    Case("file-empty", ds(""), DS, 1, suffix="empty"),
+    Case("file-empty", ds("# nothing here yet\n\n"), DS, 1, suffix="comments"),
+    Case("file-too-large", ds(DATASET + "#" * (MAX_BYTES + 1) + "\n"), DS, None),
+    Case("file-unreadable", {}, "inventory/tst/tst-gone.yml", None,
+         setup=symlink("tst-gone.yml", lambda root: root / "inventory/tst/missing.yml")),
+    Case("file-outside-root", {}, "inventory/tst/tst-elsewhere.yml", None,
+         setup=symlink("tst-elsewhere.yml", lambda root: root.parent / "elsewhere.yml",
+                       edit("id: tst-town-counts", "id: tst-elsewhere"))),
+    Case("file-misplaced", {"inventory/stray.yml": DATASET}, "inventory/stray.yml", None,
+         suffix="top-level"),
+    Case("file-misplaced", {"inventory/tst/samples/x.yml": DATASET},
+         "inventory/tst/samples/x.yml", None, suffix="sub-folder"),
+    Case("file-misplaced", {"inventory/tst/_notes.yml": "note: hi\n"},
+         "inventory/tst/_notes.yml", None, suffix="special"),
+    Case("yaml-syntax", ds(edit("title: Town counts", "title: Town: counts")), DS,
+         line_of(DATASET, "title:"), 12, suffix="colon"),
+    Case("yaml-syntax", ds(edit("  name: Sam Steward", "\tname: Sam Steward")), DS,
+         line_of(DATASET, "name: Sam Steward"), hint="tab", suffix="tab"),
+    Case("yaml-duplicate-key", ds(_DUP_KEY), DS, line_of(DATASET, "title:") + 1, 1,
+         hint=f"line {line_of(DATASET, 'title:')}"),
+    Case("yaml-alias", ds(_ALIAS), DS, line_of(_ALIAS, "custodian: *who"), 1),
+    Case("yaml-unsupported-tag", ds(edit("title: Town counts", "title: !secret Town counts")),
+         DS, line_of(DATASET, "title:"), 8),
+    Case("yaml-not-mapping", ds("- id: tst-town-counts\n- id: other\n"), DS, 1, 1,
+         suffix="list"),
+    Case("yaml-not-mapping", ds("just a sentence\n"), DS, 1, 1, suffix="scalar"),
+    Case("yaml-too-deep", ds(DATASET + _DEEP), DS, line_of(DATASET + _DEEP, "deep:"),
+         suffix="block"),
+    Case("yaml-too-deep", ds(DATASET + "extensions:\n  deep: " + "[" * 2000 + "]" * 2000 + "\n"),
+         DS, None, suffix="flow-bomb"),
+    Case("yaml-key-not-string", ds(DATASET + "null: oops\n"), DS,
+         line_of(DATASET, "last_reviewed") + 1, 1),
+    # -- model --------------------------------------------------------------------------------
+    Case("missing-property", ds(edit("title: Town counts\n", "")), DS, 1, hint="title",
+         suffix="top-level"),
+    Case("missing-property", ds(_NO_STEWARD_NAME), DS,
+         line_of(_NO_STEWARD_NAME, "email: sam.steward"), 3, hint="name", suffix="nested"),
+    Case("missing-property", ag(edit("  - name: University of Connecticut\n    kind:",
+                                     "  - kind:", AGREEMENT)),
+         AG, line_of(AGREEMENT, "name: University") , hint=None, suffix="party"),
+    Case("unknown-property", ds(edit("title: Town counts", "titel: Town counts")), DS,
+         line_of(DATASET, "title:"), 1, hint="'title'", suffix="top-level"),
+    Case("unknown-property", ds(edit("  email: sam.steward", "  emial: sam.steward")), DS,
+         line_of(DATASET, "email: sam.steward"), 3, hint="'email'", suffix="nested"),
+    Case("invalid-type", ds(edit("      standard: ct-town\n",
+                                 "      standard: ct-town\n      pii: yes\n")), DS,
+         line_of(DATASET, "standard: ct-town") + 1, 12, hint="true or false", suffix="yes"),
+    Case("invalid-type", ds(edit("keywords: [towns, counts]", "keywords: towns")), DS,
+         line_of(DATASET, "keywords:"), hint="list", suffix="list"),
+    Case("invalid-value", ds(edit("  level: public\n  api", "  level: publik\n  api")), DS,
+         line_of(DATASET, "api: true") - 1, 10, hint="did you mean 'public'?", suffix="enum"),
+    Case("invalid-value", ds(edit("agency: tst", "agency: TST")), DS,
+         line_of(DATASET, "agency:"), hint="lower-case", suffix="pattern"),
+    # -- frictionless --------------------------------------------------------------------------
+    Case("table-schema-invalid", ds(edit("  fields:\n", "  primaryKey: [nothing]\n  fields:\n")),
+         DS, line_of(DATASET, "  fields:")),
+    Case("table-schema-invalid", ds(_BAD_REGEX), DS, line_of(_BAD_REGEX, "pattern: '['"), 18,
+         suffix="bad-regex"),
+    Case("table-schema-invalid", {DS: edit(_ENUM_LINE, _ENUM_LINE + "        pattern: '['\n",
+                                           WITH_SAMPLE),
+                                  "inventory/tst/samples/x.csv": SAMPLE_OK},
+         DS, line_of(_BAD_REGEX, "pattern: '['"), 18, suffix="bad-regex-with-sample"),
+    Case("sample-not-found", ds(WITH_SAMPLE), DS, line_of(WITH_SAMPLE, "sample:"), 9),
+    Case("sample-invalid", {DS: WITH_SAMPLE, "inventory/tst/samples/x.csv": SAMPLE_BAD},
+         "inventory/tst/samples/x.csv", 3, 2, hint=DS, suffix="type"),
+    Case("sample-invalid", {DS: edit("      constraints:\n" + _ENUM_LINE, "", WITH_SAMPLE),
+                            "inventory/tst/samples/x.csv": "town,things\nHartford,1\nHartfrod,2\n"},
+         "inventory/tst/samples/x.csv", 3, 1, hint=DS, suffix="standard-value"),
+    # -- references ---------------------------------------------------------------------------
+    Case("duplicate-id", {"inventory/tsu/_agency.yml": edit("id: tst", "id: tsu", AGENCY),
+                          "inventory/tsu/tst-town-counts.yml": _OTHER_DATASET},
+         "inventory/tsu/tst-town-counts.yml", 1, 5, hint="prefix", suffix="across-agencies"),
+    Case("duplicate-id", {"inventory/tst/tst-z-copy.yml": DATASET},
+         "inventory/tst/tst-z-copy.yml",
+         1, 5, hint="prefix", suffix="same-agency"),
+    Case("id-filename-mismatch", ds(edit("id: tst-town-counts", "id: tst-town-count")), DS, 1, 5,
+         hint="tst-town-count.yml", suffix="dataset"),
+    Case("id-filename-mismatch", {"inventory/tst/_agency.yml": edit("id: tst", "id: tsx", AGENCY)},
+         "inventory/tst/_agency.yml", 1, 5, suffix="agency"),
+    Case("id-filename-mismatch", ag(edit("id: tst-uconn-evaluation", "id: tst-uconn-eval",
+                                         AGREEMENT)), AG, 1, 5, hint=None, suffix="agreement"),
+    Case("agency-folder-mismatch", {DS: edit("agency: tst", "agency: tsu"),
+                                    "inventory/tsu/_agency.yml": _TSU_AGENCY},
+         DS, line_of(DATASET, "agency:"), 9, hint="inventory/tsu/"),
+    Case("unknown-agency", {"inventory/tst/_agency.yml": None}, DS, line_of(DATASET, "agency:"), 9,
+         suffix="dataset"),
+    Case("unknown-agency", ag(edit("  - agency: tst\n", "  - agency: tsx\n", AGREEMENT)), AG,
+         line_of(AGREEMENT, "agency: tst"), 13, hint="did you mean 'tst'?", suffix="party"),
+    Case("unknown-standard", ds(edit("standard: ct-town", "standard: ct-towns")), DS,
+         line_of(DATASET, "standard: ct-town"), 17, hint="did you mean 'ct-town'?"),
+    Case("unknown-dataset", ag(edit("datasets: [tst-town-counts]", "datasets: [tst-town-count]",
+                                    AGREEMENT)),
+         AG, line_of(AGREEMENT, "datasets:"), 12, hint="did you mean 'tst-town-counts'?"),
+    Case("unknown-term", ds(edit("themes: [land-use]", "themes: [land-uses]")), DS,
+         line_of(DATASET, "themes:"), 10, hint="did you mean 'land-use'?", suffix="theme"),
+    Case("unknown-term", ds(edit("license: cc0-1.0", "license: cc0")), DS,
+         line_of(DATASET, "license:"), 10, suffix="license"),
+    Case("unknown-term", ds(edit("update_frequency: R/P1Y", "update_frequency: yearly")), DS,
+         line_of(DATASET, "update_frequency:"), 21, suffix="frequency"),
+    Case("unknown-term", ds(DATASET + "disclosure:\n  granularity: towns\n"), DS,
+         line_of(DATASET, "last_reviewed") + 2, 16, hint="did you mean 'town'?",
+         suffix="granularity"),
+    Case("unknown-classification", ds(edit("  level: public\n  assessed_on",
+                                           "  level: publik\n  assessed_on")), DS,
+         line_of(DATASET, "assessed_on") - 1, 10, hint="did you mean 'public'?"),
+    Case("unknown-suppression-policy",
+         ds(DATASET + "disclosure:\n  suppression_policy: ct-small-n\n"), DS,
+         line_of(DATASET, "last_reviewed") + 2, 23, hint="ct-small-n-5"),
+    Case("unknown-agreement", {**ag(), DS: DATASET + "related_agreements: [tst-uconn-eval]\n"},
+         DS, line_of(DATASET, "last_reviewed") + 1, 22, hint="tst-uconn-evaluation"),
+    Case("standard-values-unreadable", {"standards/elements/tst-thing.yml": _NEW_STD},
+         "standards/elements/tst-thing.yml", line_of(_NEW_STD, "path:"), 9, suffix="no-file"),
+    Case("standard-values-unreadable", {"standards/elements/tst-thing.yml": _NEW_STD,
+                                        "standards/data/tst-things.csv": "id,name\na,A\n"},
+         "standards/elements/tst-thing.yml", line_of(_NEW_STD, "path:"), hint="columns: id, name",
+         suffix="no-column"),
+    Case("standard-values-unreadable", {"standards/elements/tst-thing.yml": _NEW_STD,
+                                        "standards/data/tst-things.csv": b"code,label\n\xff,x\n"},
+         "standards/elements/tst-thing.yml", line_of(_NEW_STD, "path:"), suffix="not-utf8"),
+    # -- conformance -------------------------------------------------------------------------
+    Case("standard-type-mismatch",
+         ds(edit("    - name: town\n      type: string", "    - name: town\n      type: year")),
+         DS, line_of(DATASET, "type: string"), 13, hint="type: string"),
+    Case("standard-value-mismatch", ds(edit("enum: [Hartford, New Haven]",
+                                            "enum: [Hartford, New Heaven]")),
+         DS, line_of(DATASET, "enum:"), 15, suffix="enum"),
+    Case("standard-value-mismatch", ds(add_field("""\
+        - name: age
+          type: integer
+          standard: age-years
+          demographic: true
+          constraints:
+            minimum: 0
+            maximum: 150
+        """)), DS, line_of(DATASET, "- name: things") + 6, 18, hint="maximum: 120",
+         suffix="maximum"),
+    Case("standard-pattern-mismatch", ds(add_field(r"""
+        - name: zip
+          type: string
+          standard: zip-code
+          constraints:
+            pattern: '^\d{5}$'
+        """)), DS, line_of(DATASET, "- name: things") + 4, 18, hint="pattern"),
+    Case("standard-format-mismatch", ds(add_field("""\
+        - name: contact
+          type: string
+          standard: email
+        """)), DS, line_of(DATASET, "- name: things"), 7, hint="format: email"),
+    Case("standard-deprecated", ds(add_field("""\
+        - name: race
+          type: string
+          standard: race-1997
+          demographic: true
+          constraints:
+            enum: [asian, white]
+        """)), DS, line_of(DATASET, "- name: things") + 2, 17),
+    # -- policy --------------------------------------------------------------------------------
+    Case("missing-personal-data-policy", ds(_PII), DS, line_of(_PII, "pii: true"), 12,
+         hint="personal_data"),
+    Case("missing-suppression-policy",
+         ds(DATASET + "disclosure:\n  aggregates_confidential: true\n"), DS,
+         line_of(DATASET, "last_reviewed") + 2, 3, hint="suppression_policy"),
+    Case("missing-classification", ds(_NO_CLASSIFICATION), DS,
+         line_of(_NO_CLASSIFICATION, "value: true"), 3, hint="classification"),
+    Case("classification-access-conflict",
+         ds(edit("  level: public\n  assessed_on", "  level: confidential\n  assessed_on")),
+         DS, line_of(DATASET, "level: public"), 10),
+    Case("predictive-assessment-incomplete", ds(DATASET + _PREDICTIVE), DS,
+         line_of(DATASET + _PREDICTIVE, "used: true"), 3, suffix="no-assessment"),
+    Case("predictive-assessment-incomplete",
+         ds(DATASET + _PREDICTIVE + edit("  decision: approved\n", "", _ASSESSMENT)), DS,
+         line_of(DATASET + _PREDICTIVE, "used: true"), 3, suffix="no-decision"),
+    Case("automated-decision-making",
+         ds(DATASET + _PREDICTIVE + "  automated_decision_making: true\n" + _ASSESSMENT), DS,
+         line_of(DATASET + _PREDICTIVE, "description: A model") + 1, 30),
+    Case("non-public-download", ds(_NON_PUBLIC), DS, line_of(_NON_PUBLIC, "- id: csv"), 5,
+         hint="landing-page"),
+    Case("pii-in-public-dataset", ds(_PII + _PERSONAL_DATA), DS, line_of(_PII, "pii: true"), 12),
+    Case("missing-rights", ds(edit("  level: public\n  api", "  level: restricted public\n  api")),
+         DS, line_of(DATASET, "level: public"), 3, hint="access.rights"),
+    Case("public-without-distribution", ds(_NO_DISTRIBUTIONS), DS,
+         line_of(DATASET, "level: public"), 3),
+    Case("hidden-public-dataset", ds(edit("  api: true", "  visibility: hidden\n  api: true")), DS,
+         line_of(DATASET, "api: true"), 15, hint="visibility: public"),
+    Case("missing-demographic-flag", ds(add_field("""\
+        - name: sex
+          type: string
+          standard: sex
+          constraints:
+            enum: [F, M]
+        """)), DS, line_of(DATASET, "- name: things") + 2, 17, hint="demographic: true"),
+    # -- agreements -----------------------------------------------------------------------------
+    Case("agreement-term-invalid", ag(edit("  end: 2027-06-30", "  end: 2024-06-30", AGREEMENT)),
+         AG, line_of(AGREEMENT, "end: 2027"), 8, hint=None),
+    Case("agreement-missing-consent-plan",
+         ag(edit("consent_plan:\n  description: Clients are notified by letter and asked for "
+                 "informed consent.\n  approved_by: Commissioner\n  approved_on: 2024-12-01\n",
+                 "", AGREEMENT)),
+         AG, line_of(AGREEMENT, "identifiable_client_data"), 27, hint="consent_plan"),
+    Case("agreement-consent-not-approved",
+         ag(edit("  approved_by: Commissioner\n  approved_on: 2024-12-01\n", "", AGREEMENT)),
+         AG, line_of(AGREEMENT, "consent_plan:") + 1, 3, hint="approved_by"),
+    Case("agreement-missing-approval", ag(edit("  - kind: irb", "  - kind: governance", AGREEMENT)),
+         AG, line_of(AGREEMENT, "- kind: irb"), 3, hint="irb|commissioner"),
+    Case("agreement-missing-review",
+         ag(edit("  - office: multicultural-affairs\n    date: 2024-11-05\n"
+                 "    archive_ref: SharePoint OMAIP/reviews/2024-11\n", "", AGREEMENT)),
+         AG, line_of(AGREEMENT, "- office: research-evaluation"), 3,
+         hint="multicultural-affairs"),
+    Case("agreement-review-not-archived",
+         ag(edit("    archive_ref: SharePoint OMAIP/reviews/2024-11\n", "", AGREEMENT)),
+         AG, line_of(AGREEMENT, "- office: multicultural-affairs"), 5, hint="archive_ref",
+         suffix="review"),
+    Case("agreement-review-not-archived",
+         ag(edit("    reference: SharePoint IRB/2024/17\n", "", AGREEMENT)),
+         AG, line_of(AGREEMENT, "- kind: irb"), 5, hint="reference", suffix="approval"),
+    Case("agreement-expired", ag(edit("  end: 2027-06-30", "  end: 2026-06-30", AGREEMENT)),
+         AG, line_of(AGREEMENT, "status: active"), 9, hint="status: expired"),
+    Case("agreement-no-state-party",
+         ag(edit("  - agency: tst\n    role: provider\n",
+                 "  - name: Yale University\n    kind: university\n    role: provider\n",
+                 AGREEMENT)),
+         AG, line_of(AGREEMENT, "- agency: tst"), 3, hint="agency"),
+]
+
+
+def _ids(cases: list[Case]) -> list[str]:
+    ids = [c.id for c in cases]
+    assert len(ids) == len(set(ids)), "case ids must be unique: add a suffix"
+    return ids
+
+
+def run(make_project: MakeProject, case: Case):  # -> Inventory
+    root = make_project(case.files)
+    if case.setup:
+        case.setup(root)
+    return validate_project(Project(root), today=case.today)
+
+
+def found(report, code: str, file: str) -> list[Problem]:
+    return [p for p in report if p.code == code and p.file == file]
+
+
+@pytest.mark.parametrize("case", CASES, ids=_ids(CASES))
+def test_corpus(make_project: MakeProject, case: Case) -> None:
+    report = run(make_project, case).report
+    rendered = "\n".join(p.render() for p in report.sorted())
+    assert [case.code, case.file, case.line] in report.flatten(["code", "file", "line"]), rendered
+    if case.column is not None:
+        assert [case.code, case.file, case.line, case.column] in \
+            report.flatten(["code", "file", "line", "column"]), rendered
+    problems = [p for p in found(report, case.code, case.file) if p.line == case.line]
+    for p in problems:
+        assert p.message.strip()
+        assert p.severity == CODES[case.code].severity
+        if case.hint is not None:
+            assert p.hint.strip(), f"{case.code} has no hint"
+            assert case.hint in p.hint, p.render()
+    if CODES[case.code].severity == Severity.ERROR:
+        assert report.ok is False
+
+
+def test_every_code_has_a_case() -> None:
+    assert {c.code for c in CASES} == set(CODES)
+
+
+# -- the fixtures the corpus breaks are themselves clean ------------------------------------------
+
+
+def test_valid_agreement_is_clean(make_project: MakeProject) -> None:
+    inv = validate_project(Project(make_project(ag())), today=TODAY)
+    assert inv.report.codes() == [], "\n".join(p.render() for p in inv.report)
+    assert list(inv.agreements) == ["tst-uconn-evaluation"]
+
+
+def test_valid_sample_is_clean(make_project: MakeProject) -> None:
+    root = make_project({DS: WITH_SAMPLE, "inventory/tst/samples/x.csv": SAMPLE_OK})
+    inv = validate_project(Project(root), today=TODAY)
+    assert inv.report.codes() == [], "\n".join(p.render() for p in inv.report)
+
+
+def test_valid_predictive_assessment_is_clean(make_project: MakeProject) -> None:
+    root = make_project(ds(DATASET + _PREDICTIVE + _ASSESSMENT))
+    inv = validate_project(Project(root), today=TODAY)
+    assert inv.report.codes() == [], "\n".join(p.render() for p in inv.report)
+
+
+# -- specific behaviours -----------------------------------------------------------------------
+
+
+def test_did_you_mean_on_misspelled_property(make_project: MakeProject) -> None:
+    root = make_project(ds(edit("title: Town counts", "titel: Town counts")))
+    report = validate_project(Project(root), today=TODAY).report
+    unknown = found(report, "unknown-property", DS)
+    assert len(unknown) == 1 and unknown[0].line == 2
+    assert "'title'" in unknown[0].hint and "did you mean" in unknown[0].hint
+    missing = found(report, "missing-property", DS)
+    assert len(missing) == 1 and "'titel'" in missing[0].hint and "'title'" in missing[0].hint
+
+
+BILLION_LAUGHS = dedent("""
+    id: tst-town-counts
+    a: &a ["lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol"]
+    b: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a]
+    c: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b]
+    d: &d [*c, *c, *c, *c, *c, *c, *c, *c, *c]
+    e: &e [*d, *d, *d, *d, *d, *d, *d, *d, *d]
+    f: &f [*e, *e, *e, *e, *e, *e, *e, *e, *e]
+    g: &g [*f, *f, *f, *f, *f, *f, *f, *f, *f]
+    h: &h [*g, *g, *g, *g, *g, *g, *g, *g, *g]
+    i: &i [*h, *h, *h, *h, *h, *h, *h, *h, *h]
+    j: &j [*i, *i, *i, *i, *i, *i, *i, *i, *i]
+""")
+
+
+def test_billion_laughs_is_cheap_and_reported_once(make_project: MakeProject) -> None:
+    root = make_project(ds(BILLION_LAUGHS))
+    start = time.perf_counter()
+    report = validate_project(Project(root), today=TODAY).report
+    assert time.perf_counter() - start < 2.0
+    aliases = found(report, "yaml-alias", DS)
+    assert len(aliases) == 1
+    assert aliases[0].line == 3  # the first alias: b's value refers to a's anchor
+
+
+def test_fifty_megabyte_descriptor_is_not_parsed(make_project: MakeProject,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    huge = (DATASET + "# padding\n" * (50 * 1024 * 1024 // 10)).encode()
+    assert len(huge) > 50 * 1024 * 1024
+    compose = load_module.yaml.compose
+
+    def guarded(text, *args, **kwargs):  # type: ignore[no-untyped-def]
+        assert len(text) <= MAX_BYTES, "a file over the limit was handed to the parser"
+        return compose(text, *args, **kwargs)
+
+    monkeypatch.setattr(load_module.yaml, "compose", guarded)
+    root = make_project(ds(huge))
+    start = time.perf_counter()
+    report = validate_project(Project(root), today=TODAY).report
+    assert time.perf_counter() - start < 5.0
+    assert [p.code for p in report if p.file == DS] == ["file-too-large"]
+    assert f"{len(huge):,}" in found(report, "file-too-large", DS)[0].message
+
+
+def test_list_descriptor_is_not_a_mapping(make_project: MakeProject) -> None:
+    root = make_project(ds("- id: tst-town-counts\n  title: Town counts\n"))
+    report = validate_project(Project(root), today=TODAY).report
+    problems = found(report, "yaml-not-mapping", DS)
+    assert len(problems) == 1 and "list" in problems[0].message
+    assert [p.code for p in report if p.file == DS] == ["yaml-not-mapping"]
+
+
+def test_impossible_yaml_date(make_project: MakeProject) -> None:
+    text = edit("assessed_on: 2025-01-15", "assessed_on: 2024-13-45")
+    report = validate_project(Project(make_project(ds(text))), today=TODAY).report
+    rows = report.flatten(["code", "file", "line"])
+    line = line_of(text, "assessed_on")
+    assert ["invalid-type", DS, line] in rows or ["invalid-value", DS, line] in rows, rows
+    problem = next(p for p in report if p.file == DS and p.line == line)
+    assert "YYYY-MM-DD" in problem.hint or "date" in problem.message
+
+
+def test_yes_and_no_stay_strings(make_project: MakeProject) -> None:
+    doc = load_bytes(b"a: yes\nb: no\nc: on\nd: off\ne: true\nf: False\n", Path("x.yml"), "x.yml")
+    assert doc.data == {"a": "yes", "b": "no", "c": "on", "d": "off", "e": True, "f": False}
+    text = edit("      standard: ct-town\n", "      standard: ct-town\n      pii: yes\n")
+    report = validate_project(Project(make_project(ds(text))), today=TODAY).report
+    problems = found(report, "invalid-type", DS)
+    assert len(problems) == 1
+    assert problems[0].line == line_of(text, "pii: yes")
+    assert "true" in problems[0].hint and "false" in problems[0].hint
+    assert "the text 'yes'" in problems[0].message
+
+
+def test_ids_colliding_across_agencies(make_project: MakeProject) -> None:
+    other = "inventory/tsu/tst-town-counts.yml"
+    root = make_project({"inventory/tsu/_agency.yml": edit("id: tst", "id: tsu", AGENCY),
+                         other: _OTHER_DATASET})
+    report = validate_project(Project(root), today=TODAY).report
+    assert report.flatten(["code", "file", "line"]) == [["duplicate-id", other, 1]]
+    assert DS in report.problems[0].message
+
+
+def test_yaml_syntax_hint_for_unquoted_colon(make_project: MakeProject) -> None:
+    root = make_project(ds(edit("title: Town counts", "title: Town: counts")))
+    report = validate_project(Project(root), today=TODAY).report
+    (problem,) = found(report, "yaml-syntax", DS)
+    assert "quote" in problem.hint, problem.render()
+
+
+def test_deep_block_nesting_does_not_crash(tmp_path: Path, make_project: MakeProject) -> None:
+    """Block sequences nest without brackets: '- - - … x' (100 KB, under the size limit)
+    must be reported as yaml-too-deep, not crash the process. Run in a subprocess so a
+    crash of the C parser fails this test instead of killing the test run."""
+    text = "id: tst-town-counts\nextensions:\n  deep:\n    " + "- " * 50_000 + "x\n"
+    assert len(text.encode()) < MAX_BYTES
+    root = make_project(ds(text))
+    script = (
+        "import sys\n"
+        "from pathlib import Path\n"
+        "from catalog.project import Project\n"
+        "from catalog.validate import validate_project\n"
+        "inv = validate_project(Project(Path(sys.argv[1])))\n"
+        "print(' '.join(sorted({p.code for p in inv.report if p.file == sys.argv[2]})))\n"
+    )
+    result = subprocess.run([sys.executable, "-c", script, str(root), DS], capture_output=True,
+                            text=True, timeout=60, cwd=Path(__file__).resolve().parents[1])
+    assert result.returncode == 0, \
+        f"validator crashed (exit {result.returncode}): {result.stderr[-500:]}"
+    assert result.stdout.split() == ["yaml-too-deep"]
