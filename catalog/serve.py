@@ -1,8 +1,7 @@
 """Serve stage: build when the sources changed, then run Datasette on the two databases.
 
-``public.db`` is open to everyone; ``inventory.db`` is staff only (``metadata.yml``).
-Production-sane defaults: a SQL time limit, a cap on returned rows, no database
-downloads, and never ``--crossdb``.
+``public.db`` is open to everyone; ``inventory.db`` is staff only. The Datasette
+configuration (settings, plugins, templates) is in :mod:`catalog.site.config`.
 """
 
 from __future__ import annotations
@@ -14,14 +13,6 @@ from pathlib import Path
 from .compile import INVENTORY_DB, PUBLIC_DB, built_hash, compile_inventory, source_hash
 from .problems import CatalogError
 from .project import Project
-
-SETTINGS = {
-    "sql_time_limit_ms": "1500",
-    "max_returned_rows": "1000",
-    "allow_download": "off",
-    "default_page_size": "50",
-    "facet_time_limit_ms": "400",
-}
 
 
 def ensure_built(project: Project, out_dir: Path | None = None) -> Path:
@@ -45,29 +36,20 @@ def ensure_built(project: Project, out_dir: Path | None = None) -> Path:
     return out_dir
 
 
-def datasette_argv(project: Project, out_dir: Path, host: str, port: int,
-                   extra: list[str]) -> list[str]:
-    argv = ["datasette", "serve",
-            "-i", str(out_dir / PUBLIC_DB), "-i", str(out_dir / INVENTORY_DB),
-            "--host", host, "--port", str(port)]
-    metadata = project.root / "metadata.yml"
-    if metadata.is_file():
-        argv += ["--metadata", str(metadata)]
-    plugins = project.root / "plugins"
-    if plugins.is_dir():
-        argv += ["--plugins-dir", str(plugins)]
-    for key, value in SETTINGS.items():
-        argv += ["--setting", key, value]
-    return argv + extra
-
-
 def serve(project: Project, *, host: str, port: int, build: bool, extra: list[str]) -> None:
+    from .auth import environment
+    from .site.config import Site
+
     out_dir = ensure_built(project) if build else project.build_dir
     for db in (PUBLIC_DB, INVENTORY_DB):
         if not (out_dir / db).is_file():
             raise CatalogError(f"{out_dir / db} does not exist", hint="run `catalog build`")
     if "--crossdb" in extra:
         raise CatalogError("--crossdb would expose inventory.db to public SQL; refused")
-    argv = datasette_argv(project, out_dir, host, port, extra)
+    argv = Site(project, out_dir).argv(host, port) + extra
+    env, notice = environment(project.root)
     print(" ".join(argv), file=sys.stderr)
-    os.execvp(sys.executable, [sys.executable, "-m", "datasette", *argv[1:]])
+    if notice:
+        print(notice, file=sys.stderr)
+    os.execvpe(sys.executable, [sys.executable, "-m", "datasette", *argv[1:]],
+               {**os.environ, **env})

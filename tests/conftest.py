@@ -108,3 +108,51 @@ def make_project(tmp_path: Path, standards_copy: Path) -> MakeProject:
         return root
 
     return make
+
+
+STAFF_PASSWORD = "correct horse battery staple"
+
+
+@pytest.fixture(scope="session")
+def sample_build(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The repo's sample inventory, validated and compiled once per test session."""
+    from catalog.compile import compile_inventory
+    from catalog.project import Project
+    from catalog.validate import validate_project
+
+    out = tmp_path_factory.mktemp("build")
+    inv = validate_project(Project(REPO))
+    assert inv.report.ok, [p.render() for p in inv.report.errors]
+    compile_inventory(inv, out)
+    return out
+
+
+@pytest.fixture(scope="session")
+def auth_env() -> dict[str, str]:
+    """Password hashes in the environment, as a deployment provides them."""
+    import os
+
+    from catalog.auth import hash_password
+
+    env = {"CATALOG_ADMIN_PASSWORD_HASH": hash_password(STAFF_PASSWORD),
+           "CATALOG_STAFF_PASSWORD_HASH": hash_password(STAFF_PASSWORD)}
+    os.environ.update(env)
+    return env
+
+
+@pytest.fixture(scope="session")
+def site(sample_build: Path, auth_env: dict[str, str]):  # type: ignore[no-untyped-def]
+    from catalog.project import Project
+    from catalog.site.config import Site
+
+    return Site(Project(REPO), sample_build)
+
+
+@pytest.fixture(scope="session")
+def ds(site):  # type: ignore[no-untyped-def]
+    return site.app()
+
+
+def staff_cookies(ds, role: str = "staff") -> dict[str, str]:  # type: ignore[no-untyped-def]
+    actor = {"id": role, "roles": ["admin", "staff"] if role == "admin" else ["staff"]}
+    return {"ds_actor": ds.sign({"a": actor}, "actor")}

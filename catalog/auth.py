@@ -1,0 +1,82 @@
+"""Staff sign-in for the embedded default (datasette-auth-passwords).
+
+Password hashes and the cookie-signing secret come from the environment
+(``CATALOG_ADMIN_PASSWORD_HASH``, ``CATALOG_STAFF_PASSWORD_HASH``, ``DATASETTE_SECRET``)
+or, for a local install, from ``catalog-auth.yml`` in the project root — a file that is
+never committed (.gitignore) and is readable by its owner only.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+import yaml
+
+AUTH_FILE = "catalog-auth.yml"
+USERS = ("admin", "staff")
+ENV = {"admin": "CATALOG_ADMIN_PASSWORD_HASH", "staff": "CATALOG_STAFF_PASSWORD_HASH"}
+
+
+def hash_password(password: str) -> str:
+    from datasette_auth_passwords.utils import hash_password as _hash
+
+    return str(_hash(password))
+
+
+def _read(path: Path) -> dict[str, str]:
+    if not path.is_file():
+        return {}
+    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    return {str(k): str(v) for k, v in data.items() if v}
+
+
+def _write(path: Path, data: dict[str, str]) -> None:
+    tmp = path.with_name(path.name + ".tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        fh.write("# Local staff sign-in for `catalog serve`. Never commit this file.\n")
+        yaml.safe_dump(data, fh, sort_keys=True)
+    os.replace(tmp, path)
+
+
+def set_password(root: Path, user: str, password: str) -> Path:
+    path = root / AUTH_FILE
+    data = _read(path)
+    data[f"{user}_password_hash"] = hash_password(password)
+    data.setdefault("secret", secrets.token_hex(32))
+    _write(path, data)
+    return path
+
+
+def environment(root: Path, environ: dict[str, str] | None = None) -> tuple[dict[str, str], str]:
+    """Variables the Datasette process needs, and a notice for the person starting it.
+
+    The environment wins over the file. On a first local start with no account at all,
+    an admin password is generated, its hash stored in catalog-auth.yml, and the
+    password shown once in the notice.
+    """
+    env = dict(os.environ if environ is None else environ)
+    path = root / AUTH_FILE
+    data = _read(path)
+    notice = ""
+    configured = any(env.get(ENV[u]) or data.get(f"{u}_password_hash") for u in USERS)
+    if not configured:
+        password = secrets.token_urlsafe(12)
+        set_password(root, "admin", password)
+        data = _read(path)
+        notice = (f"staff sign-in at /-/login: user 'admin', password '{password}' "
+                  f"(hash stored in {AUTH_FILE}; change it with `catalog passwd admin`)")
+    out: dict[str, str] = {}
+    for user in USERS:
+        value = env.get(ENV[user]) or data.get(f"{user}_password_hash")
+        if value:
+            out[ENV[user]] = value
+    secret = env.get("DATASETTE_SECRET") or data.get("secret")
+    if not secret:
+        secret = secrets.token_hex(32)
+        merged = {**data, "secret": secret}
+        _write(path, merged)
+    out["DATASETTE_SECRET"] = secret
+    return out, notice

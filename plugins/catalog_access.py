@@ -1,0 +1,62 @@
+"""Access control for the catalog site (logic: catalog.site.access).
+
+* every permission on inventory.db is denied to anyone who is not staff;
+* /-/databases.json and /-/metadata(.json) answer with what the actor may see;
+* optional SSO: identity from a trusted proxy's header.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from datasette import hookimpl
+from datasette.utils.asgi import Response
+
+from catalog.site import access
+
+
+@hookimpl
+def permission_allowed(actor: Any, action: str, resource: Any) -> bool | None:
+    return access.permission(actor, action, resource)
+
+
+@hookimpl
+def actor_from_request(request: Any) -> Any:
+    return access.actor_from_headers({k.lower(): v for k, v in request.headers.items()})
+
+
+async def databases_json(request: Any, datasette: Any) -> Response:
+    visible = []
+    for name, db in datasette.databases.items():
+        if name.startswith("_"):
+            continue
+        if name == access.PRIVATE_DB and not access.is_staff(request.actor):
+            continue
+        visible.append({"name": name, "route": db.route, "is_mutable": db.is_mutable,
+                        "is_memory": db.is_memory})
+    return Response.json(visible)
+
+
+async def metadata_json(request: Any, datasette: Any) -> Response:
+    body = access.filter_metadata(datasette.metadata() or {}, request.actor)
+    if request.path.endswith(".json"):
+        return Response.json(body)
+    return Response.html(
+        "<pre>" + json.dumps(body, indent=2).replace("&", "&amp;").replace("<", "&lt;")
+        + "</pre>")
+
+
+@hookimpl
+def register_routes() -> list[tuple[str, Any]]:
+    return [
+        (r"^/-/databases(\.json)?$", databases_json),
+        (r"^/-/metadata(\.json)?$", metadata_json),
+    ]
+
+
+@hookimpl
+def extra_template_vars(request: Any) -> dict[str, Any]:
+    actor = request.actor if request else None
+    return {"catalog_is_staff": access.is_staff(actor),
+            "catalog_is_admin": access.is_admin(actor)}
