@@ -227,3 +227,26 @@ def schema(kind: str, out_dir: Path | None) -> None:
     if kind == "all":
         raise click.UsageError("give a KIND, or --out to write all of them")
     click.echo(schemas.render(kind), nl=False)
+
+
+@main.command()
+@click.argument("user", type=click.Choice(["admin", "staff"]))
+@click.password_option(help="The new password (prompted twice when omitted).")
+@root_option
+@handle_errors
+def passwd(user: str, password: str, root: Path | None) -> None:
+    """Set the local sign-in password of USER (admin: the CDO; staff: agency staff).
+
+    Stores a salted PBKDF2 hash in catalog-auth.yml (never committed). Deployments
+    set CATALOG_ADMIN_PASSWORD_HASH / CATALOG_STAFF_PASSWORD_HASH instead; print a
+    hash with `datasette hash-password`.
+
+    \b
+    Example:
+        catalog passwd admin
+    """
+    from .auth import set_password
+
+    project = _project(root)
+    path = set_password(project.root, user, password)
+    click.echo(f"password for {user} stored in {project.rel(path)}")

@@ -1,0 +1,89 @@
+"""`catalog serve` end to end: a real Datasette process on a free localhost port."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+from .conftest import REPO
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def fetch(url: str) -> tuple[int, str]:
+    try:
+        with urllib.request.urlopen(url, timeout=5) as r:
+            return r.status, r.read().decode()
+    except urllib.error.HTTPError as e:
+        return e.code, e.read().decode()
+
+
+def start(root: Path, port: int) -> subprocess.Popen[str]:
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith("CATALOG_") and k != "DATASETTE_SECRET"}
+    return subprocess.Popen(
+        [sys.executable, "-m", "catalog", "serve", "--root", str(root), "--port", str(port)],
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env)
+
+
+def wait(port: int, proc: subprocess.Popen[str]) -> None:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        assert proc.poll() is None, proc.stdout.read() if proc.stdout else ""
+        try:
+            if fetch(f"http://127.0.0.1:{port}/-/versions.json")[0] == 200:
+                return
+        except OSError:
+            time.sleep(0.2)
+    raise AssertionError("server did not start")
+
+
+def stop(proc: subprocess.Popen[str]) -> str:
+    proc.send_signal(signal.SIGINT)
+    try:
+        out, _ = proc.communicate(timeout=10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        out, _ = proc.communicate()
+    return out
+
+
+def test_serve_builds_then_serves_public_and_guards_inventory(tmp_path: Path) -> None:
+    root = tmp_path / "catalog"
+    for part in ("inventory", "standards", "plugins"):
+        shutil.copytree(REPO / part, root / part)
+    shutil.copy(REPO / "metadata.yml", root / "metadata.yml")
+    port = free_port()
+    proc = start(root, port)
+    try:
+        wait(port, proc)
+        base = f"http://127.0.0.1:{port}"
+        assert fetch(f"{base}/public.json")[0] == 200
+        assert fetch(f"{base}/inventory.json")[0] == 403
+        status, body = fetch(f"{base}/-/databases.json")
+        assert status == 200 and "inventory" not in body
+    finally:
+        out = stop(proc)
+    assert (root / "build" / "public.db").is_file()
+    assert "built " in out and "password '" in out and "--crossdb" not in out
+    assert (root / "catalog-auth.yml").is_file()
+
+    port = free_port()
+    proc = start(root, port)  # unchanged inventory: no rebuild, no new password
+    try:
+        wait(port, proc)
+    finally:
+        out = stop(proc)
+    assert "built " not in out and "password '" not in out
