@@ -4,6 +4,7 @@
 <root>/inventory/<agency>/_agency.yml       agency
 <root>/inventory/<agency>/<dataset>.yml     dataset descriptor
 <root>/inventory/_agreements/<id>.yml       data-sharing agreement
+<root>/inventory/_catalog.yml               the catalog itself (title, publisher, base URL)
 <root>/standards/elements/<id>.yml          common data element
 <root>/standards/{classification,suppression,vocabularies}.yml
 ```
@@ -22,9 +23,10 @@ from .problems import CatalogError, Problem
 YAML_SUFFIXES = (".yml", ".yaml")
 AGENCY_FILE = "_agency"
 AGREEMENTS_DIR = "_agreements"
+CATALOG_FILE = "_catalog"
 SAMPLES_DIR = "samples"
 
-Kind = Literal["agency", "dataset", "agreement"]
+Kind = Literal["catalog", "agency", "dataset", "agreement"]
 
 
 @dataclass(frozen=True)
@@ -112,6 +114,9 @@ def discover(project: Project) -> Discovery:
                     hint="copy the file into the inventory instead of linking to it"))
                 continue
             parts = path.relative_to(inv).parts
+            if depth == 0 and path.stem == CATALOG_FILE:
+                found.sources.append(Source(path, rel, "catalog", ""))
+                continue
             if depth != 1:
                 where = "directly in inventory/" if depth == 0 else "in a sub-folder"
                 found.problems.append(Problem.make(

@@ -9,9 +9,9 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from .model import Agency, Agreement, Dataset
+from .model import Agency, Agreement, CatalogInfo, Dataset
 
-SCHEMAS: dict[str, type[BaseModel]] = {"dataset": Dataset, "agency": Agency,
+SCHEMAS: dict[str, type[BaseModel]] = {"dataset": Dataset, "agency": Agency, "catalog": CatalogInfo,
                                        "agreement": Agreement}
 
 

@@ -116,10 +116,11 @@ def test_sample_inventory_matches_the_json_schema() -> None:
     import yaml
 
     schemas = {k: json.loads((REPO / "docs/schema" / f"{k}.schema.json").read_text())
-               for k in ("dataset", "agency", "agreement")}
+               for k in ("dataset", "agency", "agreement", "catalog")}
     checked = 0
     for path in sorted((REPO / "inventory").rglob("*.yml")):
-        kind = ("agreement" if path.parent.name == "_agreements"
+        kind = ("catalog" if path.name == "_catalog.yml"
+                else "agreement" if path.parent.name == "_agreements"
                 else "agency" if path.name == "_agency.yml" else "dataset")
         data = yaml.safe_load(path.read_text())
         data = json.loads(json.dumps(data, default=str))  # dates as strings, like the loader
@@ -131,5 +132,5 @@ def test_sample_inventory_matches_the_json_schema() -> None:
 def test_help_lists_every_command() -> None:
     out = subprocess.run([sys.executable, "-m", "catalog", "--help"], capture_output=True,
                          text=True, check=True).stdout
-    for command in ("validate", "build", "new", "serve", "schema"):
+    for command in ("validate", "build", "new", "serve", "schema", "passwd"):
         assert command in out

@@ -50,7 +50,8 @@ def _dataset_row(d: "Dataset", source: str, inv: "Inventory") -> dict[str, Any]:
     disc, cls = d.disclosure, d.classification
     assessed = pa.assessment.model_dump(exclude_none=True) if pa and pa.assessment else {}
     return dict(
-        id=d.id, agency_id=d.agency, title=d.title, description=d.description,
+        id=d.id, identifier=d.identifier or f"{inv.base_url}/datasets/{d.id}",
+        agency_id=d.agency, title=d.title, description=d.description,
         asset_type=d.asset_type, access_level=d.access.level.value,
         visibility=d.access.effective_visibility.value, high_value=d.high_value.value,
         high_value_reason=d.high_value.reason, keywords=", ".join(d.keywords) or None,
@@ -217,7 +218,8 @@ def inventory_rows(inv: "Inventory") -> Rows:
                 id=f"{dataset_id}/{dist.id}", dataset_id=dataset_id, position=i,
                 distribution_id=dist.id, title=dist.title, kind=dist.kind, url=dist.url,
                 media_type=dist.media_type, format=dist.format, description=dist.description,
-                conforms_to=dist.conforms_to))
+                conforms_to=dist.conforms_to, described_by=dist.described_by,
+                described_by_type=dist.described_by_type))
         for kw in dict.fromkeys(k.strip().lower() for k in d.keywords):
             rows["keywords"].append(dict(dataset_id=dataset_id, keyword=kw))
         for theme in dict.fromkeys(d.themes):
@@ -237,7 +239,7 @@ def inventory_rows(inv: "Inventory") -> Rows:
     return rows
 
 
-LISTED_COLUMNS = {"id", "agency_id", "title", "description", "asset_type", "access_level",
+LISTED_COLUMNS = {"id", "identifier", "agency_id", "title", "description", "asset_type", "access_level",
                   "visibility", "high_value", "keywords", "themes", "contact_name",
                   "contact_email", "rights", "source_file", "odap_status", "state_owned",
                   "owner", "modified"}

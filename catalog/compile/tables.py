@@ -12,7 +12,7 @@ from typing import Any, Optional
 
 from sqlmodel import Field, SQLModel
 
-SCHEMA_VERSION = "1"
+SCHEMA_VERSION = "2"
 
 
 def staff_only(**kw: Any) -> Any:
@@ -47,6 +47,7 @@ class AgencyRow(SQLModel, table=True):
 class DatasetRow(SQLModel, table=True):
     __tablename__ = "datasets"
     id: str = Field(primary_key=True)
+    identifier: str
     agency_id: str = Field(foreign_key="agencies.id", index=True)
     title: str
     description: str
@@ -84,8 +85,8 @@ class DatasetRow(SQLModel, table=True):
     aggregates_confidential: bool = False
     source_system: Optional[str] = None
     retention: Optional[str] = None
-    issued: Optional[dt.date] = None
-    modified: Optional[dt.date] = Field(default=None, index=True)
+    issued: Optional[str] = None
+    modified: Optional[str] = Field(default=None, index=True)
     last_reviewed: Optional[dt.date] = None
     personal_data_purpose: Optional[str] = None
     personal_data_legal_authority: Optional[str] = None
@@ -159,6 +160,8 @@ class DistributionRow(SQLModel, table=True):
     format: Optional[str] = None
     description: Optional[str] = None
     conforms_to: Optional[str] = None
+    described_by: Optional[str] = None
+    described_by_type: Optional[str] = None
 
 
 class KeywordRow(SQLModel, table=True):

@@ -1,12 +1,12 @@
 """Pydantic models of the YAML files *as written* (the compiled tables are in
 ``catalog.compile.tables``)."""
 
-from .agency import Agency
+from .agency import Agency, CatalogInfo
 from .agreement import Agreement
 from .dataset import AccessLevel, Dataset, Visibility
 from .standards import Classification, Element, Suppression, Vocabularies
 
 __all__ = [
-    "AccessLevel", "Agency", "Agreement", "Classification", "Dataset", "Element",
+    "AccessLevel", "Agency", "CatalogInfo", "Agreement", "Classification", "Dataset", "Element",
     "Suppression", "Visibility", "Vocabularies",
 ]

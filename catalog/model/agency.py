@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pydantic import Field as F
+
 from .common import Id, IsoDate, Person, Strict, Text, Url
 
 
@@ -22,3 +24,21 @@ class Agency(Strict):
     data_officer: Person  # Conn. Gen. Stat. §4-67p: every executive agency designates one
     open_data_plan: AccessPlan | None = None
     inventory_submitted_on: IsoDate | None = None
+
+
+class Publisher(Strict):
+    name: Text
+    sub_organization_of: str | None = None
+
+
+class CatalogInfo(Strict):
+    """The catalog itself: ``inventory/_catalog.yml`` (used by exports)."""
+
+    title: Text
+    description: str | None = None
+    publisher: Publisher
+    base_url: Url = F(description="where the catalog site is served, without a trailing /")
+    homepage: Url | None = None
+    contact: Person | None = None
+    bureau_code: list[str] = F([], description="federal flavour of data.json only")
+    program_code: list[str] = F([], description="federal flavour of data.json only")

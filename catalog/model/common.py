@@ -21,6 +21,23 @@ def _iso_date(value: Any) -> Any:
     return value
 
 
+_ISO_DATETIME = re.compile(
+    r"^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?$")
+
+
+def _date_text(value: Any) -> Any:
+    """An ISO 8601 date or date-time, kept exactly as written (imports round-trip)."""
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if not isinstance(value, str) or not _ISO_DATETIME.match(value):
+        raise ValueError("expected an ISO 8601 date (YYYY-MM-DD) or date-time")
+    try:
+        dt.date.fromisoformat(value[:10])
+    except ValueError as exc:
+        raise ValueError(f"not a real date: {exc}") from None
+    return value
+
+
 def _no_blank(value: str) -> str:
     if not value.strip():
         raise ValueError("must not be blank")
@@ -29,6 +46,8 @@ def _no_blank(value: str) -> str:
 
 Id = Annotated[str, Field(pattern=ID_PATTERN, description="lower-case letters, digits and '-'")]
 IsoDate = Annotated[dt.date, BeforeValidator(_iso_date)]
+DateText = Annotated[str, BeforeValidator(_date_text),
+                     Field(description="ISO 8601 date or date-time, kept as written")]
 Text = Annotated[str, AfterValidator(_no_blank)]
 Flag = StrictBool
 Url = Annotated[str, Field(pattern=r"^https?://\S+$", description="an http(s) URL")]

@@ -11,7 +11,7 @@ from typing import Any, Literal
 
 from pydantic import Field as F
 
-from .common import Flag, Id, IsoDate, Person, Strict, Text, Url
+from .common import DateText, Flag, Id, IsoDate, Person, Strict, Text, Url
 
 
 class AccessLevel(str, Enum):
@@ -162,6 +162,8 @@ class Distribution(Strict):
     format: str | None = None
     description: str | None = None
     conforms_to: Url | None = None
+    described_by: Url | None = F(None, description="data dictionary URL (DCAT-US describedBy)")
+    described_by_type: str | None = None
 
 
 class Temporal(Strict):
@@ -175,8 +177,8 @@ class Lifecycle(Strict):
     spatial: str | None = None
     source_system: str | None = None
     retention: str | None = None
-    issued: IsoDate | None = None
-    modified: IsoDate | None = None
+    issued: DateText | None = None
+    modified: DateText | None = F(None, description="when the data last changed")
     last_reviewed: IsoDate | None = None
 
 
@@ -230,6 +232,8 @@ AssetType = Literal["tabular", "geospatial", "database", "api", "document"]
 class Dataset(Strict):
     id: Id = F(description="unique across the inventory; equals the file name; prefix with "
                "the agency id")
+    identifier: str | None = F(None, description="DCAT-US identifier; default "
+                               "<base_url>/datasets/<id> (imports keep the portal's)")
     title: Text = F(description="DCAT-US title")
     description: Text = F(description="what the data records, for whom and why (Markdown)")
     agency: Id = F(description="the agency folder this file lives in")

@@ -16,7 +16,7 @@ from typing import Generic, TypeVar
 from pydantic import BaseModel
 
 from ..load import Document, load_file
-from ..model import Agency, Agreement, Dataset
+from ..model import Agency, Agreement, CatalogInfo, Dataset
 from ..model.check import check
 from ..problems import Problem, Report
 from ..project import Discovery, Project, Source, discover
@@ -46,9 +46,16 @@ class Inventory:
     report: Report = field(default_factory=Report)
     documents: list[Document] = field(default_factory=list)
     today: dt.date = field(default_factory=dt.date.today)
+    catalog: Entry[CatalogInfo] | None = None
+
+    @property
+    def base_url(self) -> str:
+        return self.catalog.model.base_url.rstrip("/") if self.catalog else DEFAULT_BASE_URL
 
 
-MODELS: dict[str, type[BaseModel]] = {"agency": Agency, "dataset": Dataset, "agreement": Agreement}
+MODELS: dict[str, type[BaseModel]] = {"agency": Agency, "dataset": Dataset,
+                                      "agreement": Agreement, "catalog": CatalogInfo}
+DEFAULT_BASE_URL = "http://127.0.0.1:8001"
 
 Progress = Callable[[int], None]
 
@@ -83,6 +90,9 @@ def validate_project(project: Project, *, today: dt.date | None = None,
         inv.report.extend(doc.problems)
         inv.report.extend(problems)
         if model is None:
+            continue
+        if isinstance(model, CatalogInfo):
+            inv.catalog = Entry(source, doc, model)
             continue
         table: dict = {"agency": inv.agencies, "dataset": inv.datasets,
                        "agreement": inv.agreements}[source.kind]
