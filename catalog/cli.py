@@ -250,3 +250,48 @@ def passwd(user: str, password: str, root: Path | None) -> None:
     project = _project(root)
     path = set_password(project.root, user, password)
     click.echo(f"password for {user} stored in {project.rel(path)}")
+
+
+@main.command()
+@click.argument("fmt", metavar="FORMAT")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Write to this file (default: standard output).")
+@click.option("--no-build", is_flag=True, help="Export the last build as it is.")
+@root_option
+@handle_errors
+def export(fmt: str, output: Path | None, no_build: bool, root: Path | None) -> None:
+    """Export the public catalog: datajson, dcat-us3, datapackage or csv.
+
+    Only what the public may see is exported (it is read from public.db). The site
+    serves the same files at /data.json, /catalog.jsonld, /datapackage.json and
+    /inventory.csv.
+
+    \b
+    Example:
+        catalog export datajson -o data.json
+    """
+    from .interop import exporter
+    from .interop.source import read
+    from .serve import ensure_built
+
+    project = _project(root)
+    spec = exporter(fmt)
+    out_dir = project.build_dir if no_build else ensure_built(project)
+    text = spec.load()(read(out_dir / "public.db"))
+    if output is None:
+        click.echo(text, nl=False)
+    else:
+        output.write_text(text, encoding="utf-8")
+        click.echo(f"wrote {output} ({spec.description})", err=True)
+
+
+def _register_import() -> None:
+    from .interop.cli_import import import_command
+
+    main.add_command(import_command, "import")
+
+
+try:
+    _register_import()
+except ImportError:  # the importer module is optional until it exists
+    pass

@@ -156,6 +156,9 @@ def compile_inventory(inv: Inventory, out_dir: Path | None = None) -> BuildResul
         "git_commit": git_commit(project.root),
         "source_hash": digest,
         "validated_on": inv.today.isoformat(),
+        "base_url": inv.base_url,
+        "catalog_json": inv.catalog.model.model_dump_json(exclude_none=True)
+        if inv.catalog else "{}",
     }
     with build_lock(out_dir):
         _replace(rows, {**meta, "database": "inventory"}, out_dir / INVENTORY_DB)

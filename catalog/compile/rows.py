@@ -220,8 +220,8 @@ def inventory_rows(inv: "Inventory") -> Rows:
                 media_type=dist.media_type, format=dist.format, description=dist.description,
                 conforms_to=dist.conforms_to, described_by=dist.described_by,
                 described_by_type=dist.described_by_type))
-        for kw in dict.fromkeys(k.strip().lower() for k in d.keywords):
-            rows["keywords"].append(dict(dataset_id=dataset_id, keyword=kw))
+        for i, kw in enumerate(dict.fromkeys(d.keywords)):
+            rows["keywords"].append(dict(dataset_id=dataset_id, position=i, keyword=kw))
         for theme in dict.fromkeys(d.themes):
             rows["dataset_themes"].append(dict(dataset_id=dataset_id, theme_id=theme))
         plan = d.open_data_plan

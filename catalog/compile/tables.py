@@ -168,6 +168,7 @@ class KeywordRow(SQLModel, table=True):
     __tablename__ = "keywords"
     dataset_id: str = Field(primary_key=True, foreign_key="datasets.id")
     keyword: str = Field(primary_key=True, index=True)
+    position: int = 0
 
 
 class ThemeRow(SQLModel, table=True):

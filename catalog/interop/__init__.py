@@ -1,0 +1,58 @@
+"""Interop formats: one module per format, registered here by name and loaded lazily
+(a format's optional dependency is imported only when that format is used).
+
+Exporters read ``public.db`` — what the public may see, by construction — through
+:class:`~catalog.interop.source.PublicCatalog`, and return text.
+"""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass
+from typing import Callable
+
+from ..problems import CatalogError
+
+
+@dataclass(frozen=True)
+class Format:
+    name: str
+    target: str  # "module:function"
+    filename: str  # conventional file name (and URL path on the site)
+    media_type: str
+    description: str
+
+    def load(self) -> Callable[..., str]:
+        module_name, _, attr = self.target.partition(":")
+        try:
+            module = importlib.import_module(module_name)
+        except ImportError as exc:
+            raise CatalogError(f"format {self.name!r} needs {exc.name}, which is not installed",
+                               hint=f"pip install {exc.name}") from None
+        return getattr(module, attr)  # type: ignore[no-any-return]
+
+
+EXPORTS: dict[str, Format] = {f.name: f for f in (
+    Format("datajson", "catalog.interop.datajson:export", "data.json", "application/json",
+           "DCAT-US 1.1 (Project Open Data) catalog, harvested by data.gov and CKAN"),
+    Format("dcat-us3", "catalog.interop.dcat3:export", "catalog.jsonld", "application/ld+json",
+           "DCAT-US 3.0 JSON-LD"),
+    Format("datapackage", "catalog.interop.datapackage:export", "datapackage.json",
+           "application/json", "Frictionless Data Package: one resource per dataset"),
+    Format("csv", "catalog.interop.csvlist:export", "inventory.csv", "text/csv",
+           "flat inventory listing, one row per dataset"),
+)}
+
+
+def exporter(name: str) -> Format:
+    try:
+        return EXPORTS[name]
+    except KeyError:
+        raise CatalogError(f"unknown export format {name!r}",
+                           hint="formats: " + ", ".join(EXPORTS)) from None
+
+
+IMPORTS: dict[str, Format] = {f.name: f for f in (
+    Format("datajson", "catalog.interop.datajson_import:import_catalog", "data.json",
+           "application/json", "a portal's DCAT-US 1.1 data.json → descriptors"),
+)}

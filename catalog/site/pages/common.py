@@ -1,0 +1,95 @@
+"""What every catalog page shares: the database the actor may read, labels, and the
+:class:`Page` a loader returns (its data is both the JSON body and the template context).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import quote, urlencode
+
+from ..access import database_for, is_staff
+
+Row = dict[str, Any]
+
+ACCESS_LEVELS: dict[str, str] = {
+    "public": "Public",
+    "restricted public": "Restricted public",
+    "non-public": "Non-public",
+}
+ACCESS_HELP: dict[str, str] = {
+    "public": "Anyone may download and use the data.",
+    "restricted public": "Available under conditions (for example on request or with a "
+                         "use agreement).",
+    "non-public": "Not released; used by the agency and shared only as the law allows.",
+}
+VISIBILITY: dict[str, str] = {
+    "public": "whole record public",
+    "listed": "listed: the public sees the summary only",
+    "hidden": "hidden: staff only",
+}
+
+
+class NotFoundError(LookupError):
+    """The record is not in the database the actor may read."""
+
+
+@dataclass
+class Page:
+    """A loader's answer: ``data`` is the JSON body; ``extra`` is for the HTML only."""
+
+    template: str
+    title: str
+    data: dict[str, Any]
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+class Reader:
+    """Reads the one catalog database the actor may see: ``inventory`` for staff,
+    ``public`` for everyone else. Pages query through this and nothing else, so a
+    public page cannot read inventory.db (privacy by construction)."""
+
+    def __init__(self, datasette: Any, actor: Any, *, today: dt.date | None = None) -> None:
+        self.name = database_for(actor)
+        self.staff = is_staff(actor)
+        self.today = today or dt.date.today()
+        self._db = datasette.get_database(self.name)
+
+    async def rows(self, sql: str, params: dict[str, Any] | None = None) -> list[Row]:
+        result = await self._db.execute(sql, params or {})
+        return [dict(r) for r in result.rows]
+
+    async def row(self, sql: str, params: dict[str, Any] | None = None) -> Row | None:
+        rows = await self.rows(sql, params)
+        return rows[0] if rows else None
+
+    async def value(self, sql: str, params: dict[str, Any] | None = None) -> Any:
+        row = await self.row(sql, params)
+        return next(iter(row.values())) if row else None
+
+
+def access_label(level: str | None) -> str:
+    return ACCESS_LEVELS.get(level or "", level or "Not stated")
+
+
+def slug(text: str | None) -> str:
+    return "".join(c if c.isalnum() else "-" for c in (text or "").lower()).strip("-")
+
+
+def mailto(address: str, subject: str, body: str = "") -> str:
+    query = {"subject": subject, **({"body": body} if body else {})}
+    return f"mailto:{quote(address, safe='@')}?" + urlencode(query, quote_via=quote)
+
+
+def split_list(text: str | None) -> list[str]:
+    return [x.strip() for x in (text or "").split(",") if x.strip()]
+
+
+def iso(value: Any) -> dt.date | None:
+    if not value:
+        return None
+    try:
+        return dt.date.fromisoformat(str(value)[:10])
+    except ValueError:
+        return None

@@ -1,0 +1,130 @@
+"""``/datasets/<id>``: one dataset's whole record as the actor may see it.
+
+A ``listed`` dataset read from public.db has its summary only (the compiler withheld the
+rest), so the page says that the details are not public instead of showing empty
+sections. A dataset absent from the actor's database is not found.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .common import (
+    VISIBILITY, NotFoundError, Page, Reader, Row, access_label, mailto, split_list)
+
+HIDDEN_FROM_JSON = ("field_text",)
+
+
+def suppression_rule(policy: Row) -> str:
+    """A one-sentence summary of a suppression policy's rule."""
+    low = int(policy["min_count"])
+    parts = [f"counts from 1 to {low - 1} are suppressed" if low > 1 else "no minimum count"]
+    if policy.get("suppress_zero"):
+        parts.append("zeros are suppressed too")
+    if policy.get("complementary"):
+        parts.append("other cells are suppressed where needed so that suppressed values "
+                     "cannot be recalculated from totals")
+    if policy.get("min_denominator"):
+        parts.append(f"rates based on fewer than {policy['min_denominator']} events are "
+                     "not shown")
+    if policy.get("rounding"):
+        parts.append(f"counts are rounded to the nearest {policy['rounding']}")
+    text = "; ".join(parts)
+    return f"{text[0].upper()}{text[1:]}. Suppressed cells show “{policy['symbol']}”."
+
+
+async def _term(reader: Reader, vocabulary: str, term_id: str | None) -> Row | None:
+    if not term_id:
+        return None
+    term = await reader.row(
+        "select id, title, description, url from vocabulary_terms "
+        "where vocabulary = :v and id = :id", {"v": vocabulary, "id": term_id})
+    return term or {"id": term_id, "title": term_id, "description": None, "url": None}
+
+
+async def _agreements(reader: Reader, dataset_id: str) -> list[Row]:
+    agreements = await reader.rows(
+        "select a.id, a.title, a.status, a.purpose, a.term_start, a.term_end, a.public "
+        "from agreements a join agreement_datasets ad on ad.agreement_id = a.id "
+        "where ad.dataset_id = :id order by a.title", {"id": dataset_id})
+    for a in agreements:
+        a["parties"] = await reader.rows(
+            "select name, kind, role, agency_id from agreement_parties "
+            "where agreement_id = :id order by position", {"id": a["id"]})
+    return agreements
+
+
+async def _fields(reader: Reader, dataset_id: str) -> list[Row]:
+    return await reader.rows(
+        "select f.position, f.name, f.title, f.type, f.format, f.description, f.standard, "
+        "s.title as standard_title, f.conformance, fc.details as conformance_details, "
+        "f.pii, f.demographic, f.internal, f.is_count, f.unit, f.example "
+        "from fields f left join standards s on s.id = f.standard "
+        "left join field_conformance fc on fc.field_id = f.id "
+        "where f.dataset_id = :id order by f.position", {"id": dataset_id})
+
+
+async def dataset(reader: Reader, request: Any) -> Page:
+    dataset_id = request.url_vars["dataset_id"]
+    row = await reader.row("select * from datasets where id = :id", {"id": dataset_id})
+    if row is None:
+        raise NotFoundError(f"No dataset {dataset_id!r} in the catalog")
+    d = {k: v for k, v in row.items() if k not in HIDDEN_FROM_JSON}
+    summary_only = d["visibility"] == "listed" and not reader.staff
+    agency = await reader.row(
+        "select id, name, abbreviation, website, data_officer_name, data_officer_email "
+        "from agencies where id = :id", {"id": d["agency_id"]})
+    themes = await reader.rows(
+        "select t.id, t.title from dataset_themes dt join themes t on t.id = dt.theme_id "
+        "where dt.dataset_id = :id order by t.title", {"id": dataset_id})
+    classification = None
+    if d.get("classification"):
+        classification = await reader.row(
+            "select id, title, rank, max_access_level, description "
+            "from classification_levels where id = :id", {"id": d["classification"]})
+    policy = None
+    if d.get("suppression_policy"):
+        policy = await reader.row("select * from suppression_policies where id = :id",
+                                  {"id": d["suppression_policy"]})
+        if policy:
+            policy["rule"] = suppression_rule(policy)
+    distributions = await reader.rows(
+        "select distribution_id as id, title, kind, url, media_type, format, description, "
+        "conforms_to from distributions where dataset_id = :id order by position",
+        {"id": dataset_id})
+    plan = await reader.row("select * from access_plans where dataset_id = :id",
+                            {"id": dataset_id})
+    email = d.get("contact_email") or d.get("steward_email")
+    feedback = mailto(
+        email, f"Problem with the catalog metadata for {d['title']} ({dataset_id})",
+        f"Page: /datasets/{dataset_id}\n\nWhat is wrong or missing:\n") if email else None
+    db = reader.name
+    data = {
+        "dataset": d,
+        "database": db,
+        "summary_only": summary_only,
+        "agency": agency,
+        "themes": themes,
+        "keywords": split_list(d.get("keywords")),
+        "classification": classification,
+        "fields": await _fields(reader, dataset_id),
+        "distributions": distributions,
+        "license": await _term(reader, "licenses", d.get("license")),
+        "update_frequency": await _term(reader, "frequencies", d.get("update_frequency")),
+        "granularity": await _term(reader, "granularities", d.get("granularity")),
+        "asset_type": await _term(reader, "asset_types", d.get("asset_type")),
+        "suppression_policy": policy,
+        "access_plan": plan,
+        "agreements": await _agreements(reader, dataset_id),
+        "feedback_url": feedback,
+        "links": {
+            "json": f"/datasets/{dataset_id}.json",
+            "row_json": f"/{db}/datasets/{dataset_id}.json",
+            "fields_csv": f"/{db}/fields.csv?dataset_id={dataset_id}&_sort=position",
+            "fields_json": f"/{db}/fields.json?dataset_id={dataset_id}&_sort=position"
+                           "&_shape=array",
+        },
+    }
+    extra = {"access_label": access_label(d["access_level"]),
+             "visibility_label": VISIBILITY.get(d["visibility"], d["visibility"])}
+    return Page("catalog_dataset.html", d["title"], data, extra)
