@@ -60,3 +60,12 @@ def extra_template_vars(request: Any) -> dict[str, Any]:
     actor = request.actor if request else None
     return {"catalog_is_staff": access.is_staff(actor),
             "catalog_is_admin": access.is_admin(actor)}
+
+
+@hookimpl
+def handle_exception(datasette: Any, request: Any, exception: BaseException) -> Any:
+    from catalog.site.errors import render_error
+
+    async def inner() -> Response:
+        return await render_error(datasette, request, exception)
+    return inner

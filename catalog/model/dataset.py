@@ -110,7 +110,9 @@ class Access(Strict):
     level: AccessLevel
     visibility: Visibility | None = F(
         None, description="default: public for public data, hidden otherwise")
-    rights: str | None = F(None, description="why access is restricted (DCAT-US rights)")
+    rights: str | None = F(None, max_length=255,
+                           description="why access is restricted and how to request it "
+                           "(DCAT-US rights, at most 255 characters)")
     api: Flag = False
     bulk_download: Flag = False
     state_owned: Flag = True

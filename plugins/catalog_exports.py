@@ -1,0 +1,34 @@
+"""Serve the public catalog's exports at conventional URLs: /data.json (DCAT-US 1.1,
+what data.gov and CKAN harvest), /catalog.jsonld (DCAT-US 3.0), /datapackage.json and
+/inventory.csv. Only public.db is ever read."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from pathlib import Path
+from typing import Any
+
+from datasette import hookimpl
+from datasette.utils.asgi import NotFound, Response
+
+from catalog.site import exports
+from catalog.site.access import PUBLIC_DB
+
+CACHE = "public, max-age=300"
+
+
+async def serve_export(request: Any, datasette: Any) -> Response:
+    spec = exports.BY_FILENAME.get(request.url_vars["filename"])
+    if spec is None:
+        raise NotFound("No such export")
+    db = datasette.get_database(PUBLIC_DB)
+    text = await asyncio.to_thread(exports.render, spec.name, Path(db.path))
+    return Response(text, content_type=f"{spec.media_type}; charset=utf-8",
+                    headers={"Cache-Control": CACHE, "Access-Control-Allow-Origin": "*"})
+
+
+@hookimpl
+def register_routes() -> list[tuple[str, Any]]:
+    names = "|".join(re.escape(name) for name in exports.BY_FILENAME)
+    return [(rf"^/(?P<filename>{names})$", serve_export)]
