@@ -62,6 +62,8 @@ def _emit(report: Report, project: Project, fmt: str) -> None:
 
     if fmt == "json":
         click.echo(report.to_json())
+    elif fmt == "sarif":
+        click.echo(render.sarif(report))
     elif fmt == "github":
         out = render.github(report)
         if out:
@@ -87,8 +89,10 @@ def _validate(project: Project, today: dt.datetime | None, progress: bool) -> An
 
 @main.command()
 @click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=Path))
-@click.option("--format", "fmt", type=click.Choice(["text", "json", "github"]), default="text",
-              show_default=True, help="github: workflow-command annotations for pull requests.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "github", "sarif"]),
+              default="text", show_default=True,
+              help="github: workflow-command annotations for pull requests; sarif: SARIF 2.1.0 "
+              "for code-scanning dashboards.")
 @click.option("--strict", is_flag=True, help="Exit 1 on warnings too.")
 @root_option
 @today_option

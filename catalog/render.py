@@ -61,3 +61,33 @@ def github(report: Report) -> str:
         message = message.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
         out.append(f"::{kinds[p.severity]} {','.join(where)}::{message}")
     return "\n".join(out)
+
+
+def sarif(report: Report) -> str:
+    """SARIF 2.1.0, for code-scanning dashboards (GitHub, GitLab, Azure DevOps)."""
+    import json
+
+    from . import __version__
+    from .problems import CODES
+
+    levels = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "note"}
+    used = sorted({p.code for p in report})
+    rules = [{"id": code, "shortDescription": {"text": CODES[code].title},
+              "helpUri": f"docs/errors.md#{code}"} for code in used]
+    results = []
+    for p in report.sorted():
+        location: dict[str, object] = {"artifactLocation": {"uri": p.file or "."}}
+        if p.line is not None:
+            location["region"] = {"startLine": p.line, "startColumn": p.column or 1}
+        text = p.message + (f" (hint: {p.hint})" if p.hint else "")
+        results.append({"ruleId": p.code, "ruleIndex": used.index(p.code),
+                        "level": levels[p.severity], "message": {"text": text},
+                        "locations": [{"physicalLocation": location}]})
+    doc = {
+        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
+        "version": "2.1.0",
+        "runs": [{"tool": {"driver": {"name": "catalog", "version": __version__,
+                                      "rules": rules}},
+                  "results": results}],
+    }
+    return json.dumps(doc, indent=2)
