@@ -299,3 +299,48 @@ try:
     _register_import()
 except ImportError:  # the importer module is optional until it exists
     pass
+
+
+@main.command()
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "csv"]), default="text",
+              show_default=True)
+@click.option("--status", type=click.Choice(["conformant", "partial", "nonconformant"]),
+              multiple=True, help="Only fields with this status (repeatable).")
+@root_option
+@handle_errors
+def conformance(fmt: str, status: tuple[str, ...], root: Path | None) -> None:
+    """Per-field conformance to the common-element standards.
+
+    Lists every data-dictionary field that names a standard, with its status
+    (conformant, partial, nonconformant) and why.
+
+    \b
+    Example:
+        catalog conformance --status nonconformant --status partial
+    """
+    import csv
+    import io
+    import json
+
+    from .validate import validate_project
+
+    inv = validate_project(_project(root))
+    rows = [c for _, c in sorted(inv.conformance.items()) if not status or c.status in status]
+    if fmt == "json":
+        click.echo(json.dumps([c.__dict__ for c in rows], indent=2))
+        return
+    if fmt == "csv":
+        buf = io.StringIO()
+        writer = csv.writer(buf, lineterminator="\n")
+        writer.writerow(["dataset", "field", "standard", "status", "details"])
+        writer.writerows([c.dataset_id, c.field_name, c.standard, c.status,
+                          "; ".join(c.details)] for c in rows)
+        click.echo(buf.getvalue(), nl=False)
+        return
+    counts = {s: sum(1 for c in rows if c.status == s)
+              for s in ("conformant", "partial", "nonconformant")}
+    width = max((len(f"{c.dataset_id}.{c.field_name}") for c in rows), default=10)
+    for c in rows:
+        line = f"{c.dataset_id + '.' + c.field_name:<{width}}  {c.standard:<20} {c.status}"
+        click.echo(line + (f"  ({'; '.join(c.details)})" if c.details else ""))
+    click.echo(", ".join(f"{n} {s}" for s, n in counts.items()))

@@ -132,5 +132,37 @@ def test_sample_inventory_matches_the_json_schema() -> None:
 def test_help_lists_every_command() -> None:
     out = subprocess.run([sys.executable, "-m", "catalog", "--help"], capture_output=True,
                          text=True, check=True).stdout
-    for command in ("validate", "build", "new", "serve", "schema", "passwd"):
+    for command in ("validate", "build", "new", "serve", "schema", "passwd", "export",
+                    "conformance"):
         assert command in out
+
+
+def test_conformance_report(make_project: MakeProject) -> None:
+    bad = DATASET.replace("enum: [Hartford, New Haven]", "enum: [Hartford, Gotham]")
+    root = make_project({"inventory/tst/tst-town-counts.yml": bad})
+    code, out = run("conformance", "--root", str(root), "--format", "json")
+    rows = json.loads(out)
+    assert [(r["dataset_id"], r["field_name"], r["standard"], r["status"]) for r in rows] == [
+        ("tst-town-counts", "town", "ct-town", "nonconformant")]
+    assert "Gotham" in rows[0]["details"][0]
+    code, out = run("conformance", "--root", str(root), "--status", "conformant")
+    assert out.strip().endswith("0 conformant, 0 partial, 0 nonconformant")
+
+
+def test_validate_sarif(make_project: MakeProject) -> None:
+    root = make_project({"inventory/tst/tst-town-counts.yml": BROKEN})
+    code, out = run("validate", "--root", str(root), "--format", "sarif")
+    doc = json.loads(out)
+    results = doc["runs"][0]["results"]
+    assert code == 1 and doc["version"] == "2.1.0"
+    assert {"ruleId": "unknown-property", "line": 2} in [
+        {"ruleId": r["ruleId"], "line": r["locations"][0]["physicalLocation"]["region"]["startLine"]}
+        for r in results]
+
+
+def test_pre_commit_hook_definition() -> None:
+    import yaml
+
+    hooks = yaml.safe_load((REPO / ".pre-commit-hooks.yaml").read_text())
+    assert hooks[0]["id"] == "catalog-validate"
+    assert hooks[0]["entry"] == "catalog validate"
