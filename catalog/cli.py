@@ -344,3 +344,30 @@ def conformance(fmt: str, status: tuple[str, ...], root: Path | None) -> None:
         line = f"{c.dataset_id + '.' + c.field_name:<{width}}  {c.standard:<20} {c.status}"
         click.echo(line + (f"  ({'; '.join(c.details)})" if c.details else ""))
     click.echo(", ".join(f"{n} {s}" for s, n in counts.items()))
+
+
+@main.command()
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "csv"]), default="text",
+              show_default=True)
+@click.option("--agency", "agencies", multiple=True, help="Only these agencies (repeatable).")
+@root_option
+@today_option
+@handle_errors
+def report(fmt: str, agencies: tuple[str, ...], root: Path | None,
+           today: dt.datetime | None) -> None:
+    """Scorecards for the State Data Plan goals, per agency and statewide.
+
+    The same figures are compiled into inventory.db (tables scorecards and
+    scorecard_metrics). Definitions: docs/scorecards.md.
+
+    \b
+    Example:
+        catalog report --agency dcf --format csv
+    """
+    from .governance.report import render
+    from .governance.scorecard import compute
+    from .validate import validate_project
+
+    inv = validate_project(_project(root), today=today.date() if today else None)
+    scores = [s for s in compute(inv) if not agencies or s.scope in agencies]
+    click.echo(render(scores, fmt), nl=False)

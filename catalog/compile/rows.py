@@ -232,6 +232,15 @@ def inventory_rows(inv: "Inventory") -> Rows:
                 released_on=plan.released_on, released_url=plan.released_url, notes=plan.notes))
     for agreement_id, entry in sorted(inv.agreements.items()):
         _agreement_rows(entry.model, entry.source.rel, rows)
+    from ..governance.scorecard import METRICS, compute
+
+    for i, m in enumerate(METRICS):
+        rows["scorecard_metrics"].append(dict(id=m.id, position=i, title=m.title,
+                                              source=m.source, description=m.description))
+    for score in compute(inv):
+        rows["scorecards"].append(dict(scope=score.scope, metric=score.metric,
+                                       numerator=score.numerator,
+                                       denominator=score.denominator, value=score.value))
     for p in inv.report.sorted():
         rows["problems"].append(dict(
             file=p.file, line=p.line, col=p.column, pointer=p.pointer, code=p.code,

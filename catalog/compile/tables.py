@@ -12,7 +12,7 @@ from typing import Any, Optional
 
 from sqlmodel import Field, SQLModel
 
-SCHEMA_VERSION = "2"
+SCHEMA_VERSION = "3"
 
 
 def staff_only(**kw: Any) -> Any:
@@ -332,6 +332,24 @@ class AccessPlanRow(SQLModel, table=True):
     notes: Optional[str] = None
 
 
+class ScorecardMetricRow(SQLModel, table=True):
+    __tablename__ = "scorecard_metrics"
+    id: str = Field(primary_key=True)
+    position: int
+    title: str
+    source: str
+    description: str
+
+
+class ScorecardRow(SQLModel, table=True):
+    __tablename__ = "scorecards"
+    scope: str = Field(primary_key=True)
+    metric: str = Field(primary_key=True, foreign_key="scorecard_metrics.id")
+    numerator: int
+    denominator: int
+    value: Optional[float] = None
+
+
 class ProblemRow(SQLModel, table=True):
     __tablename__ = "problems"
     id: Optional[int] = Field(default=None, primary_key=True)
@@ -350,9 +368,13 @@ TABLES: tuple[type[SQLModel], ...] = (
     Meta, AgencyRow, ClassificationLevelRow, SuppressionPolicyRow, ThemeRow, VocabularyTermRow,
     StandardRow, StandardValueRow, DatasetRow, FieldRow, FieldConformanceRow, DistributionRow,
     KeywordRow, DatasetThemeRow, AgreementRow, AgreementPartyRow, AgreementDatasetRow,
-    AgreementReviewRow, AgreementApprovalRow, AccessPlanRow, ProblemRow,
+    AgreementReviewRow, AgreementApprovalRow, AccessPlanRow, ScorecardMetricRow, ScorecardRow,
+    ProblemRow,
 )
-STAFF_ONLY_TABLES = (AgreementReviewRow, AgreementApprovalRow, ProblemRow)
+# scorecards count every dataset, hidden ones included: their denominators would reveal
+# how many non-public records an agency holds
+STAFF_ONLY_TABLES = (AgreementReviewRow, AgreementApprovalRow, ScorecardMetricRow, ScorecardRow,
+                     ProblemRow)
 
 
 def staff_only_columns(table: type[SQLModel]) -> set[str]:
