@@ -289,16 +289,6 @@ def export(fmt: str, output: Path | None, no_build: bool, root: Path | None) -> 
         click.echo(f"wrote {output} ({spec.description})", err=True)
 
 
-def _register_import() -> None:
-    from .interop.cli_import import import_command
-
-    main.add_command(import_command, "import")
-
-
-try:
-    _register_import()
-except ImportError:  # the importer module is optional until it exists
-    pass
 
 
 @main.command()
@@ -371,3 +361,13 @@ def report(fmt: str, agencies: tuple[str, ...], root: Path | None,
     inv = validate_project(_project(root), today=today.date() if today else None)
     scores = [s for s in compute(inv) if not agencies or s.scope in agencies]
     click.echo(render(scores, fmt), nl=False)
+
+
+def _register_subcommands() -> None:
+    """Command groups that live with their feature's package."""
+    from .interop.cli_import import import_command
+
+    main.add_command(import_command, "import")
+
+
+_register_subcommands()

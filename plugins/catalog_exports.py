@@ -28,7 +28,19 @@ async def serve_export(request: Any, datasette: Any) -> Response:
                     headers={"Cache-Control": CACHE, "Access-Control-Allow-Origin": "*"})
 
 
+async def serve_dataset_package(request: Any, datasette: Any) -> Response:
+    db = datasette.get_database(PUBLIC_DB)
+    text = await asyncio.to_thread(exports.dataset_package, Path(db.path),
+                                   request.url_vars["dataset_id"])
+    if text is None:
+        raise NotFound("This dataset has no public data package")
+    return Response(text, content_type="application/json; charset=utf-8",
+                    headers={"Cache-Control": CACHE, "Access-Control-Allow-Origin": "*"})
+
+
 @hookimpl
 def register_routes() -> list[tuple[str, Any]]:
     names = "|".join(re.escape(name) for name in exports.BY_FILENAME)
-    return [(rf"^/(?P<filename>{names})$", serve_export)]
+    return [(rf"^/(?P<filename>{names})$", serve_export),
+            (r"^/datasets/(?P<dataset_id>[a-z0-9-]+)/datapackage\.json$",
+             serve_dataset_package)]

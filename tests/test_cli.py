@@ -133,6 +133,7 @@ def test_help_lists_every_command() -> None:
     out = subprocess.run([sys.executable, "-m", "catalog", "--help"], capture_output=True,
                          text=True, check=True).stdout
     for command in ("validate", "build", "new", "serve", "schema", "passwd", "export", "report",
+                    "import",
                     "conformance"):
         assert command in out
 

@@ -50,7 +50,7 @@ DateText = Annotated[str, BeforeValidator(_date_text),
                      Field(description="ISO 8601 date or date-time, kept as written")]
 Text = Annotated[str, AfterValidator(_no_blank)]
 Flag = StrictBool
-Url = Annotated[str, Field(pattern=r"^https?://\S+$", description="an http(s) URL")]
+Url = Annotated[str, Field(pattern=r"^(https?|ftp)://\S+$", description="an http(s) or ftp URL")]
 Email = Annotated[str, Field(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")]
 
 

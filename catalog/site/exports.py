@@ -25,3 +25,23 @@ def render(name: str, db: Path) -> str:
     """The export ``name`` of the public database at ``db``."""
     st = os.stat(db)
     return _render(name, str(db), (st.st_mtime_ns, st.st_size))
+
+
+@lru_cache(maxsize=64)
+def _dataset_package(db: str, stamp: tuple[int, int], dataset_id: str) -> str | None:
+    import json
+
+    from ..interop.datapackage import dataset_package
+    from ..problems import CatalogError
+
+    try:
+        package = dataset_package(read(Path(db)), dataset_id)
+    except CatalogError:
+        return None
+    return json.dumps(package, indent=2, ensure_ascii=False) + "\n"
+
+
+def dataset_package(db: Path, dataset_id: str) -> str | None:
+    """One public dataset's Data Package, or None when it has none."""
+    st = os.stat(db)
+    return _dataset_package(str(db), (st.st_mtime_ns, st.st_size), dataset_id)
