@@ -365,9 +365,11 @@ def report(fmt: str, agencies: tuple[str, ...], root: Path | None,
 
 def _register_subcommands() -> None:
     """Command groups that live with their feature's package."""
+    from .governance.cli import check_suppression
     from .interop.cli_import import import_command
 
     main.add_command(import_command, "import")
+    main.add_command(check_suppression)
 
 
 _register_subcommands()

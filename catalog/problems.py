@@ -143,6 +143,16 @@ MISSING_DEMOGRAPHIC_FLAG = register(
     "missing-demographic-flag", W, "Field follows a demographic standard but is not flagged", "policy"
 )
 
+# -- small-N suppression in sample data (State Data Plan 4a; DCF 5-4) ---------------------------
+SMALL_COUNT = register("small-count", E, "Published count below the suppression minimum",
+                       "suppression")
+UNROUNDED_COUNT = register("unrounded-count", E,
+                           "Published count not rounded as the policy requires", "suppression")
+INVALID_COUNT = register("invalid-count", W,
+                         "Count cell is neither a number nor the suppression symbol", "suppression")
+RECOVERABLE_CELL = register("recoverable-cell", E, "Suppressed cell can be recalculated from totals",
+                            "suppression")
+
 # -- agreements (DCF 5-4) -----------------------------------------------------------------------
 AGREEMENT_TERM_INVALID = register("agreement-term-invalid", E, "Agreement term ends before it starts", "agreements")
 AGREEMENT_MISSING_CONSENT_PLAN = register(

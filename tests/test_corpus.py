@@ -25,7 +25,7 @@ from catalog.problems import CODES, Problem, Severity
 from catalog.project import Project
 from catalog.validate import validate_project
 
-from .conftest import AGENCY, DATASET, MakeProject, dedent
+from .conftest import AGENCY, DATASET, REPO, MakeProject, dedent
 
 TODAY = dt.date(2026, 11, 23)
 DS = "inventory/tst/tst-town-counts.yml"
@@ -438,6 +438,67 @@ CASES: list[Case] = [
                  "  - name: Yale University\n    kind: university\n    role: provider\n",
                  AGREEMENT)),
          AG, line_of(AGREEMENT, "- agency: tst"), 3, hint="agency"),
+]
+
+# -- small-N suppression: a published aggregate with a count column ----------------------------
+SUPPRESSED = f"""\
+id: tst-region-counts
+title: Region counts
+description: Counts by region, published under the statewide small-N policy.
+agency: tst
+keywords: [regions]
+high_value:
+  value: false
+steward:
+  name: Sam Steward
+  email: sam.steward@ct.gov
+access:
+  level: public
+disclosure:
+  aggregates_confidential: true
+  suppression_policy: ct-small-n-5
+schema:
+  missingValues: ["", "*"]
+  fields:
+    - name: region
+      type: string
+      description: Planning region, or Total.
+    - name: things
+      type: integer
+      count: true
+      description: Number of things.
+sample: samples/regions.csv
+distributions:
+  - id: csv
+    title: CSV
+    url: https://data.ct.gov/api/views/wxyz-1234/rows.csv
+    media_type: text/csv
+"""
+SUP = "inventory/tst/tst-region-counts.yml"
+SUP_CSV = "inventory/tst/samples/regions.csv"
+ROUNDED_POLICY = (REPO / "standards" / "suppression.yml").read_text(encoding="utf-8") + """\
+  - id: rounded-to-5
+    title: Rounded to 5
+    description: Counts are rounded to a multiple of 5.
+    min_count: 5
+    complementary: false
+    rounding: 5
+"""
+
+CASES += [
+    Case("small-count", {SUP: SUPPRESSED, SUP_CSV: "region,things\nCapitol,12\nSouth,3\n"},
+         SUP_CSV, 3, 2, hint="ct-small-n-5"),
+    Case("recoverable-cell", {SUP: SUPPRESSED,
+                              SUP_CSV: "region,things\nCapitol,*\nSouth,12\nTotal,15\n"},
+         SUP_CSV, 2, 2, hint="ct-small-n-5"),
+    Case("unrounded-count", {SUP: SUPPRESSED.replace("ct-small-n-5", "rounded-to-5"),
+                             "standards/suppression.yml": ROUNDED_POLICY,
+                             SUP_CSV: "region,things\nCapitol,10\nSouth,12\n"},
+         SUP_CSV, 3, 2, hint="rounded-to-5"),
+    Case("invalid-count", {SUP: SUPPRESSED.replace("      type: integer\n      count: true",
+                                                   "      type: string\n      count: true"),
+                           SUP_CSV: "region,things\nCapitol,12\nSouth,<5\n"},
+         SUP_CSV, 3, 2, hint="ct-small-n-5"),
 ]
 
 

@@ -105,9 +105,28 @@ def validate_project(project: Project, *, today: dt.date | None = None,
     inv.report.extend(references.check(inv))
     inv.report.extend(conformance.check(inv))
     inv.report.extend(tableschema.check(inv))
+    inv.report.extend(_suppression(inv))
     inv.report.extend(policy.check(inv))
     inv.report.extend(agreements.check(inv))
     return inv
+
+
+def _suppression(inv: Inventory) -> list[Problem]:
+    """Sample files checked against the small-N policy their dataset names."""
+    from ..governance.suppression import check_dataset
+
+    unreadable = {p.file for p in inv.report if p.code in ("sample-invalid", "sample-not-found")}
+    out = []
+    for entry in inv.datasets.values():
+        if entry.model.sample is None:
+            continue
+        sample = inv.project.rel(entry.source.path.parent / entry.model.sample)
+        if entry.source.rel in unreadable or sample in unreadable:
+            continue
+        hint = (f"the policy is {entry.model.disclosure.suppression_policy}"
+                if entry.model.disclosure else "")
+        out.extend(v.to_problem(hint=hint) for v in check_dataset(entry, inv))
+    return out
 
 
 def filter_report(report: Report, project: Project, paths: Iterable[Path]) -> Report:

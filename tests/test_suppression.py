@@ -1,0 +1,307 @@
+"""Small-N suppression check: hand-made tables whose answer is known, asserted as
+(row, column, code) tuples. Row is the CSV row (header = 1), column the field position."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from frictionless import Checklist, Detector, Resource
+
+from catalog.governance.cli import check_suppression
+from catalog.governance.suppression import (CODES, SmallNCheck, Violation, audit_file,
+                                            check_dataset, check_file)
+from catalog.model.standards import SuppressionPolicy
+from catalog.problems import CODES as REGISTERED
+from catalog.problems import CatalogError
+from catalog.project import Project
+from catalog.validate import validate_project
+
+from .conftest import REPO, MakeProject
+
+SAMPLE = REPO / "inventory/dcf/samples/dcf-entries-to-care-by-town.csv"
+SAMPLE_DESCRIPTOR = REPO / "inventory/dcf/dcf-entries-to-care-by-town.yml"
+
+
+def policy(min_count: int = 5, *, zero: bool = False, complementary: bool = True,
+           rounding: int | None = None) -> SuppressionPolicy:
+    return SuppressionPolicy(id="test-n", title="Test", description="Test policy.",
+                             min_count=min_count, suppress_zero=zero,
+                             complementary=complementary, rounding=rounding, symbol="*")
+
+
+Table = Callable[..., Path]
+
+
+@pytest.fixture
+def table(tmp_path: Path) -> Table:
+    def write(text: str, name: str = "t.csv") -> Path:
+        path = tmp_path / name
+        path.write_text(text.strip() + "\n", encoding="utf-8")
+        return path
+    return write
+
+
+def found(violations: list[Violation]) -> list[tuple[int, int, str]]:
+    return [(v.row, v.column, v.code) for v in violations]
+
+
+# -- cell rules ---------------------------------------------------------------------------
+
+def test_small_counts(table: Table) -> None:
+    path = table("town,children\nA,3\nB,0\nC,12\nD,*\nE,5\nF,\nG,1\n")
+    assert found(check_file(path, policy(5))) == [(2, 2, "small-count"), (8, 2, "small-count")]
+
+
+def test_zero_is_shown_unless_the_policy_suppresses_zeros(table: Table) -> None:
+    path = table("town,children\nA,0\nB,7\nC,2\n")
+    assert found(check_file(path, policy(5))) == [(4, 2, "small-count")]
+    assert found(check_file(path, policy(5, zero=True))) == [
+        (2, 2, "small-count"), (4, 2, "small-count")]
+
+
+def test_threshold_is_exclusive(table: Table) -> None:
+    path = table("town,children\nA,5\nB,6\n")
+    assert found(check_file(path, policy(6))) == [(2, 2, "small-count")]
+    assert found(check_file(path, policy(5))) == []
+
+
+def test_rounding(table: Table) -> None:
+    path = table("town,children\nA,10\nB,12\nC,15\nD,3\nE,1,005\n".replace("1,005", '"1,005"'))
+    assert found(check_file(path, policy(5, rounding=5))) == [
+        (3, 2, "unrounded-count"), (5, 2, "small-count"), (5, 2, "unrounded-count")]
+
+
+def test_values_that_are_not_counts(table: Table) -> None:
+    path = table('town,children\nA,<5\nB,n/a\nC,-3\nD,12.5\nE,"1,200"\nF,7.0\n')
+    assert found(check_file(path, policy(5), count_columns=["children"])) == [
+        (2, 2, "invalid-count"), (3, 2, "invalid-count"), (4, 2, "invalid-count"),
+        (5, 2, "invalid-count")]
+
+
+# -- complementary suppression -------------------------------------------------------------
+
+def test_one_suppressed_cell_in_a_row_with_a_total_column(table: Table) -> None:
+    path = table("town,boys,girls,Total\nA,10,*,30\nB,12,8,20\n")
+    assert found(check_file(path, policy(5))) == [(2, 3, "recoverable-cell")]
+
+
+def test_two_suppressed_cells_in_a_row_are_not_recoverable(table: Table) -> None:
+    path = table("town,boys,girls,other,Total\nA,10,*,*,30\nB,12,8,7,27\n")
+    assert found(check_file(path, policy(5))) == []
+
+
+def test_suppressed_total_is_recoverable_from_its_parts(table: Table) -> None:
+    path = table("town,boys,girls,Total\nA,10,12,*\nB,12,8,20\n")
+    assert found(check_file(path, policy(5))) == [(2, 4, "recoverable-cell")]
+
+
+def test_column_total_row(table: Table) -> None:
+    path = table("town,children\nA,*\nB,10\nC,12\nTotal,25\n")
+    audit = audit_file(path, policy(5))
+    assert audit.total_rows == [5]
+    assert found(audit.violations) == [(2, 2, "recoverable-cell")]
+    two = table("town,children\nA,*\nB,*\nC,12\nAll towns,25\n", "two.csv")
+    assert found(check_file(two, policy(5))) == []
+
+
+def test_deduction_chains_across_rows_and_columns(table: Table) -> None:
+    # row A gives girls; then the girls column gives C; then row C gives boys
+    path = table("town,boys,girls,Total\nA,10,*,30\nB,12,8,20\nC,*,*,40\nTotal,52,38,90\n")
+    assert found(check_file(path, policy(5))) == [
+        (2, 3, "recoverable-cell"), (4, 2, "recoverable-cell"), (4, 3, "recoverable-cell")]
+
+
+def test_a_suppressed_rectangle_is_safe(table: Table) -> None:
+    # four cells on two rows and two columns: each line has two unknowns, the system
+    # has rank 3 for 4 unknowns — the classic complementary pattern
+    path = table("town,boys,girls,Total\nA,*,*,9\nB,*,*,11\nC,20,30,50\nTotal,29,41,70\n")
+    assert found(check_file(path, policy(5))) == []
+
+
+def test_combination_that_no_single_line_reveals(table: Table) -> None:
+    # every line has two or more suppressed cells; A/B × a/b and C/D × c/d are safe
+    # rectangles, but cell B/c links them and follows from rows A+B minus columns a+b
+    path = table(
+        "town,a,b,c,d,Total\n"
+        "A,*,*,20,20,51\n"
+        "B,*,*,*,20,44\n"
+        "C,20,20,*,*,61\n"
+        "D,20,20,*,*,65\n"
+        "Total,52,54,51,64,221\n")
+    violations = check_file(path, policy(5))
+    assert found(violations) == [(3, 4, "recoverable-cell")]
+    assert "by combining 4 totals" in violations[0].message
+
+
+def test_no_complementary_rule_no_totals_check(table: Table) -> None:
+    path = table("town,boys,girls,Total\nA,10,*,30\n")
+    assert found(check_file(path, policy(5, complementary=False))) == []
+
+
+def test_totals_that_do_not_add_up_are_not_used(table: Table) -> None:
+    # alone-or-in-combination counts: a child is in several groups, the total is less
+    path = table("town,black,hispanic,white,Total\nA,20,15,30,60\nB,*,12,40,55\n")
+    audit = audit_file(path, policy(5))
+    assert found(audit.violations) == []
+    assert audit.total_column is None
+    assert any("row totals in column 'Total'" in n for n in audit.notes)
+
+
+def test_grouped_long_table(table: Table) -> None:
+    path = table(
+        "year,town,race,children\n"
+        "2025,A,black,12\n2025,A,white,*\n2025,A,Total,30\n"
+        "2025,B,black,*\n2025,B,white,*\n2025,B,Total,25\n"
+        "2024,A,black,*\n2024,A,white,15\n2024,A,Total,20\n")
+    audit = audit_file(path, policy(5))
+    assert audit.count_columns == ["children"]
+    assert audit.key_columns == ["year", "town", "race"]
+    assert audit.total_rows == [4, 7, 10]
+    assert found(audit.violations) == [(3, 4, "recoverable-cell"), (8, 4, "recoverable-cell")]
+
+
+def test_known_total(table: Table) -> None:
+    path = table("town,children\nA,*\nB,10\nC,12\n")
+    assert found(check_file(path, policy(5))) == []
+    audit = audit_file(path, policy(5), known_totals={"children": 25})
+    assert found(audit.violations) == [(2, 2, "recoverable-cell")]
+
+
+def test_declared_total_column(table: Table) -> None:
+    path = table("town,entries,first_entries,reentries\nA,31,28,*\nB,40,*,*\n")
+    assert found(check_file(path, policy(6))) == []
+    audit = audit_file(path, policy(6), total_column="entries")
+    assert found(audit.violations) == [(2, 4, "recoverable-cell")]
+
+
+# -- which columns are counts --------------------------------------------------------------
+
+def test_auto_detection_skips_years_codes_and_rates(table: Table) -> None:
+    path = table("fiscal_year,town_code,town,children,rate_per_1000,pct\n"
+                 "2025,64,Hartford,3,2,1\n")
+    audit = audit_file(path, policy(5))
+    assert audit.count_columns == ["children"]
+    assert audit.count_columns_from == "auto-detected"
+    assert found(audit.violations) == [(2, 4, "small-count")]
+
+
+def test_count_columns_option_overrides_detection(table: Table) -> None:
+    path = table("town,children,adults\nA,3,2\n")
+    assert found(check_file(path, policy(5), count_columns=["adults"])) == [
+        (2, 3, "small-count")]
+
+
+# -- Frictionless -----------------------------------------------------------------------------
+
+def test_runs_as_a_frictionless_check(table: Table) -> None:
+    path = table("town,boys,girls,Total\nA,3,*,30\nB,12,8,20\n")
+    check = SmallNCheck.for_policy(policy(5), count_columns=["boys", "girls", "Total"],
+                                   key_columns=["town"])
+    resource = Resource(path=path.name, basepath=str(path.parent),
+                        detector=Detector(field_type="string", field_missing_values=[]))
+    report = resource.validate(Checklist(checks=[check]))
+    assert report.flatten(["rowNumber", "fieldNumber", "type"]) == [
+        [2, 2, "small-count"], [2, 3, "recoverable-cell"]]
+    assert set(CODES) == {e.type for e in SmallNCheck.Errors}
+
+
+# -- datasets in the inventory --------------------------------------------------------------
+
+def test_the_sample_passes_its_own_policy() -> None:
+    inv = validate_project(Project(REPO))
+    checked = [e for e in inv.datasets.values() if e.model.sample]
+    assert checked
+    for entry in checked:
+        assert check_dataset(entry, inv) == [], entry.model.id
+    entry = inv.datasets["dcf-entries-to-care-by-town"]
+    layout_audit = audit_file(SAMPLE, inv.standards.policies["dcf-client-small-n"],
+                              count_columns=["entries", "first_entries", "reentries"],
+                              total_column="entries")
+    assert layout_audit.ok  # entries = first + re-entries: still nothing recoverable
+    assert entry.model.disclosure and entry.model.disclosure.suppression_policy
+
+
+def test_check_dataset_reports_the_sample_cells(make_project: MakeProject) -> None:
+    from .conftest import DATASET
+
+    descriptor = DATASET.replace(
+        "      description: Number of things.\n",
+        "      description: Number of things.\n      count: true\n",
+    ) + ("disclosure:\n  aggregates_confidential: true\n  suppression_policy: ct-small-n-5\n"
+         "sample: samples/tst-town-counts.csv\n")
+    root = make_project({"inventory/tst/tst-town-counts.yml": descriptor,
+                         "inventory/tst/samples/tst-town-counts.csv":
+                         "town,things\nHartford,3\nNew Haven,12\n"})
+    inv = validate_project(Project(root))
+    violations = check_dataset(inv.datasets["tst-town-counts"], inv)
+    assert [(v.file, v.row, v.column, v.field, v.code) for v in violations] == [
+        ("inventory/tst/samples/tst-town-counts.csv", 2, 2, "things", "small-count")]
+
+
+def test_violation_as_a_problem() -> None:
+    assert set(CODES) <= set(REGISTERED)
+    v = Violation("x.csv", 3, 2, "things", "small-count", "count 3 is published")
+    p = v.to_problem()
+    assert (p.code, p.file, p.line, p.column, p.pointer) == (
+        "small-count", "x.csv", 3, 2, "/sample")
+
+
+# -- command line -------------------------------------------------------------------------
+
+def run(*args: str) -> tuple[int, str]:
+    result = CliRunner().invoke(check_suppression, [*args, "--root", str(REPO)])
+    return result.exit_code, result.output
+
+
+def test_cli_sample_with_its_descriptor() -> None:
+    code, out = run(str(SAMPLE), "--descriptor", str(SAMPLE_DESCRIPTOR))
+    assert code == 0, out
+    assert "count columns (descriptor): entries, first_entries, reentries" in out
+    assert "no violations" in out
+
+
+def test_cli_reports_row_and_column(table: Table) -> None:
+    path = table("town,boys,girls,Total\nA,10,*,30\nB,3,17,20\n")
+    code, out = run(str(path), "--policy", "ct-small-n-5")
+    assert code == 1
+    assert "count columns (auto-detected): boys, girls, Total" in out
+    assert f"{path}:2:3 recoverable-cell: girls:" in out
+    assert f"{path}:3:2 small-count: boys:" in out
+    code, out = run(str(path), "--policy", "ct-small-n-5", "--format", "json")
+    data = json.loads(out)
+    assert code == 1 and data["valid"] is False
+    assert [(v["row"], v["column"], v["field"], v["code"]) for v in data["violations"]] == [
+        (2, 3, "girls", "recoverable-cell"), (3, 2, "boys", "small-count")]
+
+
+def test_cli_options(table: Table) -> None:
+    path = table("town,entries,first,re\nA,31,28,*\n")
+    assert run(str(path), "--policy", "dcf-client-small-n")[0] == 0
+    code, out = run(str(path), "--policy", "dcf-client-small-n", "--total-column", "entries")
+    assert code == 1 and ":2:4 recoverable-cell" in out
+    code, out = run(str(path), "--policy", "dcf-client-small-n", "--count-columns", "first",
+                    "--known-total", "first=28")
+    assert code == 0 and "count columns (option): first" in out
+
+
+def test_cli_errors(table: Table) -> None:
+    path = table("town,children\nA,7\n")
+    code, out = run(str(path), "--policy", "ct-small-n")
+    assert code == 2 and "did you mean 'ct-small-n-5'" in out
+    code, out = run(str(path))
+    assert code == 2 and "no policy" in out
+    code, out = run(str(path), "--policy", "ct-small-n-5", "--count-columns", "kids")
+    assert code == 2 and "no column(s) kids" in out
+    code, out = run(str(path), "--policy", "ct-small-n-5", "--known-total", "children")
+    assert code == 2 and "COLUMN=N" in out
+
+
+def test_totals_must_name_count_columns(table: Table) -> None:
+    path = table("town,children,adults\nA,*,10\n")
+    for kw in ({"total_column": "adults"}, {"known_totals": {"adults": 10}}):
+        with pytest.raises(CatalogError, match="not count columns: adults"):
+            audit_file(path, policy(5), count_columns=["children"], **kw)
