@@ -12,6 +12,7 @@ import asyncio
 import sqlite3
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote_plus
 
 import pytest
 
@@ -114,8 +115,9 @@ def test_no_anonymous_route_reveals_non_public_content(ds: Any, sample_build: Pa
         if "/datasets/" in route and route.split("/datasets/")[1].split(".")[0] in hidden \
                 and not route.startswith("/inventory"):
             assert response.status_code in (404, 403), route
+        asked = unquote_plus(route)  # a page may echo what it was asked (a search query)
         for secret in secrets:
-            if secret in body:
+            if secret in body and secret not in asked:
                 leaks.append((route, secret[:60]))
     assert checked > 150
     assert leaks == []

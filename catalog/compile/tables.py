@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, Optional
 
+from sqlalchemy import Index
 from sqlmodel import Field, SQLModel
 
 SCHEMA_VERSION = "3"
@@ -118,6 +119,8 @@ class DatasetRow(SQLModel, table=True):
 
 class FieldRow(SQLModel, table=True):
     __tablename__ = "fields"
+    # the search page's "standard used" facet groups fields by standard and dataset
+    __table_args__ = (Index("ix_fields_standard_dataset", "standard", "dataset_id"),)
     id: Optional[int] = Field(default=None, primary_key=True)
     dataset_id: str = Field(foreign_key="datasets.id", index=True)
     position: int

@@ -34,7 +34,7 @@ async def agency(reader: Reader, request: Any) -> Page:
     agency_id = request.url_vars["agency_id"]
     row = await reader.row("select * from agencies where id = :id", {"id": agency_id})
     if row is None:
-        raise NotFoundError(f"No agency {agency_id!r} in the catalog")
+        raise NotFoundError("No such agency in the catalog")
     datasets = await reader.rows(
         "select id, title, access_level, visibility, high_value, modified, asset_type "
         "from datasets where agency_id = :id order by title", {"id": agency_id})

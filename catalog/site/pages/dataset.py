@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from .common import (
-    VISIBILITY, NotFoundError, Page, Reader, Row, access_label, mailto, split_list)
+    ACCESS_HELP, VISIBILITY, NotFoundError, Page, Reader, Row, access_label, mailto, split_list)
 
 HIDDEN_FROM_JSON = ("field_text",)
 
@@ -49,8 +49,9 @@ async def _agreements(reader: Reader, dataset_id: str) -> list[Row]:
         "where ad.dataset_id = :id order by a.title", {"id": dataset_id})
     for a in agreements:
         a["parties"] = await reader.rows(
-            "select name, kind, role, agency_id from agreement_parties "
-            "where agreement_id = :id order by position", {"id": a["id"]})
+            "select coalesce(ag.name, p.name) as name, p.kind, p.role, p.agency_id "
+            "from agreement_parties p left join agencies ag on ag.id = p.agency_id "
+            "where p.agreement_id = :id order by p.position", {"id": a["id"]})
     return agreements
 
 
@@ -68,7 +69,7 @@ async def dataset(reader: Reader, request: Any) -> Page:
     dataset_id = request.url_vars["dataset_id"]
     row = await reader.row("select * from datasets where id = :id", {"id": dataset_id})
     if row is None:
-        raise NotFoundError(f"No dataset {dataset_id!r} in the catalog")
+        raise NotFoundError("No such dataset in the catalog")
     d = {k: v for k, v in row.items() if k not in HIDDEN_FROM_JSON}
     summary_only = d["visibility"] == "listed" and not reader.staff
     agency = await reader.row(
@@ -126,5 +127,6 @@ async def dataset(reader: Reader, request: Any) -> Page:
         },
     }
     extra = {"access_label": access_label(d["access_level"]),
+             "access_help": ACCESS_HELP.get(d["access_level"], ""),
              "visibility_label": VISIBILITY.get(d["visibility"], d["visibility"])}
     return Page("catalog_dataset.html", d["title"], data, extra)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..exports import BY_FILENAME
 from .common import Page, Reader, access_label
 
 RECENT = 8
@@ -41,7 +42,7 @@ async def home(reader: Reader, request: Any) -> Page:
         {"title": "Data dictionaries (fields) as CSV", "url": f"/{db}/fields.csv?_size=max"},
         {"title": "Common data standards as JSON", "url": "/standards.json"},
         {"title": "Run your own SQL query", "url": f"/{db}"},
-    ]
+    ] + [{"title": f.description, "url": f"/{f.filename}"} for f in BY_FILENAME.values()]
     return Page("catalog_home.html", "Connecticut High-Value Data Inventory", {
         "totals": totals, "by_agency": by_agency, "by_theme": by_theme,
         "by_access": by_access, "recent": recent, "built_at": built, "api": api,

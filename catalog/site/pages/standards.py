@@ -8,6 +8,7 @@ from typing import Any
 from .common import NotFoundError, Page, Reader
 
 PAGE_SIZE = 50
+USAGE_SHOWN = 200  # fields listed on the page; the JSON lists all
 
 
 def page_number(value: str | None) -> int:
@@ -34,7 +35,7 @@ async def standard(reader: Reader, request: Any) -> Page:
     standard_id = request.url_vars["standard_id"]
     row = await reader.row("select * from standards where id = :id", {"id": standard_id})
     if row is None:
-        raise NotFoundError(f"No standard {standard_id!r} in the catalog")
+        raise NotFoundError("No such standard in the catalog")
     as_json = bool(request.url_vars.get("format"))
     total = int(row["value_count"] or 0)
     page = page_number(request.args.get("page"))
@@ -49,11 +50,16 @@ async def standard(reader: Reader, request: Any) -> Page:
         "select f.dataset_id, d.title as dataset_title, f.name as field, f.title, "
         "f.conformance, fc.details from fields f join datasets d on d.id = f.dataset_id "
         "left join field_conformance fc on fc.field_id = f.id where f.standard = :id "
-        "order by d.title, f.position", {"id": standard_id})
+        "order by d.title, f.position limit :limit", {"id": standard_id,
+                                                      "limit": -1 if as_json else USAGE_SHOWN})
+    used = await reader.row(
+        "select count(*) as fields, count(distinct dataset_id) as datasets from fields "
+        "where standard = :id", {"id": standard_id})
     extra = {
         "page": page, "pages": pages, "first": offset + 1 if values else 0,
         "last": offset + len(values),
     }
     return Page("catalog_standard.html", row["title"], {
         "standard": row, "value_count": total, "values": values, "used_by": usage,
+        "used_by_count": used,
     }, extra)

@@ -1,0 +1,77 @@
+"""The catalog's own pages.
+
+Each page is a loader ``(Reader, request) -> Page``; :func:`view` turns it into a
+Datasette route answering HTML at its path and the same data as JSON at the path plus
+``.json``. Loaders read through :class:`~.common.Reader`, which opens only the database
+the actor may see, so the public pages cannot touch inventory.db.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from .agencies import agencies, agency
+from .common import NotFoundError, Page, Reader
+from .dataset import dataset
+from .home import home
+from .search import search
+from .standards import standard, standards
+
+Loader = Callable[[Reader, Any], Awaitable[Page]]
+Handler = Callable[[Any, Any], Awaitable[Any]]
+
+__all__ = ["ROUTES", "Page", "Reader", "view"]
+
+
+def json_url(request: Any) -> str:
+    path = request.path.rstrip("/") or "/"
+    return path + ".json" + (f"?{request.query_string}" if request.query_string else "")
+
+
+async def not_found(datasette: Any, request: Any, message: str, *, as_json: bool) -> Any:
+    """A 404 in Datasette's error shape (JSON) or its error page, without a traceback in
+    the server log: a record the actor may not see is simply not there."""
+    from datasette.utils.asgi import Response
+
+    body = {"ok": False, "error": message, "status": 404, "title": None}
+    if as_json:
+        return Response.json(body, status=404)
+    html = await datasette.render_template("error.html", body, request=request)
+    return Response.html(html, status=404)
+
+
+def view(loader: Loader) -> Handler:
+    """A Datasette route for ``loader``: HTML, or JSON when the URL ends in ``.json``."""
+    from datasette.utils.asgi import Response
+
+    async def handle(datasette: Any, request: Any) -> Any:
+        reader = Reader(datasette, request.actor)
+        as_json = bool(request.url_vars.get("format"))
+        try:
+            page = await loader(reader, request)
+        except NotFoundError as e:
+            return await not_found(datasette, request, str(e), as_json=as_json)
+        if as_json:
+            return Response.json(page.data, default=str)
+        context = {**page.data, **page.extra, "page_title": page.title,
+                   "staff": reader.staff, "catalog_main": True}
+        context.setdefault("json_url", json_url(request))
+        html = await datasette.render_template(page.template, context, request=request)
+        return Response.html(html)
+
+    handle.__name__ = f"{loader.__name__}_view"
+    return handle
+
+
+_ID = r"(?P<{}>[A-Za-z0-9][A-Za-z0-9_.-]*?)"
+_FMT = r"(?P<format>\.json)?$"
+ROUTES: list[tuple[str, Handler]] = [
+    (r"^/" + _FMT, view(home)),
+    (r"^/(?:search|datasets)" + _FMT, view(search)),
+    (r"^/datasets/" + _ID.format("dataset_id") + _FMT, view(dataset)),
+    (r"^/agencies" + _FMT, view(agencies)),
+    (r"^/agencies/" + _ID.format("agency_id") + _FMT, view(agency)),
+    (r"^/standards" + _FMT, view(standards)),
+    (r"^/standards/" + _ID.format("standard_id") + _FMT, view(standard)),
+]

@@ -1,0 +1,202 @@
+"""``/search``: full text over ``datasets_fts`` (titles, descriptions, keywords and the
+names and descriptions of fields) with facet counts and filters.
+
+Filters take several values (``?agency=dcf&agency=dph``): values of one facet are ORed,
+facets are ANDed. A facet's counts apply every other filter but its own, so ticking one
+more value in a facet shows what it would add.
+"""
+
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlencode
+
+from ..fts import fts_query
+from .common import ACCESS_LEVELS, Page, Reader, Row
+
+PER_PAGE = 50
+MARK_START, MARK_END = "\ue000", "\ue001"
+BLURB = 240
+
+
+@dataclass(frozen=True)
+class Facet:
+    name: str  # the URL parameter
+    title: str
+    value: str  # SQL expression of a dataset's value: over ``datasets d``, or ``m`` if link
+    link: str | None = None  # a table of (dataset_id, value) rows, joined as ``m``
+    labels: str | None = None  # SQL: (value, label) pairs
+    fixed: tuple[tuple[str, str], ...] = ()  # labels when there is no lookup table
+
+    def condition(self, params: list[str]) -> str:
+        values = ", ".join(":" + p for p in params)
+        if self.link:
+            return (f"d.id in (select m.dataset_id from {self.link} m "
+                    f"where {self.value} in ({values}))")
+        return f"{self.value} in ({values})"
+
+    def counts(self, cond: str) -> str:
+        if self.link:
+            return (f"select {self.value} as value, count(distinct m.dataset_id) as count "
+                    f"from {self.link} m join datasets d on d.id = m.dataset_id "
+                    f"where {self.value} is not null and {cond} group by 1")
+        return (f"select {self.value} as value, count(*) as count from datasets d "
+                f"where {self.value} is not null and {cond} group by 1")
+
+
+FACETS: tuple[Facet, ...] = (
+    Facet("agency", "Agency", "d.agency_id",
+          labels="select id as value, name as label from agencies"),
+    Facet("theme", "Focal point (theme)", "m.theme_id", link="dataset_themes",
+          labels="select id as value, title as label from themes"),
+    Facet("access", "Access level", "d.access_level", fixed=tuple(ACCESS_LEVELS.items())),
+    Facet("classification", "Classification", "d.classification",
+          labels="select id as value, title as label from classification_levels"),
+    Facet("frequency", "Update frequency", "d.update_frequency",
+          labels="select id as value, title as label from vocabulary_terms "
+                 "where vocabulary = 'frequencies'"),
+    Facet("standard", "Common data standard used", "m.standard", link="fields",
+          labels="select id as value, title as label from standards"),
+    Facet("api", "API", "cast(d.api as text)", fixed=(("1", "Has an API"), ("0", "No API"))),
+)
+FACET_NAMES = tuple(f.name for f in FACETS)
+
+
+def read_filters(args: Any) -> dict[str, list[str]]:
+    """{facet: [values]} from the query string, values deduplicated, blanks dropped."""
+    out: dict[str, list[str]] = {}
+    for name in FACET_NAMES:
+        values = [v.strip() for v in args.getlist(name) if v and v.strip()]
+        if values:
+            out[name] = list(dict.fromkeys(values))[:50]
+    return out
+
+
+def where(filters: dict[str, list[str]], query: str | None, *, skip: str | None = None,
+          fts: bool = True) -> tuple[str, dict[str, Any]]:
+    """SQL conditions on ``datasets d`` for the text query and every filter but ``skip``."""
+    clauses: list[str] = []
+    params: dict[str, Any] = {}
+    if query and fts:
+        clauses.append("d.rowid in (select rowid from datasets_fts "
+                       "where datasets_fts match :q)")
+        params["q"] = query
+    for facet in FACETS:
+        values = filters.get(facet.name)
+        if facet.name == skip or not values:
+            continue
+        names = [f"{facet.name}_{i}" for i in range(len(values))]
+        clauses.append(facet.condition(names))
+        params.update(zip(names, values))
+    return (" and ".join(clauses) or "1"), params
+
+
+def url(q: str, filters: dict[str, list[str]], page: int = 1, suffix: str = "") -> str:
+    pairs: list[tuple[str, str]] = [("q", q)] if q else []
+    for name in FACET_NAMES:
+        pairs += [(name, v) for v in filters.get(name, [])]
+    if page > 1:
+        pairs.append(("page", str(page)))
+    return f"/search{suffix}" + (f"?{urlencode(pairs)}" if pairs else "")
+
+
+def toggled(filters: dict[str, list[str]], name: str, value: str) -> dict[str, list[str]]:
+    out = {k: list(v) for k, v in filters.items()}
+    values = out.setdefault(name, [])
+    values.remove(value) if value in values else values.append(value)
+    return out
+
+
+async def _facets(reader: Reader, q: str, query: str | None,
+                  filters: dict[str, list[str]]) -> list[dict[str, Any]]:
+    out = []
+    for facet in FACETS:
+        cond, params = where(filters, query, skip=facet.name)
+        counts = await reader.rows(facet.counts(cond), params)
+        labels = dict(facet.fixed)
+        if facet.labels:
+            labels.update({r["value"]: r["label"] for r in await reader.rows(facet.labels)})
+        selected = filters.get(facet.name, [])
+        by_value = {r["value"]: r["count"] for r in counts}
+        by_value.update({v: by_value.get(v, 0) for v in selected})
+        order = list(labels) if facet.fixed else []
+        values = [{
+            "value": v, "label": labels.get(v, v), "count": n, "selected": v in selected,
+            "toggle_url": url(q, toggled(filters, facet.name, v)),
+        } for v, n in by_value.items()]
+        values.sort(key=lambda x: (order.index(x["value"]) if x["value"] in order else 99,
+                                   -x["count"], str(x["label"]).lower()))
+        out.append({"name": facet.name, "title": facet.title, "values": values})
+    return out
+
+
+def _snippet(row: Row) -> None:
+    text = row.pop("snippet", None)
+    if text is None:
+        desc = " ".join((row.get("description") or "").split())
+        text = desc if len(desc) <= BLURB else desc[:BLURB].rsplit(" ", 1)[0] + " …"
+    row["snippet"] = text.replace(MARK_START, "").replace(MARK_END, "")
+    row["snippet_html"] = html.escape(text).replace(MARK_START, "<mark>").replace(
+        MARK_END, "</mark>")
+    row.pop("description", None)
+
+
+async def _matching_fields(reader: Reader, query: str | None,
+                           ids: list[str]) -> dict[str, list[str]]:
+    """{dataset id: names of its fields the text query matches}: why a result was found."""
+    if not query or not ids:
+        return {}
+    names = {f"id_{i}": v for i, v in enumerate(ids)}
+    rows = await reader.rows(
+        "select f.dataset_id, f.name from fields_fts join fields f on f.id = fields_fts.rowid "
+        f"where fields_fts match :q and f.dataset_id in ({', '.join(':' + n for n in names)}) "
+        "order by f.dataset_id, f.position", {"q": query, **names})
+    out: dict[str, list[str]] = {}
+    for row in rows:
+        out.setdefault(row["dataset_id"], []).append(row["name"])
+    return out
+
+
+async def search(reader: Reader, request: Any) -> Page:
+    q = " ".join((request.args.get("q") or "").split())[:200]
+    query = fts_query(q)
+    filters = read_filters(request.args)
+    try:
+        page = max(1, int(request.args.get("page") or 1))
+    except ValueError:
+        page = 1
+    cond, params = where(filters, query)
+    total = int(await reader.value(f"select count(*) from datasets d where {cond}", params))
+    select = ("select d.id, d.title, d.agency_id, a.name as agency_name, d.access_level, "
+              "d.visibility, d.high_value, d.api, d.modified, d.description")
+    paging = {"limit": PER_PAGE, "offset": (page - 1) * PER_PAGE}
+    if query:
+        rest, rest_params = where(filters, query, fts=False)
+        results = await reader.rows(
+            f"{select}, snippet(datasets_fts, -1, char(57344), char(57345), '…', 16) "
+            "as snippet from datasets_fts join datasets d on d.rowid = datasets_fts.rowid "
+            "join agencies a on a.id = d.agency_id "
+            f"where datasets_fts match :q and {rest} "
+            "order by bm25(datasets_fts, 10.0, 3.0, 5.0, 2.0), d.title "
+            "limit :limit offset :offset", {**rest_params, "q": query, **paging})
+    else:
+        results = await reader.rows(
+            f"{select} from datasets d join agencies a on a.id = d.agency_id where {cond} "
+            "order by d.title collate nocase limit :limit offset :offset",
+            {**params, **paging})
+    matched = await _matching_fields(reader, query, [r["id"] for r in results])
+    for row in results:
+        _snippet(row)
+        row["matching_fields"] = matched.get(row["id"], [])
+    last_page = max(1, -(-total // PER_PAGE))
+    facets = await _facets(reader, q, query, filters)
+    active = [{"facet": f["title"], "label": v["label"], "remove_url": v["toggle_url"]}
+              for f in facets for v in f["values"] if v["selected"]]
+    return Page("catalog_search.html", f"Search: {q}" if q else "Datasets", {
+        "q": q, "fts_query": query, "filters": filters, "total": total, "page": page,
+        "per_page": PER_PAGE, "results": results, "facets": facets,
+        "next_url": url(q, filters, page + 1) if page < last_page else None,
+        "previous_url": url(q, filters, page - 1) if page > 1 else None,
+    }, {"active": active, "clear_url": url(q, {}), "json_url": url(q, filters, page, ".json")})

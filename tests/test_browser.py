@@ -1,0 +1,192 @@
+"""A real `datasette serve` driven by headless Chromium (Debian's, never a downloaded one):
+the public path from the home page to a data dictionary, staff sign-in and sign-out, and
+keyboard access. Screenshots of each step go to test-artifacts/."""
+
+from __future__ import annotations
+
+import os
+import re
+import secrets
+import socket
+import sqlite3
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from .conftest import REPO, STAFF_PASSWORD
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run",
+                 "--disable-quic"]
+ARTIFACTS = REPO / "test-artifacts"
+STARTUP_SECONDS = 30
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def answers(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(url, timeout=2) as r:
+            return bool(r.status == 200)
+    except (urllib.error.URLError, OSError):
+        return False
+
+
+@pytest.fixture(scope="module")
+def server(site: Any, auth_env: dict[str, str],
+           tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A `datasette serve` process with the catalog's configuration on a free port."""
+    port = free_port()
+    env = {**os.environ, **auth_env, "DATASETTE_SECRET": secrets.token_hex(32)}
+    argv = site.argv("127.0.0.1", port)
+    log_path = tmp_path_factory.mktemp("server") / "datasette.log"
+    log = open(log_path, "w")
+    proc = subprocess.Popen([sys.executable, "-m", "datasette", *argv[1:]], env=env,
+                            stdout=log, stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + STARTUP_SECONDS
+        while not answers(base + "/"):
+            if proc.poll() is not None or time.monotonic() > deadline:
+                pytest.fail(f"datasette did not start:\n{log_path.read_text()[-3000:]}")
+            time.sleep(0.1)
+        yield base
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+        log.close()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    if not CHROMIUM.is_file():
+        pytest.fail(f"{CHROMIUM} is missing: install Debian's chromium package "
+                    "(apt-get install chromium); the browser tests never download one")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        instance = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            yield instance
+        finally:
+            instance.close()
+
+
+@pytest.fixture
+def page(browser: Any) -> Iterator[Any]:
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    context.set_default_timeout(10_000)
+    try:
+        yield context.new_page()
+    finally:
+        context.close()
+
+
+def shot(page: Any, name: str) -> None:
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+
+
+def one(db: Path, sql: str) -> tuple[Any, ...]:
+    conn = sqlite3.connect(db)
+    try:
+        row = conn.execute(sql).fetchone()
+    finally:
+        conn.close()
+    assert row, sql
+    return tuple(row)
+
+
+def test_search_dictionary_and_staff_sign_in(server: str, page: Any,
+                                             sample_build: Path) -> None:
+    from playwright.sync_api import expect
+
+    dataset_id, title = one(sample_build / "public.db", (
+        "select d.id, d.title from datasets d join fields f on f.dataset_id = d.id "
+        "where d.visibility = 'public' and f.name = 'town' order by d.title limit 1"))
+    hidden_id, hidden_title = one(sample_build / "inventory.db", (
+        "select id, title from datasets where visibility = 'hidden' order by id limit 1"))
+    hidden_url = f"{server}/datasets/{hidden_id}"
+
+    # the public: home → search → a dataset's data dictionary
+    page.goto(server + "/")
+    expect(page.get_by_role("heading", level=1)).to_have_text(
+        "Connecticut High-Value Data Inventory")
+    shot(page, "01-home")
+    box = page.get_by_label("Search the inventory")
+    box.fill("town")
+    box.press("Enter")
+    page.wait_for_url(re.compile(r"/search\?q=town$"))
+    expect(page.get_by_role("heading", level=1)).to_contain_text("town")
+    shot(page, "02-search-town")
+    page.get_by_role("link", name=title, exact=True).click()
+    page.wait_for_url(f"**/datasets/{dataset_id}")
+    dictionary = page.get_by_role("table", name=re.compile(r"fields? of"))
+    expect(dictionary).to_be_visible()
+    names = dictionary.locator("tbody th code").all_inner_texts()
+    assert "town" in names
+    headers = dictionary.locator("thead th").all_inner_texts()
+    assert headers[:5] == ["Field", "Type", "Description", "Standard", "Conformance"]
+    assert not any("Flags" in h for h in headers)
+    shot(page, "03-dataset-dictionary")
+
+    # a hidden dataset does not exist for the public
+    response = page.goto(hidden_url)
+    assert response is not None and response.status == 404
+    shot(page, "04-hidden-dataset-anonymous-404")
+
+    # staff sign in and see it
+    page.goto(server + "/-/login")
+    page.get_by_label("Username").fill("staff")
+    page.get_by_label("Password").fill(STAFF_PASSWORD)
+    shot(page, "05-sign-in")
+    page.get_by_role("button", name="Log in").click()
+    page.wait_for_url(server + "/")
+    expect(page.get_by_text("Signed in as")).to_be_visible()
+    response = page.goto(hidden_url)
+    assert response is not None and response.status == 200
+    expect(page.get_by_role("heading", level=1)).to_have_text(hidden_title)
+    shot(page, "06-hidden-dataset-staff")
+
+    # sign out: the dataset is gone again
+    page.get_by_role("button", name="Sign out").click()
+    page.wait_for_url(server + "/")
+    expect(page.get_by_role("link", name=re.compile("^Sign in"))).to_be_visible()
+    response = page.goto(hidden_url)
+    assert response is not None and response.status == 404
+    shot(page, "07-hidden-dataset-after-sign-out")
+
+
+def test_keyboard_reaches_the_skip_link_first(server: str, page: Any) -> None:
+    page.goto(server + "/search?q=town")
+    page.keyboard.press("Tab")
+    focused = page.evaluate(
+        "() => ({text: document.activeElement.textContent.trim(),"
+        " outline: getComputedStyle(document.activeElement).outlineStyle,"
+        " top: document.activeElement.getBoundingClientRect().top})")
+    assert focused["text"] == "Skip to main content"
+    assert focused["outline"] == "solid" and focused["top"] >= 0  # visible when focused
+    shot(page, "08-keyboard-skip-link")
+    page.keyboard.press("Enter")
+    assert page.evaluate("() => document.activeElement.id") == "main-content"
+    page.keyboard.press("Tab")
+    assert page.evaluate("() => Boolean(document.activeElement.closest('main'))")
+    shot(page, "09-keyboard-in-main")
