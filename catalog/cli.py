@@ -4,46 +4,19 @@ result; :class:`~catalog.problems.CatalogError` becomes a click error in one pla
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import sys
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import click
 
 from . import __version__
-from .problems import CatalogError, Report
+from .clikit import handle_errors, root_option, today_option
+from .problems import Report
 from .project import Project
-
-F = TypeVar("F", bound=Callable[..., Any])
-
 
 def _project(root: Path | None) -> Project:
     return Project(root.resolve()) if root else Project.find()
-
-
-def root_option(fn: F) -> F:
-    return click.option(
-        "--root", type=click.Path(file_okay=False, path_type=Path), default=None,
-        help="Project folder (default: the nearest folder with an inventory/).")(fn)
-
-
-def today_option(fn: F) -> F:
-    return click.option(
-        "--today", type=click.DateTime(["%Y-%m-%d"]), default=None,
-        help="Date to check expiry against (default: today).")(fn)
-
-
-def handle_errors(fn: F) -> F:
-    @functools.wraps(fn)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return fn(*args, **kwargs)
-        except CatalogError as exc:
-            message = str(exc) + (f"\nhint: {exc.hint}" if exc.hint else "")
-            raise click.ClickException(message) from None
-    return wrapper  # type: ignore[return-value]
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})

@@ -156,3 +156,25 @@ def ds(site):  # type: ignore[no-untyped-def]
 def staff_cookies(ds, role: str = "staff") -> dict[str, str]:  # type: ignore[no-untyped-def]
     actor = {"id": role, "roles": ["admin", "staff"] if role == "admin" else ["staff"]}
     return {"ds_actor": ds.sign({"a": actor}, "actor")}
+
+
+@pytest.fixture
+def offline(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Any attempt to open a network connection (a remote @context, a profile) fails."""
+    import socket
+    from typing import Any
+
+    def refuse(*args: Any, **kwargs: Any) -> Any:
+        raise AssertionError(f"network access attempted: {args!r}")
+
+    monkeypatch.setattr(socket, "create_connection", refuse)
+    monkeypatch.setattr(socket, "getaddrinfo", refuse)
+    monkeypatch.setattr(socket.socket, "connect", refuse)
+
+
+@pytest.fixture(scope="module")
+def cat(sample_build: Path):  # type: ignore[no-untyped-def]
+    """The sample's public catalog, as exporters read it."""
+    from catalog.interop.source import read
+
+    return read(sample_build / "public.db")

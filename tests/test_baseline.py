@@ -1,6 +1,5 @@
 """The fixture project and the repo's own sample inventory validate clean."""
 
-from pathlib import Path
 
 from catalog.project import Project
 from catalog.validate import validate_project

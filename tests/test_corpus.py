@@ -441,7 +441,7 @@ CASES: list[Case] = [
 ]
 
 # -- small-N suppression: a published aggregate with a count column ----------------------------
-SUPPRESSED = f"""\
+SUPPRESSED = """\
 id: tst-region-counts
 title: Region counts
 description: Counts by region, published under the statewide small-N policy.

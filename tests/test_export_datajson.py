@@ -38,11 +38,6 @@ def errors(v: Draft4Validator, doc: dict[str, Any]) -> list[str]:
             for e in v.iter_errors(doc)]
 
 
-@pytest.fixture(scope="module")
-def cat(sample_build: Path) -> PublicCatalog:
-    return read(sample_build / "public.db")
-
-
 def test_datajson_is_valid_non_federal_dcat_us(cat: PublicCatalog) -> None:
     doc = json.loads(datajson.export(cat))
     assert errors(validator("non-federal-v1.1"), doc) == []

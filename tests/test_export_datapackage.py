@@ -4,7 +4,6 @@ only (no remote data is read)."""
 from __future__ import annotations
 
 import json
-import socket
 import sqlite3
 from pathlib import Path
 from typing import Any
@@ -13,24 +12,10 @@ import pytest
 from frictionless import Package
 
 from catalog.interop import EXPORTS, datapackage
-from catalog.interop.source import PublicCatalog, read
+from catalog.interop.source import PublicCatalog
 from catalog.problems import CatalogError
 
 
-@pytest.fixture
-def offline(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Any attempt to open a connection (a remote path, a profile) fails the test."""
-    def refuse(*args: Any, **kwargs: Any) -> Any:
-        raise AssertionError(f"network access attempted: {args!r}")
-
-    monkeypatch.setattr(socket, "create_connection", refuse)
-    monkeypatch.setattr(socket, "getaddrinfo", refuse)
-    monkeypatch.setattr(socket.socket, "connect", refuse)
-
-
-@pytest.fixture(scope="module")
-def cat(sample_build: Path) -> PublicCatalog:
-    return read(sample_build / "public.db")
 
 
 def descriptor_errors(descriptor: dict[str, Any]) -> list[list[Any]]:

@@ -5,10 +5,8 @@ from __future__ import annotations
 
 import json
 import re
-import socket
 import sqlite3
 from pathlib import Path
-from typing import Any
 
 import pyshacl
 import pytest
@@ -16,7 +14,7 @@ from rdflib import Graph, Namespace, URIRef
 from rdflib import namespace as ns
 
 from catalog.interop import EXPORTS, dcat3
-from catalog.interop.source import PublicCatalog, read
+from catalog.interop.source import PublicCatalog
 
 FIXTURES = Path(__file__).parent / "fixtures" / "dcat-us-3.0"
 DCATUS = Namespace("http://data.resources.gov/ontology/dcat-us#")
@@ -24,20 +22,6 @@ DCATUS = Namespace("http://data.resources.gov/ontology/dcat-us#")
 pytestmark = pytest.mark.filterwarnings("ignore:ConjunctiveGraph is deprecated")
 
 
-@pytest.fixture
-def offline(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Any attempt to open a connection (a remote @context, a profile) fails the test."""
-    def refuse(*args: Any, **kwargs: Any) -> Any:
-        raise AssertionError(f"network access attempted: {args!r}")
-
-    monkeypatch.setattr(socket, "create_connection", refuse)
-    monkeypatch.setattr(socket, "getaddrinfo", refuse)
-    monkeypatch.setattr(socket.socket, "connect", refuse)
-
-
-@pytest.fixture(scope="module")
-def cat(sample_build: Path) -> PublicCatalog:
-    return read(sample_build / "public.db")
 
 
 @pytest.fixture(scope="module")

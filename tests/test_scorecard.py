@@ -8,7 +8,7 @@ from catalog.governance.scorecard import METRIC_IDS, compute
 from catalog.project import Project
 from catalog.validate import validate_project
 
-from .conftest import AGENCY, DATASET, MakeProject
+from .conftest import AGENCY, MakeProject
 
 TODAY = dt.date(2025, 12, 1)
 

@@ -3,32 +3,18 @@
 from __future__ import annotations
 
 import difflib
-import functools
 import json
 import sys
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import click
 
+from ..clikit import handle_errors
 from ..problems import CatalogError
 from ..project import Project
 from .suppression import Audit, audit_file, dataset_layout
 
-F = TypeVar("F", bound=Callable[..., Any])
-
-
-def _catalog_errors(fn: F) -> F:
-    @functools.wraps(fn)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return fn(*args, **kwargs)
-        except CatalogError as exc:
-            error = click.ClickException(str(exc) + (f"\nhint: {exc.hint}" if exc.hint else ""))
-            error.exit_code = 2  # 1 means violations
-            raise error from None
-    return wrapper  # type: ignore[return-value]
 
 
 def _project(root: Path | None, file: Path) -> Project:
@@ -106,7 +92,7 @@ def _render_text(audit: Audit, summary: str) -> str:
               show_default=True)
 @click.option("--root", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Project folder with standards/ (default: the nearest one).")
-@_catalog_errors
+@handle_errors(exit_code=2)  # 1 means violations
 def check_suppression(file: Path, policy_id: str | None, descriptor: Path | None,
                       count_columns: str | None, total_column: str | None,
                       known_total: tuple[str, ...], fmt: str, root: Path | None) -> None:

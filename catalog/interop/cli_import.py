@@ -45,7 +45,7 @@ def datajson(source: str, agency_map: tuple[str, ...], root: Path | None, dry_ru
             --agency-map agencies.yml --dry-run
         catalog import datajson data.json --agency-map "Department of Public Health=dph"
     """
-    from ..cli import handle_errors
+    from ..clikit import handle_errors
 
     handle_errors(_run)(source, agency_map, root, dry_run, force, quiet)
 

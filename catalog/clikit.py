@@ -1,0 +1,42 @@
+"""Shared pieces of the command line: one error translation, common options."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from .problems import CatalogError
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def handle_errors(fn: F | None = None, *, exit_code: int = 1) -> Any:
+    """Turn :class:`CatalogError` into one click error (message, hint, exit code)."""
+    def decorate(inner: F) -> F:
+        @functools.wraps(inner)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            try:
+                return inner(*args, **kwargs)
+            except CatalogError as exc:
+                error = click.ClickException(str(exc) + (f"\nhint: {exc.hint}" if exc.hint
+                                                         else ""))
+                error.exit_code = exit_code
+                raise error from None
+        return wrapper  # type: ignore[return-value]
+    return decorate(fn) if fn is not None else decorate
+
+
+def root_option(fn: F) -> F:
+    return click.option(
+        "--root", type=click.Path(file_okay=False, path_type=Path), default=None,
+        help="Project folder (default: the nearest folder with an inventory/).")(fn)
+
+
+def today_option(fn: F) -> F:
+    return click.option(
+        "--today", type=click.DateTime(["%Y-%m-%d"]), default=None,
+        help="Date to check expiry against (default: today).")(fn)
