@@ -346,3 +346,39 @@ def _register_subcommands() -> None:
 
 
 _register_subcommands()
+
+
+@main.command()
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
+              show_default=True)
+@root_option
+@today_option
+@handle_errors
+def requests(fmt: str, root: Path | None, today: dt.datetime | None) -> None:
+    """Turnaround of the data-request register (inventory/_requests/, DCF 5-1).
+
+    Counts by status and requester, days from receipt to response (median, 90th
+    percentile, longest) and the age of the oldest open request.
+
+    \b
+    Example:
+        catalog requests --format json
+    """
+    import json
+
+    from .governance.requests import turnaround
+    from .validate import validate_project
+
+    inv = validate_project(_project(root), today=today.date() if today else None)
+    t = turnaround(inv)
+    if fmt == "json":
+        click.echo(json.dumps(t.__dict__, indent=2))
+        return
+    click.echo(f"{t.total} request(s), {t.open} open"
+               + (f" (oldest waiting {t.oldest_open_days} days)" if t.open else ""))
+    click.echo("by status: " + ", ".join(f"{k} {v}" for k, v in sorted(t.by_status.items())))
+    click.echo("by requester: " + ", ".join(f"{k} {v}"
+                                             for k, v in sorted(t.by_requester.items())))
+    if t.answered:
+        click.echo(f"answered {t.answered}: median {t.median_days:g} days, 90th percentile "
+                   f"{t.p90_days:g}, longest {t.max_days}")

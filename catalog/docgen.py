@@ -11,7 +11,7 @@ from typing import Any
 from pydantic import BaseModel
 from pydantic_core import PydanticUndefined
 
-from .model import Agency, Agreement, CatalogInfo, Dataset
+from .model import Agency, Agreement, CatalogInfo, DataRequest, Dataset
 
 BEGIN, END = "<!-- reference:begin -->", "<!-- reference:end -->"
 
@@ -66,7 +66,7 @@ def _table(model: type[BaseModel]) -> str:
 
 def reference() -> str:
     seen: list[type[BaseModel]] = []
-    queue: list[type[BaseModel]] = [Dataset, Agency, Agreement, CatalogInfo]
+    queue: list[type[BaseModel]] = [Dataset, Agency, Agreement, CatalogInfo, DataRequest]
     while queue:
         model = queue.pop(0)
         if model in seen:

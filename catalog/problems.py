@@ -153,6 +153,12 @@ INVALID_COUNT = register("invalid-count", W,
 RECOVERABLE_CELL = register("recoverable-cell", E, "Suppressed cell can be recalculated from totals",
                             "suppression")
 
+# -- data requests (DCF 5-1) ---------------------------------------------------------------
+REQUEST_DATES_INVALID = register("request-dates-invalid", E,
+                                 "Request answered before it was received", "requests")
+REQUEST_RESPONSE_UNDATED = register("request-response-undated", W,
+                                    "Closed request without a response date", "requests")
+
 # -- agreements (DCF 5-4) -----------------------------------------------------------------------
 AGREEMENT_TERM_INVALID = register("agreement-term-invalid", E, "Agreement term ends before it starts", "agreements")
 AGREEMENT_MISSING_CONSENT_PLAN = register(

@@ -5,6 +5,7 @@
 <root>/inventory/<agency>/<dataset>.yml     dataset descriptor
 <root>/inventory/_agreements/<id>.yml       data-sharing agreement
 <root>/inventory/_catalog.yml               the catalog itself (title, publisher, base URL)
+<root>/inventory/_requests/<id>.yml         a data request (DCF 5-1 register)
 <root>/standards/elements/<id>.yml          common data element
 <root>/standards/{classification,suppression,vocabularies}.yml
 ```
@@ -23,10 +24,11 @@ from .problems import CatalogError, Problem
 YAML_SUFFIXES = (".yml", ".yaml")
 AGENCY_FILE = "_agency"
 AGREEMENTS_DIR = "_agreements"
+REQUESTS_DIR = "_requests"
 CATALOG_FILE = "_catalog"
 SAMPLES_DIR = "samples"
 
-Kind = Literal["catalog", "agency", "dataset", "agreement"]
+Kind = Literal["catalog", "agency", "dataset", "agreement", "request"]
 
 
 @dataclass(frozen=True)
@@ -127,6 +129,8 @@ def discover(project: Project) -> Discovery:
             folder = parts[0]
             if folder == AGREEMENTS_DIR:
                 found.sources.append(Source(path, rel, "agreement", ""))
+            elif folder == REQUESTS_DIR:
+                found.sources.append(Source(path, rel, "request", ""))
             elif path.stem == AGENCY_FILE:
                 found.sources.append(Source(path, rel, "agency", folder))
             elif path.stem.startswith("_"):

@@ -9,9 +9,10 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from .model import Agency, Agreement, CatalogInfo, Dataset
+from .model import Agency, Agreement, CatalogInfo, DataRequest, Dataset
 
 SCHEMAS: dict[str, type[BaseModel]] = {"dataset": Dataset, "agency": Agency, "catalog": CatalogInfo,
+                                       "request": DataRequest,
                                        "agreement": Agreement}
 
 

@@ -115,10 +115,11 @@ def test_sample_inventory_matches_the_json_schema() -> None:
     import yaml
 
     schemas = {k: json.loads((REPO / "docs/schema" / f"{k}.schema.json").read_text())
-               for k in ("dataset", "agency", "agreement", "catalog")}
+               for k in ("dataset", "agency", "agreement", "catalog", "request")}
     checked = 0
     for path in sorted((REPO / "inventory").rglob("*.yml")):
         kind = ("catalog" if path.name == "_catalog.yml"
+                else "request" if path.parent.name == "_requests"
                 else "agreement" if path.parent.name == "_agreements"
                 else "agency" if path.name == "_agency.yml" else "dataset")
         data = yaml.safe_load(path.read_text())
@@ -132,6 +133,7 @@ def test_help_lists_every_command() -> None:
     out = subprocess.run([sys.executable, "-m", "catalog", "--help"], capture_output=True,
                          text=True, check=True).stdout
     for command in ("validate", "build", "new", "serve", "schema", "passwd", "export", "report",
+                    "requests",
                     "import",
                     "conformance"):
         assert command in out

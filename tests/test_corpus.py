@@ -501,6 +501,30 @@ CASES += [
          SUP_CSV, 3, 2, hint="ct-small-n-5"),
 ]
 
+# -- data requests (DCF 5-1) ------------------------------------------------------------------
+REQ = "inventory/_requests/r1.yml"
+REQUEST = """\
+id: r1
+title: Town counts for a study
+received_on: 2026-03-10
+requester:
+  kind: researcher
+  name: A university
+datasets: [tst-town-counts]
+description: Town counts by year.
+status: fulfilled
+handled_by: tst
+responded_on: 2026-03-20
+"""
+
+CASES += [
+    Case("request-dates-invalid", {REQ: edit("responded_on: 2026-03-20",
+                                              "responded_on: 2026-03-01", REQUEST)},
+         REQ, line_of(REQUEST, "responded_on"), 15),
+    Case("request-response-undated", {REQ: edit("responded_on: 2026-03-20\n", "", REQUEST)},
+         REQ, line_of(REQUEST, "status:"), 9),
+]
+
 
 def _ids(cases: list[Case]) -> list[str]:
     ids = [c.id for c in cases]
@@ -686,3 +710,4 @@ def test_deep_block_nesting_does_not_crash(tmp_path: Path, make_project: MakePro
     assert result.returncode == 0, \
         f"validator crashed (exit {result.returncode}): {result.stderr[-500:]}"
     assert result.stdout.split() == ["yaml-too-deep"]
+

@@ -232,6 +232,18 @@ def inventory_rows(inv: "Inventory") -> Rows:
                 released_on=plan.released_on, released_url=plan.released_url, notes=plan.notes))
     for agreement_id, entry in sorted(inv.agreements.items()):
         _agreement_rows(entry.model, entry.source.rel, rows)
+    for request_id, entry in sorted(inv.requests.items()):
+        r = entry.model
+        rows["data_requests"].append(dict(
+            id=r.id, title=r.title, received_on=r.received_on, requester_kind=r.requester.kind,
+            requester_name=r.requester.name, requester_agency=r.requester.agency,
+            description=r.description, status=r.status, handled_by=r.handled_by,
+            responded_on=r.responded_on,
+            turnaround_days=(r.responded_on - r.received_on).days if r.responded_on else None,
+            outcome=r.outcome, agreement_id=r.agreement, notes=r.notes,
+            source_file=entry.source.rel))
+        for dataset_id in dict.fromkeys(r.datasets):
+            rows["data_request_datasets"].append(dict(request_id=r.id, dataset_id=dataset_id))
     from ..governance.scorecard import METRICS, compute
 
     for i, m in enumerate(METRICS):

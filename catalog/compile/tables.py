@@ -13,7 +13,7 @@ from typing import Any, Optional
 from sqlalchemy import Index
 from sqlmodel import Field, SQLModel
 
-SCHEMA_VERSION = "3"
+SCHEMA_VERSION = "4"
 
 
 def staff_only(**kw: Any) -> Any:
@@ -335,6 +335,31 @@ class AccessPlanRow(SQLModel, table=True):
     notes: Optional[str] = None
 
 
+class DataRequestRow(SQLModel, table=True):
+    __tablename__ = "data_requests"
+    id: str = Field(primary_key=True)
+    title: str
+    received_on: dt.date = Field(index=True)
+    requester_kind: str = Field(index=True)
+    requester_name: Optional[str] = None
+    requester_agency: Optional[str] = Field(default=None, foreign_key="agencies.id")
+    description: str
+    status: str = Field(index=True)
+    handled_by: Optional[str] = Field(default=None, foreign_key="agencies.id", index=True)
+    responded_on: Optional[dt.date] = None
+    turnaround_days: Optional[int] = None
+    outcome: Optional[str] = None
+    agreement_id: Optional[str] = Field(default=None, foreign_key="agreements.id")
+    notes: Optional[str] = None
+    source_file: str
+
+
+class DataRequestDatasetRow(SQLModel, table=True):
+    __tablename__ = "data_request_datasets"
+    request_id: str = Field(primary_key=True, foreign_key="data_requests.id")
+    dataset_id: str = Field(primary_key=True, foreign_key="datasets.id", index=True)
+
+
 class ScorecardMetricRow(SQLModel, table=True):
     __tablename__ = "scorecard_metrics"
     id: str = Field(primary_key=True)
@@ -371,13 +396,13 @@ TABLES: tuple[type[SQLModel], ...] = (
     Meta, AgencyRow, ClassificationLevelRow, SuppressionPolicyRow, ThemeRow, VocabularyTermRow,
     StandardRow, StandardValueRow, DatasetRow, FieldRow, FieldConformanceRow, DistributionRow,
     KeywordRow, DatasetThemeRow, AgreementRow, AgreementPartyRow, AgreementDatasetRow,
-    AgreementReviewRow, AgreementApprovalRow, AccessPlanRow, ScorecardMetricRow, ScorecardRow,
-    ProblemRow,
+    AgreementReviewRow, AgreementApprovalRow, AccessPlanRow, DataRequestRow,
+    DataRequestDatasetRow, ScorecardMetricRow, ScorecardRow, ProblemRow,
 )
 # scorecards count every dataset, hidden ones included: their denominators would reveal
 # how many non-public records an agency holds
-STAFF_ONLY_TABLES = (AgreementReviewRow, AgreementApprovalRow, ScorecardMetricRow, ScorecardRow,
-                     ProblemRow)
+STAFF_ONLY_TABLES = (AgreementReviewRow, AgreementApprovalRow, DataRequestRow,
+                     DataRequestDatasetRow, ScorecardMetricRow, ScorecardRow, ProblemRow)
 
 
 def staff_only_columns(table: type[SQLModel]) -> set[str]:

@@ -16,7 +16,7 @@ from typing import Generic, TypeVar
 from pydantic import BaseModel
 
 from ..load import Document, load_file
-from ..model import Agency, Agreement, CatalogInfo, Dataset
+from ..model import Agency, Agreement, CatalogInfo, DataRequest, Dataset
 from ..model.check import check
 from ..problems import Problem, Report
 from ..project import Discovery, Project, Source, discover
@@ -42,6 +42,7 @@ class Inventory:
     agencies: dict[str, Entry[Agency]] = field(default_factory=dict)
     datasets: dict[str, Entry[Dataset]] = field(default_factory=dict)
     agreements: dict[str, Entry[Agreement]] = field(default_factory=dict)
+    requests: dict[str, Entry[DataRequest]] = field(default_factory=dict)
     conformance: dict[tuple[str, str], Conformance] = field(default_factory=dict)
     report: Report = field(default_factory=Report)
     documents: list[Document] = field(default_factory=list)
@@ -54,7 +55,8 @@ class Inventory:
 
 
 MODELS: dict[str, type[BaseModel]] = {"agency": Agency, "dataset": Dataset,
-                                      "agreement": Agreement, "catalog": CatalogInfo}
+                                      "agreement": Agreement, "catalog": CatalogInfo,
+                                      "request": DataRequest}
 DEFAULT_BASE_URL = "http://127.0.0.1:8001"
 
 Progress = Callable[[int], None]
@@ -77,7 +79,7 @@ def load_sources(sources: Iterable[Source], progress: Progress | None = None
 
 def validate_project(project: Project, *, today: dt.date | None = None,
                      progress: Progress | None = None) -> Inventory:
-    from . import agreements, conformance, policy, references, tableschema
+    from . import agreements, conformance, policy, references, requests, tableschema
 
     standards, std_problems = load_standards(project)
     inv = Inventory(project=project, standards=standards, today=today or dt.date.today())
@@ -95,7 +97,7 @@ def validate_project(project: Project, *, today: dt.date | None = None,
             inv.catalog = Entry(source, doc, model)
             continue
         table: dict = {"agency": inv.agencies, "dataset": inv.datasets,
-                       "agreement": inv.agreements}[source.kind]
+                       "agreement": inv.agreements, "request": inv.requests}[source.kind]
         key = model.id  # type: ignore[attr-defined]
         if key in table:
             inv.report.add(references.duplicate(doc, key, table[key]))
@@ -108,6 +110,7 @@ def validate_project(project: Project, *, today: dt.date | None = None,
     inv.report.extend(_suppression(inv))
     inv.report.extend(policy.check(inv))
     inv.report.extend(agreements.check(inv))
+    inv.report.extend(requests.check(inv))
     return inv
 
 

@@ -98,6 +98,26 @@ def check(inv: "Inventory") -> Iterator[Problem]:
                                   "exist", f"/related_agreements/{i}",
                                   hint=_suggest(agreement_id, inv.agreements) or
                                   "agreements live in inventory/_agreements/<id>.yml")
+    for request_id, entry in inv.requests.items():
+        r, doc = entry.model, entry.doc
+        stem = Path(entry.source.rel).stem
+        if request_id != stem:
+            yield doc.problem(P.ID_FILENAME_MISMATCH, f"id '{request_id}' differs from the file "
+                              f"name '{stem}'", "/id",
+                              hint=f"rename the file to {request_id}.yml or change the id")
+        for i, dataset_id in enumerate(r.datasets):
+            if dataset_id not in inv.datasets:
+                yield doc.problem(P.UNKNOWN_DATASET, f"dataset '{dataset_id}' does not exist",
+                                  f"/datasets/{i}", hint=_suggest(dataset_id, inv.datasets))
+        for pointer, agency in (("/requester/agency", r.requester.agency),
+                                ("/handled_by", r.handled_by)):
+            if agency and agency not in inv.agencies:
+                yield doc.problem(P.UNKNOWN_AGENCY, f"agency '{agency}' does not exist", pointer,
+                                  hint=_suggest(agency, inv.agencies))
+        if r.agreement and r.agreement not in inv.agreements:
+            yield doc.problem(P.UNKNOWN_AGREEMENT, f"agreement '{r.agreement}' does not exist",
+                              "/agreement", hint=_suggest(r.agreement, inv.agreements) or
+                              "agreements live in inventory/_agreements/<id>.yml")
     for agreement_id, entry in inv.agreements.items():
         a, doc = entry.model, entry.doc
         stem = Path(entry.source.rel).stem
