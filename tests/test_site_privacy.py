@@ -82,6 +82,8 @@ def anonymous_routes(sample_build: Path, hidden: list[str]) -> list[str]:
         "/inventory/-/query?sql=select+1",
         "/search?q=child", "/search.json?q=child", "/agencies", "/agencies.json",
         "/standards", "/standards.json", "/standards/ct-town", "/standards/race-ethnicity.json",
+        "/scorecards", "/scorecards.json", "/requests", "/requests.json", "/access-plans",
+        "/access-plans.json",
     ]
     for table in _tables(public):
         routes += [f"/public/{table}.json?_size=max&_labels=on", f"/public/{table}.csv?_size=max",

@@ -1,0 +1,95 @@
+"""Governance pages for the Chief Data Officer: scorecards (staff), Open Data Access
+Plans (everyone, from the reader's own database) and the data-request register (staff)."""
+
+from __future__ import annotations
+
+import statistics
+from collections import Counter, defaultdict
+from typing import Any
+
+from datasette.utils.asgi import Forbidden
+
+from ..charts import bar_chart
+from .agencies import PLAN_STATES, plan_state
+from .common import Page, Reader
+
+
+def _staff_only(reader: Reader) -> None:
+    if not reader.staff:
+        raise Forbidden("Sign in as staff to see this page")
+
+
+def _pct(value: float | None) -> str:
+    return "–" if value is None else f"{value * 100:.0f}%"
+
+
+async def scorecards(reader: Reader, request: Any) -> Page:
+    _staff_only(reader)
+    metrics = await reader.rows("select * from scorecard_metrics order by position")
+    scores = await reader.rows("select * from scorecards")
+    names = {r["id"]: r["name"] for r in await reader.rows("select id, name from agencies")}
+    table: dict[str, dict[str, Any]] = defaultdict(dict)
+    for s in scores:
+        table[s["scope"]][s["metric"]] = s
+    scopes = [s for s in sorted(table, key=lambda x: names.get(x, x)) if s != "statewide"]
+    statewide = table.get("statewide", {})
+    chart = bar_chart(
+        [(m["title"], (statewide.get(m["id"]) or {}).get("value"),
+          _pct((statewide.get(m["id"]) or {}).get("value"))) for m in metrics],
+        title="Statewide scorecard", description="Share of datasets or fields meeting each "
+        "State Data Plan measure, statewide.", label_width=330)
+    return Page("catalog_scorecards.html", "Scorecards", {
+        "metrics": metrics, "scopes": ["statewide", *scopes],
+        "scores": {scope: table[scope] for scope in ["statewide", *scopes]},
+        "agency_names": names,
+    }, extra={"chart": chart, "pct": _pct})
+
+
+async def access_plans(reader: Reader, request: Any) -> Page:
+    plans = await reader.rows(
+        "select p.*, d.title, a.name as agency_name from access_plans p "
+        "join datasets d on d.id = p.dataset_id join agencies a on a.id = p.agency_id "
+        "order by coalesce(p.released_on, p.target_release) is null, "
+        "coalesce(p.released_on, p.target_release), d.title")
+    by_agency: dict[str, Counter[str]] = defaultdict(Counter)
+    for plan in plans:
+        plan["state"] = plan_state(plan, reader.today)
+        by_agency[plan["agency_name"]][plan["state"]] += 1
+    totals = Counter(p["state"] for p in plans)
+    committed = len(plans) - totals["not-planned"]
+    chart = bar_chart(
+        [(agency, c["released"] / max(1, sum(c.values()) - c["not-planned"]),
+          f"{c['released']} of {sum(c.values()) - c['not-planned']} released")
+         for agency, c in sorted(by_agency.items())],
+        title="Open Data Access Plan progress by agency",
+        description="Share of planned releases each agency has released.", label_width=360)
+    return Page("catalog_access_plans.html", "Open Data Access Plans", {
+        "plans": plans, "totals": {s: totals.get(s, 0) for s in PLAN_STATES},
+        "released_share": totals["released"] / committed if committed else None,
+        "as_of": reader.today.isoformat(),
+    }, extra={"chart": chart, "pct": _pct})
+
+
+async def requests(reader: Reader, request: Any) -> Page:
+    _staff_only(reader)
+    rows = await reader.rows(
+        "select r.*, a.name as handled_by_name, (select group_concat(dataset_id, ', ') "
+        "from data_request_datasets x where x.request_id = r.id) as datasets "
+        "from data_requests r left join agencies a on a.id = r.handled_by "
+        "order by r.received_on desc")
+    days = sorted(r["turnaround_days"] for r in rows if r["turnaround_days"] is not None)
+    open_rows = [r for r in rows if r["status"] not in ("fulfilled", "denied", "withdrawn")]
+    stats = {
+        "total": len(rows), "open": len(open_rows), "answered": len(days),
+        "median_days": statistics.median(days) if days else None,
+        "max_days": days[-1] if days else None,
+        "by_status": dict(Counter(r["status"] for r in rows)),
+        "by_requester": dict(Counter(r["requester_kind"] for r in rows)),
+    }
+    chart = bar_chart(
+        [(r["title"][:40], r["turnaround_days"], f"{r['turnaround_days']} days")
+         for r in rows if r["turnaround_days"] is not None],
+        title="Days from receipt to response", description="Turnaround of each answered "
+        "data request.", maximum=float(max(days) if days else 1), label_width=320)
+    return Page("catalog_requests.html", "Data requests", {"requests": rows, "stats": stats},
+                extra={"chart": chart})

@@ -1,0 +1,51 @@
+"""Scorecards, Open Data Access Plans and data requests pages."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from .conftest import staff_cookies
+
+
+def get(ds: Any, path: str, cookies: dict[str, str] | None = None) -> Any:
+    async def go() -> Any:
+        return await ds.client.get(path, cookies=cookies or {})
+    return asyncio.run(go())
+
+
+def test_scorecards_are_staff_only(ds: Any) -> None:
+    assert get(ds, "/scorecards").status_code == 403
+    assert get(ds, "/scorecards.json").status_code == 403
+    response = get(ds, "/scorecards", staff_cookies(ds))
+    assert response.status_code == 200
+    assert "<svg" in response.text and "Statewide" in response.text
+    data = get(ds, "/scorecards.json", staff_cookies(ds)).json()
+    assert data["scopes"][0] == "statewide"
+    assert len(data["metrics"]) == 11
+
+
+def test_access_plans_public_and_staff(ds: Any) -> None:
+    public = get(ds, "/access-plans.json").json()
+    staff = get(ds, "/access-plans.json", staff_cookies(ds)).json()
+    assert sum(public["totals"].values()) == len(public["plans"]) > 0
+    assert len(staff["plans"]) >= len(public["plans"])
+    assert {p["state"] for p in staff["plans"]} <= {"released", "planned", "overdue",
+                                                   "not-planned"}
+    assert "overdue" in {p["state"] for p in staff["plans"]}
+    assert get(ds, "/access-plans").status_code == 200
+
+
+def test_requests_register_is_staff_only(ds: Any) -> None:
+    assert get(ds, "/requests").status_code == 403
+    data = get(ds, "/requests.json", staff_cookies(ds)).json()
+    assert data["stats"]["total"] == 4 and data["stats"]["answered"] == 3
+    page = get(ds, "/requests", staff_cookies(ds)).text
+    assert "Committee on Children" in page and "<svg" in page
+
+
+def test_chart_escapes_labels() -> None:
+    from catalog.site.charts import bar_chart
+
+    svg = str(bar_chart([("<script>x</script>", 0.5, "50%")], title="t", description="d"))
+    assert "<script>" not in svg and "&lt;script&gt;" in svg
