@@ -3,7 +3,9 @@ sample file (if any) is valid data under that schema."""
 
 from __future__ import annotations
 
+import json
 import re
+from functools import lru_cache
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
@@ -21,6 +23,7 @@ if TYPE_CHECKING:
 EXTENSIONS = ("standard", "pii", "demographic", "internal", "count", "unit")
 
 _WHERE = (("primary key", "/schema/primaryKey"), ("foreign key", "/schema/foreignKeys"))
+HINT = "see https://specs.frictionlessdata.io/table-schema/"
 
 
 def table_schema(d: "Dataset", std: "Standards | None" = None) -> dict[str, Any]:
@@ -85,16 +88,45 @@ def _constraint_problems(entry: "Entry[Dataset]") -> Iterator[Problem]:
                                         hint=f"enum values must be of type {f.type}")
 
 
+# Free text cannot make a field invalid (pydantic checked it is text): a field's validity
+# depends on the rest of its descriptor, its "shape", which few fields don't share.
+FREE_TEXT = frozenset({"name", "title", "description", "example", "rdfType"})
+SCHEMA_LEVEL = ("primaryKey", "foreignKeys", "missingValues")
+
+
+@lru_cache(maxsize=8192)
+def _shape_notes(shape: str) -> tuple[str, ...]:
+    """Frictionless's verdict on one field shape (memoised: validated once per build)."""
+    from frictionless import Field
+
+    report = Field.validate_descriptor({"name": "field", **json.loads(shape)})
+    return tuple(getattr(e, "note", "") or e.message for e in report.errors)
+
+
 def check_schema(entry: "Entry[Dataset]") -> Iterator[Problem]:
+    """Frictionless on each field (by shape) and, where the schema has keys, duplicate
+    names or missing values, on the whole schema."""
     from frictionless import Schema
 
     yield from _constraint_problems(entry)
     raw = entry.doc.data.get("schema")
-    report = Schema.validate_descriptor(table_schema(entry.model))
+    descriptor = table_schema(entry.model)
+    for i, f in enumerate(descriptor["fields"]):
+        shape = json.dumps({k: v for k, v in f.items() if k not in FREE_TEXT},
+                           sort_keys=True, default=str)
+        for note in _shape_notes(shape):
+            yield entry.doc.problem(P.TABLE_SCHEMA_INVALID, f"field '{f['name']}': {note}",
+                                    f"/schema/fields/{i}", hint=HINT)
+    names = [f["name"] for f in descriptor["fields"]]
+    if len(set(names)) == len(names) and not any(k in descriptor for k in SCHEMA_LEVEL):
+        return
+    report = Schema.validate_descriptor(descriptor)
     for error in report.errors:
         note = getattr(error, "note", "") or error.message
+        if error.type == "field-error":
+            continue  # reported above, with the field's position
         yield entry.doc.problem(P.TABLE_SCHEMA_INVALID, note, _schema_pointer(note, raw),
-                                hint="see https://specs.frictionlessdata.io/table-schema/")
+                                hint=HINT)
 
 
 def check_sample(entry: "Entry[Dataset]", inv: "Inventory") -> Iterator[Problem]:
