@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import fcntl
 import hashlib
+import operator
 import os
 import sqlite3
 import subprocess
@@ -92,10 +93,8 @@ def build_lock(build_dir: Path) -> Iterator[None]:
             fcntl.flock(fh, fcntl.LOCK_UN)
 
 
-def _sql_value(value: Any) -> Any:
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    return value
+def _iso(value: dt.date) -> str:
+    return value.isoformat()
 
 
 def _write(path: Path, rows: Rows, meta: dict[str, str]) -> None:
@@ -104,6 +103,8 @@ def _write(path: Path, rows: Rows, meta: dict[str, str]) -> None:
     SQLModel.metadata.create_all(engine, tables=tables)
     engine.dispose()
     conn = sqlite3.connect(path)
+    # dates are stored as ISO 8601 text (converted by sqlite3 itself, per value, in C)
+    sqlite3.register_adapter(dt.date, _iso)
     try:
         conn.execute("PRAGMA journal_mode=OFF")
         conn.execute("PRAGMA synchronous=OFF")
@@ -118,14 +119,14 @@ def _write(path: Path, rows: Rows, meta: dict[str, str]) -> None:
                            if c.name in data[0]]
                 sql = (f"INSERT INTO [{name}] ({', '.join(f'[{c}]' for c in columns)}) "
                        f"VALUES ({', '.join('?' for _ in columns)})")
-                conn.executemany(sql, ([_sql_value(r[c]) for c in columns] for r in data))
+                conn.executemany(sql, map(operator.itemgetter(*columns), data)
+                                 if len(columns) > 1 else ((r[columns[0]],) for r in data))
             for name, columns in FTS.items():
                 cols = ", ".join(columns)
                 conn.execute(f"CREATE VIRTUAL TABLE [{name}_fts] USING fts5({cols}, "
                              f"content=[{name}], tokenize='porter unicode61')")
                 conn.execute(f"INSERT INTO [{name}_fts] ([{name}_fts]) VALUES ('rebuild')")
         conn.execute("PRAGMA journal_mode=DELETE")
-        conn.execute("VACUUM")
         conn.execute("PRAGMA optimize")
     finally:
         conn.close()
