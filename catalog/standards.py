@@ -10,11 +10,18 @@ from pathlib import Path
 
 from . import problems as P
 from .load import Document, load_file
-from .model.standards import (Classification, Element, Level, Suppression, SuppressionPolicy,
-                              Value, Vocabularies)
+from .model.check import check
+from .model.standards import (
+    Classification,
+    Element,
+    Level,
+    Suppression,
+    SuppressionPolicy,
+    Value,
+    Vocabularies,
+)
 from .problems import Problem
 from .project import YAML_SUFFIXES, Project
-from .model.check import check
 
 
 @dataclass

@@ -17,7 +17,8 @@ HIDDEN = DATASET.replace("id: tst-town-counts", "id: tst-secret-cases").replace(
     "title: Town counts", "title: Zebra secret casework").replace(
     "level: public\n  api", "level: non-public\n  rights: Conn. Gen. Stat. 17a-28.\n  api").replace(
     "  level: public\n  assessed_on", "  level: confidential\n  assessed_on").replace(
-    "    - name: things\n", "    - name: child_name\n      pii: true\n    - name: things\n").replace(
+    "    - name: things\n",
+    "    - name: child_name\n      pii: true\n    - name: things\n").replace(
     "distributions:\n  - id: csv\n    title: CSV download\n"
     "    url: https://data.ct.gov/api/views/abcd-1234/rows.csv\n    media_type: text/csv\n",
     "distributions: []\n") + """\

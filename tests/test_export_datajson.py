@@ -13,8 +13,7 @@ from jsonschema import Draft4Validator
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT4
 
-from catalog.interop import EXPORTS, exporter
-from catalog.interop import datajson
+from catalog.interop import EXPORTS, datajson, exporter
 from catalog.interop.source import PublicCatalog, read
 
 FIXTURES = Path(__file__).parent / "fixtures" / "dcat-us-1.1"

@@ -16,8 +16,6 @@ from catalog.interop.source import PublicCatalog
 from catalog.problems import CatalogError
 
 
-
-
 def descriptor_errors(descriptor: dict[str, Any]) -> list[list[Any]]:
     report = Package.validate_descriptor(descriptor)
     return report.flatten(["type", "note"])  # type: ignore[no-any-return]

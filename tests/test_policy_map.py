@@ -48,7 +48,7 @@ def _tables() -> dict[str, list[dict[str, str]]]:
             if header is None:
                 header = cells
             elif not set("".join(cells)) <= set("-: "):
-                tables.setdefault(heading, []).append(dict(zip(header, cells)))
+                tables.setdefault(heading, []).append(dict(zip(header, cells, strict=False)))
         elif not line.strip():
             header = None
     return tables

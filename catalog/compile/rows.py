@@ -191,7 +191,7 @@ def inventory_rows(inv: "Inventory") -> Rows:
     """Every row of inventory.db (except meta)."""
     rows: Rows = defaultdict(list)
     _standard_rows(inv, rows)
-    for agency_id, entry in sorted(inv.agencies.items()):
+    for _, entry in sorted(inv.agencies.items()):
         rows["agencies"].append(_agency_row(entry.model, entry.source.rel))
     field_id = 0
     for dataset_id, entry in sorted(inv.datasets.items()):
@@ -230,9 +230,9 @@ def inventory_rows(inv: "Inventory") -> Rows:
                 dataset_id=dataset_id, agency_id=d.agency, status=plan.status,
                 priority=plan.priority, target_release=plan.target_release,
                 released_on=plan.released_on, released_url=plan.released_url, notes=plan.notes))
-    for agreement_id, entry in sorted(inv.agreements.items()):
+    for _, entry in sorted(inv.agreements.items()):
         _agreement_rows(entry.model, entry.source.rel, rows)
-    for request_id, entry in sorted(inv.requests.items()):
+    for _, entry in sorted(inv.requests.items()):
         r = entry.model
         rows["data_requests"].append(dict(
             id=r.id, title=r.title, received_on=r.received_on, requester_kind=r.requester.kind,
@@ -260,7 +260,8 @@ def inventory_rows(inv: "Inventory") -> Rows:
     return rows
 
 
-LISTED_COLUMNS = {"id", "identifier", "agency_id", "title", "description", "asset_type", "access_level",
+LISTED_COLUMNS = {"id", "identifier", "agency_id", "title", "description", "asset_type",
+                  "access_level",
                   "visibility", "high_value", "keywords", "themes", "contact_name",
                   "contact_email", "rights", "source_file", "odap_status", "state_owned",
                   "owner", "modified"}

@@ -16,7 +16,6 @@ from ..project import Project
 from .suppression import Audit, audit_file, dataset_layout
 
 
-
 def _project(root: Path | None, file: Path) -> Project:
     if root:
         return Project(root.resolve())

@@ -38,7 +38,7 @@ class PublicCatalog:
 def _rows(conn: sqlite3.Connection, sql: str) -> list[Row]:
     cur = conn.execute(sql)
     names = [d[0] for d in cur.description]
-    return [dict(zip(names, r)) for r in cur.fetchall()]
+    return [dict(zip(names, r, strict=True)) for r in cur.fetchall()]
 
 
 def _grouped(rows: list[Row], key: str) -> dict[str, list[Row]]:
@@ -64,7 +64,8 @@ def read(db: Path) -> PublicCatalog:
         cat.distributions = _grouped(
             _rows(conn, "select * from distributions order by dataset_id, position"),
             "dataset_id")
-        for r in _rows(conn, "select dataset_id, keyword from keywords order by dataset_id, position"):
+        for r in _rows(conn, "select dataset_id, keyword from keywords "
+                             "order by dataset_id, position"):
             cat.keywords.setdefault(r["dataset_id"], []).append(r["keyword"])
         for r in _rows(conn, "select dataset_id, theme_id from dataset_themes order by rowid"):
             cat.themes.setdefault(r["dataset_id"], []).append(r["theme_id"])

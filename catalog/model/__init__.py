@@ -8,6 +8,7 @@ from .request import DataRequest
 from .standards import Classification, Element, Suppression, Vocabularies
 
 __all__ = [
-    "AccessLevel", "Agency", "CatalogInfo", "DataRequest", "Agreement", "Classification", "Dataset", "Element",
+    "AccessLevel", "Agency", "CatalogInfo", "DataRequest", "Agreement", "Classification",
+    "Dataset", "Element",
     "Suppression", "Visibility", "Vocabularies",
 ]

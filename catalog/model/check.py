@@ -195,7 +195,8 @@ def _type_hint(kind: str, value: Any) -> str:
 
 
 def _pattern_hint(name: str) -> str:
-    if name in ("id", "agency", "level", "standard", "license", "granularity") or name.endswith("_id"):
+    ids = ("id", "agency", "level", "standard", "license", "granularity")
+    if name in ids or name.endswith("_id"):
         return "identifiers use lower-case letters, digits and '-', e.g. dcf-placements"
     if "url" in name or name in ("landing_page", "conforms_to", "website"):
         return "write a full URL starting with https://"

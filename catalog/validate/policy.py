@@ -21,8 +21,8 @@ from ..model.dataset import ACCESS_RANK, AccessLevel, PredictiveAssessment, Visi
 from ..problems import Problem
 
 if TYPE_CHECKING:
-    from . import Entry, Inventory
     from ..model import Dataset
+    from . import Entry, Inventory
 
 QUESTIONS = tuple(PredictiveAssessment.model_fields)
 

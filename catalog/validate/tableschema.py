@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import json
 import re
-from functools import lru_cache
 from collections.abc import Iterator
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from .. import problems as P
@@ -14,9 +14,9 @@ from ..problems import Problem
 from .conformance import inherited_constraints
 
 if TYPE_CHECKING:
-    from . import Entry, Inventory
     from ..model import Dataset
     from ..standards import Standards
+    from . import Entry, Inventory
 
 # catalog-only field properties: Frictionless ignores unknown properties, but a sample
 # resource is built from the pure Table Schema
@@ -31,7 +31,7 @@ def table_schema(d: "Dataset", std: "Standards | None" = None) -> dict[str, Any]
     fields also get the constraints they inherit from their common-element standard."""
     assert d.schema_ is not None
     raw = d.schema_.model_dump(exclude_none=True, by_alias=True)
-    for f, model in zip(raw["fields"], d.schema_.fields):
+    for f, model in zip(raw["fields"], d.schema_.fields, strict=True):
         for key in EXTENSIONS:
             f.pop(key, None)
         element = std.elements.get(model.standard) if std and model.standard else None

@@ -89,7 +89,7 @@ def where(filters: dict[str, list[str]], query: str | None, *, skip: str | None 
             continue
         names = [f"{facet.name}_{i}" for i in range(len(values))]
         clauses.append(facet.condition(names))
-        params.update(zip(names, values))
+        params.update(zip(names, values, strict=True))
     return (" and ".join(clauses) or "1"), params
 
 
