@@ -15,6 +15,7 @@ from .clikit import handle_errors, root_option, today_option
 from .problems import Report
 from .project import Project
 
+
 def _project(root: Path | None) -> Project:
     return Project(root.resolve()) if root else Project.find()
 
@@ -126,7 +127,8 @@ def build(out_dir: Path | None, allow_warnings: bool, quiet: bool, root: Path | 
     result = compile_inventory(inv, out_dir)
     if not quiet:
         c, pc = result.counts, result.public_counts
-        click.echo(f"built {result.inventory_db}: {c.get('datasets', 0)} datasets, {c.get('fields', 0)} fields, {c.get('agreements', 0)} agreements")
+        click.echo(f"built {result.inventory_db}: {c.get('datasets', 0)} datasets, "
+                   f"{c.get('fields', 0)} fields, {c.get('agreements', 0)} agreements")
         click.echo(f"built {result.public_db}: {pc.get('datasets', 0)} public datasets, "
                    f"{pc.get('fields', 0)} fields, {pc.get('agreements', 0)} agreements")
         if report.warnings:
@@ -338,11 +340,15 @@ def report(fmt: str, agencies: tuple[str, ...], root: Path | None,
 
 def _register_subcommands() -> None:
     """Command groups that live with their feature's package."""
+    from .agreements.cli import agreements
     from .governance.cli import check_suppression
     from .interop.cli_import import import_command
+    from .usage.cli import usage
 
     main.add_command(import_command, "import")
     main.add_command(check_suppression)
+    main.add_command(agreements)
+    main.add_command(usage)
 
 
 _register_subcommands()

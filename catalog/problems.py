@@ -39,7 +39,7 @@ def register(name: str, severity: Severity, title: str, stage: str) -> str:
     return name
 
 
-E, W, I = Severity.ERROR, Severity.WARNING, Severity.INFO
+E, W, N = Severity.ERROR, Severity.WARNING, Severity.INFO  # N: a note
 
 # -- load: files and YAML -------------------------------------------------------------
 FILE_NOT_UTF8 = register("file-not-utf8", E, "File is not valid UTF-8", "load")
@@ -106,7 +106,7 @@ STANDARD_FORMAT_MISMATCH = register(
     "standard-format-mismatch", W, "Field format differs from its standard", "conformance"
 )
 STANDARD_DEPRECATED = register(
-    "standard-deprecated", I, "Field follows a deprecated standard", "conformance"
+    "standard-deprecated", N, "Field follows a deprecated standard", "conformance"
 )
 
 # -- policy rules from the State Data Plan and DCF policies -------------------------------------
@@ -179,6 +179,21 @@ AGREEMENT_REVIEW_NOT_ARCHIVED = register(
 AGREEMENT_EXPIRED = register("agreement-expired", W, "Active agreement whose term has ended", "agreements")
 AGREEMENT_NO_STATE_PARTY = register(
     "agreement-no-state-party", E, "Agreement has no state agency among its parties", "agreements"
+)
+AGREEMENT_MISSING_GOVERNANCE = register(
+    "agreement-missing-governance-approval", E,
+    "In-force sharing of identifiable client data without IS Governance approval", "agreements"
+)
+AGREEMENT_ONGOING_REVIEW_MISSING = register(
+    "agreement-ongoing-review-missing", W, "In-force agreement without an ongoing-review schedule",
+    "agreements"
+)
+AGREEMENT_ONGOING_REVIEW_OVERDUE = register(
+    "agreement-ongoing-review-overdue", W, "Ongoing review of an in-force agreement is overdue",
+    "agreements"
+)
+AGREEMENT_STATUS_MISMATCH = register(
+    "agreement-status-mismatch", W, "Agreement status contradicts its term dates", "agreements"
 )
 
 

@@ -133,7 +133,7 @@ def test_help_lists_every_command() -> None:
     out = subprocess.run([sys.executable, "-m", "catalog", "--help"], capture_output=True,
                          text=True, check=True).stdout
     for command in ("validate", "build", "new", "serve", "schema", "passwd", "export", "report",
-                    "requests",
+                    "requests", "agreements", "check-suppression",
                     "import",
                     "conformance"):
         assert command in out
@@ -158,7 +158,8 @@ def test_validate_sarif(make_project: MakeProject) -> None:
     results = doc["runs"][0]["results"]
     assert code == 1 and doc["version"] == "2.1.0"
     assert {"ruleId": "unknown-property", "line": 2} in [
-        {"ruleId": r["ruleId"], "line": r["locations"][0]["physicalLocation"]["region"]["startLine"]}
+        {"ruleId": r["ruleId"],
+         "line": r["locations"][0]["physicalLocation"]["region"]["startLine"]}
         for r in results]
 
 

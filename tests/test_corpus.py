@@ -86,6 +86,10 @@ approvals:
     by: DCF Institutional Review Board
     date: 2024-12-10
     reference: SharePoint IRB/2024/17
+  - kind: governance
+    by: Executive Team IS Governance body
+    date: 2024-12-03
+    reference: SharePoint ISG/2024/09
 reviews:
   - office: research-evaluation
     date: 2024-11-01
@@ -98,7 +102,7 @@ reviews:
     archive_ref: SharePoint SWRJWG/reviews/2024-11
 ongoing_review:
   frequency: P1Y
-  next_due: 2026-01-01
+  next_due: 2027-01-01
 """
 
 SAMPLE_OK = "town,things\nHartford,12\nNew Haven,7\n"
@@ -438,6 +442,35 @@ CASES: list[Case] = [
                  "  - name: Yale University\n    kind: university\n    role: provider\n",
                  AGREEMENT)),
          AG, line_of(AGREEMENT, "- agency: tst"), 3, hint="agency"),
+]
+
+_NO_GOVERNANCE = edit("  - kind: governance\n    by: Executive Team IS Governance body\n"
+                      "    date: 2024-12-03\n    reference: SharePoint ISG/2024/09\n", "",
+                      AGREEMENT)
+_NO_ONGOING = edit("ongoing_review:\n  frequency: P1Y\n  next_due: 2027-01-01\n", "", AGREEMENT)
+
+CASES += [
+    Case("agreement-missing-governance-approval", ag(_NO_GOVERNANCE), AG,
+         line_of(AGREEMENT, "- kind: irb"), 3, hint="kind: governance"),
+    Case("agreement-ongoing-review-missing", ag(_NO_ONGOING), AG,
+         line_of(AGREEMENT, "status: active"), 9, hint="ongoing_review"),
+    Case("agreement-ongoing-review-overdue",
+         ag(edit("  next_due: 2027-01-01", "  next_due: 2026-01-01", AGREEMENT)), AG,
+         line_of(AGREEMENT, "next_due:"), 13, hint="last_done"),
+    Case("agreement-ongoing-review-overdue",
+         ag(edit("  next_due: 2027-01-01", "  last_done: 2025-06-01", AGREEMENT)), AG,
+         line_of(AGREEMENT, "next_due:"), 14, hint="last_done", suffix="from-last-done"),
+    Case("agreement-status-mismatch", ag(edit("status: active", "status: expired", AGREEMENT)),
+         AG, line_of(AGREEMENT, "status:"), 9, hint="terminated", suffix="expired-early"),
+    Case("agreement-status-mismatch",
+         ag(edit("  start: 2025-01-01", "  start: 2027-01-01", AGREEMENT)),
+         AG, line_of(AGREEMENT, "status:"), 9, hint="status: approved", suffix="active-early"),
+    Case("agreement-status-mismatch",
+         ag(edit("status: active", "status: approved",
+                 edit("  end: 2027-06-30", "  end: 2026-06-30", AGREEMENT))),
+         AG, line_of(AGREEMENT, "status:"), 9, hint="status: expired", suffix="approved-ended"),
+    Case("invalid-value", ag(edit("  frequency: P1Y", "  frequency: yearly", AGREEMENT)), AG,
+         line_of(AGREEMENT, "frequency:"), 14, hint="P1Y", suffix="review-frequency"),
 ]
 
 # -- small-N suppression: a published aggregate with a count column ----------------------------

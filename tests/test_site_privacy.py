@@ -83,7 +83,8 @@ def anonymous_routes(sample_build: Path, hidden: list[str]) -> list[str]:
         "/search?q=child", "/search.json?q=child", "/agencies", "/agencies.json",
         "/standards", "/standards.json", "/standards/ct-town", "/standards/race-ethnicity.json",
         "/scorecards", "/scorecards.json", "/requests", "/requests.json", "/access-plans",
-        "/access-plans.json",
+        "/access-plans.json", "/agreements", "/agreements.json", "/agreements.ics",
+        "/agreements/due", "/agreements/due.json",
     ]
     for table in _tables(public):
         routes += [f"/public/{table}.json?_size=max&_labels=on", f"/public/{table}.csv?_size=max",
@@ -95,6 +96,8 @@ def anonymous_routes(sample_build: Path, hidden: list[str]) -> list[str]:
                    f"/inventory/datasets/{dataset_id}", f"/inventory/datasets/{dataset_id}.json",
                    f"/public/datasets/{dataset_id}.json", f"/search.json?q={dataset_id}",
                    f"/public/datasets.json?_search={dataset_id.split('-')[-1]}"]
+    for agreement in _strings(inventory, "select id from agreements"):
+        routes += [f"/agreements/{agreement}", f"/agreements/{agreement}.json"]
     for agency in _strings(inventory, "select id from agencies"):
         routes += [f"/agencies/{agency}", f"/agencies/{agency}.json"]
     return routes

@@ -12,8 +12,14 @@ from click.testing import CliRunner
 from frictionless import Checklist, Detector, Resource
 
 from catalog.governance.cli import check_suppression
-from catalog.governance.suppression import (CODES, SmallNCheck, Violation, audit_file,
-                                            check_dataset, check_file)
+from catalog.governance.suppression import (
+    CODES,
+    SmallNCheck,
+    Violation,
+    audit_file,
+    check_dataset,
+    check_file,
+)
 from catalog.model.standards import SuppressionPolicy
 from catalog.problems import CODES as REGISTERED
 from catalog.problems import CatalogError

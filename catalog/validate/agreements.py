@@ -6,7 +6,13 @@
   informed-consent plan, approved before data is provided;
 * approved/active agreements → IRB or Commissioner approval, and written reviews by the
   research & evaluation office, the multicultural affairs office and the racial justice
-  workgroup, each archived where staff can read it.
+  workgroup, each archived where staff can read it;
+* approved/active agreements sharing identifiable client data → an approval of kind
+  ``governance`` (the Executive Team IS Governance body);
+* approved/active agreements → an ongoing-review schedule whose next date has not passed
+  (``ongoing_review.frequency`` an ISO 8601 duration such as ``P1Y``);
+* the status agrees with the term: ``expired`` only after the term ended, ``active`` only
+  once it started, ``approved`` not after it ended.
 """
 
 from __future__ import annotations
@@ -15,12 +21,13 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from .. import problems as P
+from ..agreements.lifecycle import Dates, next_review, parse_duration
 from ..model.agreement import Review, Status
 from ..problems import Problem
 
 if TYPE_CHECKING:
-    from . import Entry, Inventory
     from ..model import Agreement
+    from . import Entry, Inventory
 
 IN_FORCE = (Status.APPROVED, Status.ACTIVE)
 REQUIRED_REVIEWS = tuple(Review.model_fields["office"].annotation.__args__)  # type: ignore[union-attr]
@@ -63,6 +70,8 @@ def _one(entry: "Entry[Agreement]", inv: "Inventory") -> Iterator[Problem]:
                 P.AGREEMENT_CONSENT_NOT_APPROVED, "the consent plan must be approved by the "
                 "Commissioner or designee before data is provided", "/consent_plan",
                 hint="add consent_plan.approved_by and approved_on")
+    yield from _schedule(entry)
+    yield from _status(entry, inv)
     if a.status not in IN_FORCE:
         return
     if not any(ap.kind in ("irb", "commissioner") for ap in a.approvals):
@@ -87,6 +96,61 @@ def _one(entry: "Entry[Agreement]", inv: "Inventory") -> Iterator[Problem]:
             yield doc.problem(P.AGREEMENT_REVIEW_NOT_ARCHIVED, f"the {approval.kind} approval is "
                               "not archived", f"/approvals/{i}",
                               hint="add reference: where the documented decision is archived")
+    if a.identifiable_client_data and not any(ap.kind == "governance" for ap in a.approvals):
+        yield doc.problem(
+            P.AGREEMENT_MISSING_GOVERNANCE, f"an {a.status.value} agreement sharing identifiable "
+            "client-level data needs the approval of the Executive Team IS Governance body",
+            "/approvals" if "approvals" in doc.data else "/identifiable_client_data",
+            hint="add approvals: - kind: governance, by, date, reference (DCF 5-4 Governance)")
+    yield from _ongoing(entry, inv)
+
+
+def _schedule(entry: "Entry[Agreement]") -> Iterator[Problem]:
+    review = entry.model.ongoing_review
+    if review and parse_duration(review.frequency) is None:
+        yield entry.doc.problem(
+            P.INVALID_VALUE, f"ongoing_review.frequency '{review.frequency}' is not an ISO 8601 "
+            "duration", "/ongoing_review/frequency",
+            hint="write the period as P1Y (yearly), P6M, P3M or P90D")
+
+
+def _ongoing(entry: "Entry[Agreement]", inv: "Inventory") -> Iterator[Problem]:
+    """DCF 5-4 Governance ¶2: approved sharing is reviewed on an ongoing basis."""
+    a, doc = entry.model, entry.doc
+    review = a.ongoing_review
+    if review is None:
+        yield doc.problem(
+            P.AGREEMENT_ONGOING_REVIEW_MISSING, f"an {a.status.value} agreement has no "
+            "ongoing-review schedule", "/status",
+            hint="add ongoing_review: frequency (e.g. P1Y), next_due, last_done")
+        return
+    due = next_review(Dates.from_model(a))
+    if due is not None and due < inv.today:
+        pointer = ("/ongoing_review/next_due" if review.next_due else
+                   "/ongoing_review/last_done" if review.last_done else "/ongoing_review")
+        yield doc.problem(
+            P.AGREEMENT_ONGOING_REVIEW_OVERDUE, f"the ongoing review was due {due} "
+            f"({(inv.today - due).days} days ago)", pointer,
+            hint="hold the review for disproportionality, then set ongoing_review.last_done "
+            "and next_due")
+
+
+def _status(entry: "Entry[Agreement]", inv: "Inventory") -> Iterator[Problem]:
+    """Status transitions that the dates contradict (draft → under-review → approved →
+    active → expired / terminated; terminated may come at any time)."""
+    a, doc = entry.model, entry.doc
+    start, end, today = a.term.start, a.term.end, inv.today
+    if a.status == Status.EXPIRED and (end is None or end >= today):
+        runs = f"runs until {end}" if end else "has no end date"
+        yield doc.problem(P.AGREEMENT_STATUS_MISMATCH, f"status is expired but the term {runs}",
+                          "/status", hint="if it ended early set status: terminated; "
+                          "otherwise status: active")
+    elif a.status == Status.ACTIVE and start > today:
+        yield doc.problem(P.AGREEMENT_STATUS_MISMATCH, f"status is active but the term starts "
+                          f"{start}", "/status", hint="use status: approved until the term starts")
+    elif a.status == Status.APPROVED and end is not None and end < today:
+        yield doc.problem(P.AGREEMENT_STATUS_MISMATCH, f"status is approved but the term ended "
+                          f"{end}", "/status", hint="set status: expired, or renew the term")
 
 
 def check(inv: "Inventory") -> Iterator[Problem]:

@@ -10,7 +10,16 @@ from __future__ import annotations
 from typing import Any
 
 from .common import (
-    ACCESS_HELP, VISIBILITY, NotFoundError, Page, Reader, Row, access_label, mailto, split_list)
+    ACCESS_HELP,
+    VISIBILITY,
+    NotFoundError,
+    Page,
+    Reader,
+    Row,
+    access_label,
+    mailto,
+    split_list,
+)
 
 HIDDEN_FROM_JSON = ("field_text",)
 

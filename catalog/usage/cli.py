@@ -1,0 +1,167 @@
+"""``catalog usage``: usage reports and portal imports from the command line."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import click
+
+from ..clikit import handle_errors, root_option
+from ..compile import PUBLIC_DB
+from ..problems import CatalogError
+from ..project import Project
+from .config import UsageConfig
+
+if TYPE_CHECKING:
+    from .published import Published
+    from .store import Store
+
+SOURCES = ("catalog", "portal")  # as catalog.usage.store.SOURCES, without importing it
+
+
+def _published(root: Path | None) -> tuple[Project, Published]:
+    from .published import read_published
+
+    project = Project(root.resolve()) if root else Project.find()
+    public_db = project.build_dir / PUBLIC_DB
+    if not public_db.is_file():
+        raise CatalogError(f"{public_db} does not exist", hint="run `catalog build`")
+    return project, read_published(public_db)
+
+
+def _open(root: Path | None, store_url: str | None) -> tuple[Store, Published]:
+    from .store import Store
+
+    project, published = _published(root)
+    return Store(store_url or UsageConfig.from_env(project.build_dir).url), published
+
+
+def store_option(fn: Any) -> Any:
+    return click.option(
+        "--store", "store_url", default=None, metavar="URL",
+        help="SQLAlchemy URL of the usage store (default: $CATALOG_USAGE_URL, else "
+             "build/usage.db).")(fn)
+
+
+@click.group("usage")
+def usage() -> None:
+    """Open-data use: reports of what the catalog counted, and portal imports."""
+
+
+def _date(value: dt.datetime | None) -> dt.date | None:
+    return value.date() if value else None
+
+
+@usage.command("report")
+@click.option("--since", type=click.DateTime(["%Y-%m-%d"]), default=None,
+              help="First day (default: 29 days before --until).")
+@click.option("--until", type=click.DateTime(["%Y-%m-%d"]), default=None,
+              help="Last day (default: today, UTC).")
+@click.option("--source", type=click.Choice(["all", *SOURCES]), default="all",
+              show_default=True, help="Counts of this catalog, imported portal figures, "
+              "or both.")
+@click.option("--bots", is_flag=True, help="Crawler traffic instead of people's.")
+@click.option("--top", type=int, default=10, show_default=True,
+              help="Datasets listed in the text report.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "csv"]), default="text",
+              show_default=True, help="csv: the daily counters of the period.")
+@store_option
+@root_option
+@handle_errors
+def report_command(since: dt.datetime | None, until: dt.datetime | None, source: str,
+                   bots: bool, top: int, fmt: str, store_url: str | None,
+                   root: Path | None) -> None:
+    """Usage of the published catalog over a period, by dataset, agency and channel.
+
+    \b
+    Example:
+        catalog usage report --since 2025-07-01
+        catalog usage report --since 2025-01-01 --until 2025-12-31 --format csv > use.csv
+    """
+    from .report import PeriodError, build_report, daily_rows, period, to_csv
+
+    store, published = _open(root, store_url)
+    try:
+        start, end = period(_date(since), _date(until), dt.datetime.now(dt.timezone.utc).date())
+    except PeriodError as e:
+        raise CatalogError(str(e)) from None
+    sources = SOURCES if source == "all" else (source,)
+    audience = "bot" if bots else "human"
+    try:
+        if fmt == "csv":
+            rows = daily_rows(store, published, start, end, sources=sources,
+                              audiences=(audience,), staff=True)
+            click.echo(to_csv(rows), nl=False)
+            return
+        result = build_report(store, published, start, end, sources=sources,
+                              audience=audience, staff=True)
+    finally:
+        store.close()
+    if fmt == "json":
+        click.echo(json.dumps(result.to_dict(), indent=2))
+        return
+    who = "crawlers" if bots else "people"
+    click.echo(f"Use by {who}, {start} to {end} ({', '.join(sources)}): "
+               f"{result.total:,} request(s)")
+    click.echo("\nBy channel:")
+    for c in result.channels:
+        click.echo(f"  {c['channel']:<9} {c['hits']:>10,}")
+    click.echo("\nBy agency:")
+    for a in result.agencies:
+        click.echo(f"  {a['hits']:>10,}  {a['agency']}")
+    click.echo(f"\nTop {min(top, len(result.datasets))} datasets:")
+    for d in result.datasets[:top]:
+        click.echo(f"  {d['hits']:>10,}  {d['dataset_id']}  {d['title']}")
+
+
+@usage.command("import-portal")
+@click.argument("csv_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--dry-run", is_flag=True, help="Read and match only; store nothing.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
+              show_default=True)
+@store_option
+@root_option
+@handle_errors
+def import_portal_command(csv_file: Path, dry_run: bool, fmt: str, store_url: str | None,
+                          root: Path | None) -> None:
+    """Import usage figures exported from the open-data portal (CSV).
+
+    Reads Socrata's "Site Analytics: Asset Access" export (asset id, timestamp, access
+    type, count) or a wide export (asset id, date, views, downloads), maps each portal
+    asset onto the catalog dataset whose distribution or landing page links to it, and
+    replaces the stored portal figures of those days (a re-import changes nothing).
+
+    \b
+    Example:
+        catalog usage import-portal asset_access.csv --dry-run
+    """
+    from dataclasses import asdict
+
+    from .portal import import_portal
+
+    if dry_run:
+        result = import_portal(None, csv_file, _published(root)[1])
+    else:
+        store, published = _open(root, store_url)
+        try:
+            result = import_portal(store, csv_file, published)
+        finally:
+            store.close()
+    if fmt == "json":
+        click.echo(json.dumps({**asdict(result), "dry_run": dry_run}, indent=2))
+        return
+    verb = "would import" if dry_run else "imported"
+    click.echo(f"{result.rows} row(s) read; {result.matched_rows} matched catalog datasets; "
+               f"{verb} {result.hits:,} request(s) in {result.counters} daily counter(s)")
+    if result.unmatched:
+        click.echo(f"{len(result.unmatched)} portal asset(s) not in the public catalog "
+                   "(their figures were left out):")
+        for uid, hits in sorted(result.unmatched.items(), key=lambda kv: -kv[1])[:20]:
+            click.echo(f"  {uid}  {hits:,}")
+    for kind, n in sorted(result.ignored_types.items()):
+        click.echo(f"ignored access type {kind!r}: {n} row(s)")
+    for p in result.problems:
+        click.echo(f"{csv_file}:{p.line}: {p.code}: {p.message}", err=True)

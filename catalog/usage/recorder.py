@@ -1,0 +1,170 @@
+"""Counting without cost to the reader.
+
+:meth:`Recorder.record` adds one to a counter in memory under a lock (no I/O). A
+background thread writes all waiting counters to the store in one transaction every
+``flush_seconds``, or sooner once ``flush_events`` events wait. A process that dies
+loses at most what waited since the last flush; the store itself is only ever changed
+by whole transactions. A failed flush keeps the counts for the next one.
+
+Unique visitors are estimated from a keyed hash of (client address, user agent,
+counter) under a salt that is random, held only in memory and replaced every UTC day:
+the store receives a number, never an address, a user agent or a hash.
+"""
+
+from __future__ import annotations
+
+import atexit
+import datetime as dt
+import hashlib
+import logging
+import secrets
+import threading
+from collections.abc import Callable
+
+from sqlalchemy.exc import SQLAlchemyError
+
+from .store import Key, Store, Tally
+
+log = logging.getLogger(__name__)
+
+Clock = Callable[[], dt.datetime]
+MAX_SEEN = 200_000  # visitor hashes kept per day; beyond it new visitors are not added
+
+
+def utc_now() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc)
+
+
+class DailySalt:
+    """A random salt per UTC day, never written anywhere."""
+
+    def __init__(self, clock: Clock = utc_now) -> None:
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._day: dt.date | None = None
+        self._salt = b""
+
+    def current(self) -> tuple[dt.date, bytes]:
+        day = self._clock().date()
+        with self._lock:
+            if day != self._day:
+                self._day, self._salt = day, secrets.token_bytes(32)
+            return day, self._salt
+
+    def digest(self, *parts: str) -> bytes:
+        """A keyed hash of ``parts`` under today's salt (16 bytes)."""
+        _, salt = self.current()
+        h = hashlib.blake2b(key=salt, digest_size=16)
+        for part in parts:
+            h.update(part.encode("utf-8", "replace"))
+            h.update(b"\0")
+        return h.digest()
+
+
+class Recorder:
+    def __init__(self, store: Store, *, flush_seconds: float = 10.0,
+                 flush_events: int = 1000, salt: DailySalt | None = None,
+                 clock: Clock = utc_now) -> None:
+        self.store = store
+        self.flush_seconds = flush_seconds
+        self.flush_events = flush_events
+        self.salt = salt or DailySalt(clock)
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._flush_lock = threading.Lock()
+        self._hits: dict[Key, int] = {}
+        self._visitors: dict[Key, int] = {}
+        self._seen: set[bytes] = set()
+        self._seen_day: dt.date | None = None
+        self._events = 0
+        self._wake = threading.Event()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self.flushes = 0
+        self.failures = 0
+
+    # recording (request path) -----------------------------------------------------------
+
+    def record(self, dataset_id: str, channel: str, audience: str = "human",
+               visitor: tuple[str, str] | None = None) -> None:
+        """Count one event; ``visitor`` = (client address, user agent), hashed at once."""
+        day = self._clock().date()
+        key = Key(day, dataset_id, channel, audience)
+        mark = None
+        if visitor is not None:
+            mark = self.salt.digest(visitor[0], visitor[1], dataset_id, channel, audience)
+        with self._lock:
+            self._hits[key] = self._hits.get(key, 0) + 1
+            if mark is not None:
+                if self._seen_day != day:
+                    self._seen.clear()
+                    self._seen_day = day
+                if mark not in self._seen and len(self._seen) < MAX_SEEN:
+                    self._seen.add(mark)
+                    self._visitors[key] = self._visitors.get(key, 0) + 1
+            self._events += 1
+            full = self._events >= self.flush_events
+        if full:
+            self._wake.set()
+
+    @property
+    def pending(self) -> int:
+        with self._lock:
+            return self._events
+
+    # flushing (background) --------------------------------------------------------------
+
+    def _take(self) -> dict[Key, Tally]:
+        with self._lock:
+            hits, visitors = self._hits, self._visitors
+            self._hits, self._visitors, self._events = {}, {}, 0
+        return {k: Tally(n, visitors.get(k, 0)) for k, n in hits.items()}
+
+    def _put_back(self, counts: dict[Key, Tally]) -> None:
+        with self._lock:
+            for key, tally in counts.items():
+                self._hits[key] = self._hits.get(key, 0) + tally.hits
+                if tally.visitors:
+                    self._visitors[key] = self._visitors.get(key, 0) + tally.visitors
+                self._events += tally.hits
+
+    def flush(self) -> int:
+        """Write every waiting counter in one transaction; the number of counters."""
+        with self._flush_lock:
+            counts = self._take()
+            if not counts:
+                return 0
+            try:
+                self.store.add_counts(counts)
+            except SQLAlchemyError:
+                self.failures += 1
+                log.exception("usage flush failed; %d counters kept for the next one",
+                              len(counts))
+                self._put_back(counts)
+                return 0
+            self.flushes += 1
+            return len(counts)
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            self._wake.wait(self.flush_seconds)
+            self._wake.clear()
+            self.flush()
+
+    def start(self) -> Recorder:
+        """Start the flush thread (once) and flush at interpreter exit."""
+        if self._thread is None:
+            self._thread = threading.Thread(target=self._run, name="usage-flush",
+                                            daemon=True)
+            self._thread.start()
+            atexit.register(self.close)
+        return self
+
+    def close(self) -> None:
+        """Stop the thread and write what waits."""
+        self._stop.set()
+        self._wake.set()
+        atexit.unregister(self.close)
+        if self._thread is not None and self._thread is not threading.current_thread():
+            self._thread.join(timeout=5)
+        self.flush()

@@ -1,0 +1,200 @@
+"""Routes of usage as open data: the usage page (HTML, JSON), the daily counters
+(CSV, JSON), approved use cases (HTML, JSON, CSV) and the download redirect.
+
+The store is read in a worker thread; nothing here reads inventory.db. The public sees
+human use; staff also see bot traffic and the moderation queue.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+from typing import Any
+from urllib.parse import quote
+
+from datasette.utils.asgi import NotFound, Response
+
+from ..site.access import is_staff
+from . import charts
+from .report import WITHDRAWN, PeriodError, build_report, daily_rows, period, to_csv
+from .state import state_for
+from .store import CATALOG_WIDE, PUBLIC_USE_CASE_COLUMNS, SOURCES, public_use_case
+
+OPEN_DATA = {"Access-Control-Allow-Origin": "*", "Cache-Control": "public, max-age=60"}
+STAFF_ONLY = {"Cache-Control": "private, no-store"}  # never shared by a cache
+
+
+def headers_for(request: Any) -> dict[str, str]:
+    return STAFF_ONLY if is_staff(request.actor) else OPEN_DATA
+TOP = 10
+URL_SAFE = ":/?#[]@!$&'()*+,;=%~"  # keep a valid URL as it is; encode the rest
+
+
+async def render(datasette: Any, request: Any, template: str, title: str,
+                 context: dict[str, Any], status: int = 200) -> Response:
+    page = {**context, "page_title": title, "catalog_main": True,
+            "staff": is_staff(request.actor)}
+    html = await datasette.render_template(template, page, request=request)
+    return Response.html(html, status=status)
+
+
+def bad_request(message: str, as_json: bool) -> Response:
+    if as_json:
+        return Response.json({"ok": False, "error": message, "status": 400}, status=400)
+    return Response.text(message, status=400)
+
+
+def _sources(value: str | None) -> tuple[str, ...]:
+    return (value,) if value in SOURCES else SOURCES
+
+
+def _today() -> dt.date:
+    return dt.datetime.now(dt.timezone.utc).date()
+
+
+def _csv(text: str, name: str, headers: dict[str, str]) -> Response:
+    return Response(text, content_type="text/csv; charset=utf-8",
+                    headers={**headers,
+                             "Content-Disposition": f'inline; filename="{name}"'})
+
+
+async def usage_page(request: Any, datasette: Any) -> Response:
+    """``/usage`` and ``/usage.json``: aggregates of the period with charts."""
+    state = state_for(datasette)
+    fmt = request.url_vars.get("format")
+    try:
+        since, until = period(request.args.get("since"), request.args.get("until"), _today())
+    except PeriodError as e:
+        return bad_request(str(e), fmt == ".json")
+    sources = _sources(request.args.get("source"))
+    staff = is_staff(request.actor)
+    published = state.published.get()
+
+    def load() -> dict[str, Any]:
+        report = build_report(state.store, published, since, until, sources=sources,
+                              staff=staff)
+        data: dict[str, Any] = {"report": report.to_dict()}
+        if staff:
+            data["bots"] = build_report(state.store, published, since, until,
+                                        sources=sources, audience="bot",
+                                        staff=True).to_dict()
+            data["pending_use_cases"] = state.store.count_use_cases("pending")
+        return data
+
+    data = await asyncio.to_thread(load)
+    query = request.query_string
+    links = {"json": "/usage.json" + (f"?{query}" if query else ""),
+             "daily_csv": "/usage/daily.csv" + (f"?{query}" if query else ""),
+             "daily_json": "/usage/daily.json" + (f"?{query}" if query else ""),
+             "use_cases_json": "/usage/use-cases.json", "use_cases_csv": "/usage/use-cases.csv"}
+    if fmt == ".json":
+        return Response.json({**data, "links": links}, headers=headers_for(request))
+    report = data["report"]
+    context = {**data, "links": links, "since": report["since"], "until": report["until"],
+               "source": request.args.get("source") or "all", "charts": _charts(report),
+               "top_datasets": report["datasets"][:TOP], "tables": _tables(data)}
+    return await render(datasette, request, "catalog_usage.html", "Open-data use", context)
+
+
+def _dataset_href(dataset_id: str) -> str | None:
+    return None if dataset_id in (CATALOG_WIDE, WITHDRAWN) else f"/datasets/{dataset_id}"
+
+
+def _tables(data: dict[str, Any]) -> dict[str, list[tuple[str, str | None, int]]]:
+    Row = tuple[str, str | None, int]
+    """(label, link, hits) rows of the page's tables."""
+    report = data["report"]
+    tables: dict[str, list[Row]] = {
+        "datasets": [(d["title"], _dataset_href(d["dataset_id"]), d["hits"])
+                     for d in report["datasets"][:TOP]],
+        "agencies": [(a["agency"], f"/agencies/{a['agency_id']}" if a["agency_id"] else None,
+                      a["hits"]) for a in report["agencies"]],
+        "channels": [(c["channel"], None, c["hits"]) for c in report["channels"]],
+    }
+    if "bots" in data:
+        tables["bots"] = [(c["channel"], None, c["hits"]) for c in data["bots"]["channels"]]
+    return tables
+
+
+def _charts(report: dict[str, Any]) -> dict[str, Any]:
+    span = f"{report['since']} to {report['until']}"
+    days = [(d["day"], d["hits"]) for d in report["days"]]
+    top = [(d["title"], d["hits"]) for d in report["datasets"][:TOP]]
+    agencies = [(a["agency"], a["hits"]) for a in report["agencies"]]
+    channels = [(c["channel"], c["hits"]) for c in report["channels"]]
+    return {
+        "trend": charts.column_chart(days, chart_id="chart-trend", title="Daily use",
+                                     description=f"Requests per day, {span}."),
+        "datasets": charts.bar_chart(top, chart_id="chart-datasets", title="Most used",
+                                     description=f"The {len(top)} most used, {span}."),
+        "agencies": charts.bar_chart(agencies, chart_id="chart-agencies",
+                                     title="Use by agency",
+                                     description=f"Requests by agency, {span}."),
+        "channels": charts.bar_chart(channels, chart_id="chart-channels",
+                                     title="Use by channel",
+                                     description=f"Requests by channel, {span}."),
+    }
+
+
+async def daily_data(request: Any, datasette: Any) -> Response:
+    """``/usage/daily.csv`` and ``.json``: the stored daily counters of the period."""
+    state = state_for(datasette)
+    as_json = request.url_vars["format"] == "json"
+    try:
+        since, until = period(request.args.get("since"), request.args.get("until"), _today())
+    except PeriodError as e:
+        return bad_request(str(e), as_json)
+    staff = is_staff(request.actor)
+    audiences = ("human", "bot") if staff and request.args.get("bots") else ("human",)
+    rows = await asyncio.to_thread(daily_rows, state.store, state.published.get(), since,
+                                   until, sources=_sources(request.args.get("source")),
+                                   audiences=audiences, staff=staff)
+    if as_json:
+        return Response.json(rows, headers=headers_for(request))
+    return _csv(to_csv(rows), f"usage-{since}-{until}.csv", headers_for(request))
+
+
+async def use_cases(request: Any, datasette: Any) -> Response:
+    """``/usage/use-cases`` (+ ``.json``, ``.csv``): every approved use case."""
+    state = state_for(datasette)
+    rows = await asyncio.to_thread(state.store.use_cases, status="approved", limit=100_000)
+    published = state.published.get()
+    items = []
+    for row in rows:
+        item = public_use_case(row)
+        info = published.datasets.get(item["dataset_id"])
+        if info is None:  # the dataset was withdrawn from the public catalog
+            continue
+        item["dataset_title"] = info.title
+        items.append(item)
+    fmt = request.url_vars.get("format")
+    if fmt == ".json":
+        return Response.json(items, headers=OPEN_DATA, default=str)
+    if fmt == ".csv":
+        return _csv(to_csv(items, PUBLIC_USE_CASE_COLUMNS + ("dataset_title",)),
+                    "use-cases.csv", OPEN_DATA)
+    return await render(datasette, request, "catalog_usage_use_cases.html",
+                        "How the data are used", {"use_cases": items})
+
+
+async def download(request: Any, datasette: Any) -> Response:
+    """``/-/download/<dataset>/<distribution>``: 302 to the catalog's URL of that
+    distribution. The target comes only from public.db, never from the request; any
+    other path under /-/download/ is a 404 answered here."""
+    state = state_for(datasette)
+    parts = request.url_vars["rest"].split("/")
+    url = state.published.get().download_url(*parts) if len(parts) == 2 else None
+    if url is None:
+        from ..site.errors import render_error
+
+        return await render_error(datasette, request, NotFound("No such download"))
+    return Response.redirect(quote(url, safe=URL_SAFE), status=302, headers={
+        "Cache-Control": "no-store", "Referrer-Policy": "no-referrer"})
+
+
+ROUTES = [
+    (r"^/usage(?P<format>\.json)?$", usage_page),
+    (r"^/usage/daily\.(?P<format>csv|json)$", daily_data),
+    (r"^/usage/use-cases(?P<format>\.json|\.csv)?$", use_cases),
+    (r"^/-/download/(?P<rest>.*)$", download),
+]

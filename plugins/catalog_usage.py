@@ -1,0 +1,51 @@
+"""Open-data use (logic: catalog.usage; what is counted and published: docs/usage.md).
+
+* an ASGI wrapper counts anonymous use of public datasets per day and channel
+  (``CATALOG_USAGE_TRACKING=off`` leaves the app unwrapped);
+* routes: /usage (+ .json), /usage/daily.csv|json, /usage/use-cases (+ .json, .csv),
+  /usage/moderation (staff), /datasets/<id>/use-cases (form, POST), and
+  /-/download/<dataset>/<distribution> (counted redirect to the catalog's URL);
+* the dataset page's use-case panel (``_usage_dataset.html``) gets ``usage_dataset``;
+* staff get a menu link to the moderation queue.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from datasette import hookimpl
+
+from catalog.site.access import is_staff
+from catalog.usage import forms, routes
+from catalog.usage.config import OFF
+from catalog.usage.middleware import counting
+
+
+@hookimpl
+def asgi_wrapper(datasette: Any) -> Any:
+    if os.environ.get("CATALOG_USAGE_TRACKING", "on").strip().lower() in OFF:
+        return lambda app: app
+    return lambda app: counting(app, datasette)
+
+
+@hookimpl
+def register_routes() -> list[tuple[str, Any]]:
+    return routes.ROUTES + forms.ROUTES
+
+
+@hookimpl
+def extra_template_vars(template: str, request: Any, datasette: Any) -> Any:
+    if template != "catalog_dataset.html":
+        return None
+
+    async def inner() -> dict[str, Any]:
+        return {"usage_dataset": await forms.dataset_panel(datasette, request)}
+    return inner
+
+
+@hookimpl
+def menu_links(actor: Any) -> list[dict[str, str]] | None:
+    if not is_staff(actor):
+        return None
+    return [{"href": "/usage/moderation", "label": "Use cases to moderate"}]

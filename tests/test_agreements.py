@@ -1,0 +1,337 @@
+"""Agreements beyond the corpus (tests/test_corpus.py has one case per rule): lifecycle
+dates, the rules' boundaries, the DCF 5-4 checklist, who shares with whom and its SVG,
+the iCalendar feed, the `catalog agreements` commands and the sample register."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import xml.etree.ElementTree as ET
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+
+from catalog.agreements.calendar import calendar
+from catalog.agreements.checklist import checklist, missing_reviews
+from catalog.agreements.diagram import flow_diagram
+from catalog.agreements.flows import flows
+from catalog.agreements.lifecycle import (
+    Dates,
+    Duration,
+    due,
+    expiring,
+    next_review,
+    parse_duration,
+    parse_window,
+)
+from catalog.agreements.register import load_agreements
+from catalog.cli import main
+from catalog.project import Project
+from catalog.validate import validate_project
+
+from .conftest import REPO, MakeProject
+from .test_corpus import AG, AGREEMENT, TODAY, edit, line_of
+
+D = dt.date
+
+
+def dates(**kw: Any) -> Dates:
+    base: dict[str, Any] = dict(id="a", title="A", status="active", public=True,
+                                term_start=D(2025, 1, 1))
+    return Dates(**{**base, **kw})
+
+
+def run(*args: str) -> tuple[int, str]:
+    result = CliRunner().invoke(main, list(args), catch_exceptions=False)
+    return result.exit_code, result.output
+
+
+# -- lifecycle ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("P1Y", Duration(1, 0, 0)), ("P6M", Duration(0, 6, 0)), ("P2W", Duration(0, 0, 14)),
+    ("P90D", Duration(0, 0, 90)), ("P1Y6M", Duration(1, 6, 0)), ("p3m", Duration(0, 3, 0)),
+])
+def test_parse_duration(text: str, expected: Duration) -> None:
+    assert parse_duration(text) == expected
+
+
+@pytest.mark.parametrize("text", ["", None, "yearly", "P", "P0D", "PT1H", "1Y", "P1.5Y"])
+def test_parse_duration_rejects(text: str | None) -> None:
+    assert parse_duration(text) is None
+
+
+def test_duration_after_clamps_to_the_month_end() -> None:
+    assert Duration(months=1).after(D(2026, 1, 31)) == D(2026, 2, 28)
+    assert Duration(years=1).after(D(2024, 2, 29)) == D(2025, 2, 28)
+    assert Duration(months=18).after(D(2025, 11, 30)) == D(2027, 5, 30)
+    assert Duration(days=14).after(D(2026, 12, 25)) == D(2027, 1, 8)
+
+
+def test_parse_window() -> None:
+    assert [parse_window(t) for t in ("60d", "8w", "60", " 30D ")] == [60, 56, 60, 30]
+    with pytest.raises(ValueError):
+        parse_window("2m")
+
+
+def test_next_review_falls_back_from_next_due_to_last_done_to_term_start() -> None:
+    assert next_review(dates(review_frequency="P1Y", review_next_due=D(2026, 3, 1),
+                             review_last_done=D(2025, 3, 1))) == D(2026, 3, 1)
+    assert next_review(dates(review_frequency="P6M",
+                             review_last_done=D(2026, 2, 10))) == D(2026, 8, 10)
+    assert next_review(dates(review_frequency="P1Y")) == D(2026, 1, 1)
+    assert next_review(dates()) is None
+    assert next_review(dates(review_frequency="yearly")) is None
+
+
+def test_due_lists_in_force_dates_overdue_first() -> None:
+    records = [
+        dates(id="ends-soon", term_end=TODAY + dt.timedelta(days=10)),
+        dates(id="review-late", status="approved", review_frequency="P1Y",
+              review_next_due=TODAY - dt.timedelta(days=3)),
+        dates(id="draft", status="draft", term_end=TODAY + dt.timedelta(days=5)),
+        dates(id="expired", status="expired", term_end=TODAY - dt.timedelta(days=5)),
+        dates(id="later", term_end=TODAY + dt.timedelta(days=100)),
+        dates(id="lapsed", term_end=TODAY - dt.timedelta(days=1)),
+    ]
+    items = due(records, TODAY, 60)
+    assert [(i.agreement_id, i.kind, i.days, i.overdue) for i in items] == [
+        ("review-late", "ongoing-review", -3, True),
+        ("lapsed", "term-end", -1, True),
+        ("ends-soon", "term-end", 10, False),
+    ]
+    assert items[0].when == "overdue by 3 days" and items[2].when == "in 10 days"
+    assert items[2].as_dict()["date"] == (TODAY + dt.timedelta(days=10)).isoformat()
+    assert expiring(records[0], TODAY, 30) and expiring(records[5], TODAY, 30)
+    assert not expiring(records[2], TODAY, 30) and not expiring(records[4], TODAY, 90)
+
+
+# -- the rules' boundaries (the corpus has one failing case per code) ------------------------
+
+
+def codes(make_project: MakeProject, text: str, today: dt.date = TODAY) -> list[str]:
+    return validate_project(Project(make_project({AG: text})), today=today).report.codes()
+
+
+_NO_GOVERNANCE = edit("  - kind: governance\n    by: Executive Team IS Governance body\n"
+                      "    date: 2024-12-03\n    reference: SharePoint ISG/2024/09\n", "",
+                      AGREEMENT)
+_DE_IDENTIFIED = edit("identifiable_client_data: true\n", "", edit(
+    "consent_plan:\n  description: Clients are notified by letter and asked for informed "
+    "consent.\n  approved_by: Commissioner\n  approved_on: 2024-12-01\n", "", _NO_GOVERNANCE))
+
+
+def test_governance_approval_only_for_identifiable_client_data(
+        make_project: MakeProject) -> None:
+    assert codes(make_project, _DE_IDENTIFIED) == []
+    assert "agreement-missing-governance-approval" in codes(make_project, _NO_GOVERNANCE)
+
+
+def test_drafts_need_no_approvals_reviews_or_schedule_yet(make_project: MakeProject) -> None:
+    before_approvals = AGREEMENT[:AGREEMENT.index("approvals:")]  # then reviews, schedule
+    assert codes(make_project, edit("status: active", "status: draft", before_approvals)) == []
+    assert "agreement-missing-approval" in codes(make_project, before_approvals)
+
+
+def test_terminated_may_end_before_its_term(make_project: MakeProject) -> None:
+    assert codes(make_project, edit("status: active", "status: terminated", AGREEMENT)) == []
+
+
+def test_expired_after_the_end_is_consistent(make_project: MakeProject) -> None:
+    text = edit("status: active", "status: expired", AGREEMENT)
+    assert codes(make_project, text, today=D(2027, 7, 1)) == []
+
+
+def test_overdue_review_computed_from_the_term_start(make_project: MakeProject) -> None:
+    text = edit("  next_due: 2027-01-01\n", "", AGREEMENT)  # P1Y from 2025-01-01
+    report = validate_project(Project(make_project({AG: text})), today=TODAY).report
+    assert report.flatten(["code", "line"]) == [
+        ["agreement-ongoing-review-overdue", line_of(text, "ongoing_review:") + 1]]
+    assert "2026-01-01" in report.problems[0].message
+
+
+# -- the checklist --------------------------------------------------------------------------
+
+ROW = {"id": "x", "title": "X", "status": "active", "public": False,
+       "term_start": "2025-01-01", "term_end": "2027-06-30", "identifiable_client_data": True,
+       "consent_plan": "Letters to families.", "consent_approved_by": None,
+       "consent_approved_on": None, "ongoing_review_frequency": "P1Y",
+       "ongoing_review_next_due": "2026-01-01", "ongoing_review_last_done": None}
+PARTIES = [{"agency_id": "dcf", "kind": "state-agency", "role": "provider"},
+           {"agency_id": None, "name": "A university", "kind": "university", "role": "recipient"}]
+REVIEWS = [{"office": "research-evaluation", "reviewer": "ORE", "date": "2024-11-01",
+            "archive_ref": "SP ORE/1"},
+           {"office": "multicultural-affairs", "reviewer": "OMAIP", "date": "2024-11-02",
+            "archive_ref": None}]
+APPROVALS = [{"kind": "irb", "approver": "IRB", "date": "2024-12-01", "reference": None}]
+
+
+def test_checklist_of_an_active_agreement_with_gaps() -> None:
+    items = {i.key: i for i in checklist(ROW, PARTIES, REVIEWS, APPROVALS, TODAY)}
+    assert {k: i.state for k, i in items.items()} == {
+        "approval": "not-archived", "governance": "missing",
+        "review:research-evaluation": "done", "review:multicultural-affairs": "not-archived",
+        "review:racial-justice-workgroup": "missing", "consent-plan": "missing",
+        "ongoing-review": "overdue",
+    }
+    assert "SP ORE/1" in items["review:research-evaluation"].detail
+    assert all(items[k].problem for k in ("approval", "governance", "ongoing-review"))
+    assert missing_reviews(REVIEWS) == ["multicultural-affairs", "racial-justice-workgroup"]
+
+
+def test_checklist_of_a_draft_is_pending_not_missing() -> None:
+    row = {**ROW, "status": "draft", "identifiable_client_data": False}
+    items = {i.key: i for i in checklist(row, PARTIES, [], [], TODAY)}
+    assert items["approval"].state == "pending"
+    assert items["review:racial-justice-workgroup"].state == "pending"
+    assert items["governance"].state == items["consent-plan"].state == "not-applicable"
+    assert items["ongoing-review"].state == "done"  # scheduled; overdue only when in force
+    assert not any(i.problem for i in items.values())
+
+
+# -- who shares with whom -------------------------------------------------------------------
+
+AGREEMENTS = [{"id": "a1", "title": "Two-way", "status": "active"},
+              {"id": "a2", "title": "Research <b>study</b> & \"more\"", "status": "draft"}]
+FLOW_PARTIES = {
+    "a1": [{"agency_id": "dcf", "agency_name": "Children and Families", "abbreviation": "DCF",
+            "kind": "state-agency", "role": "both"},
+           {"agency_id": "dss", "agency_name": "Social Services", "abbreviation": "DSS",
+            "kind": "state-agency", "role": "both"}],
+    "a2": [{"agency_id": "dcf", "agency_name": "Children and Families", "abbreviation": "DCF",
+            "kind": "state-agency", "role": "provider"},
+           {"agency_id": "dss", "agency_name": "Social Services", "abbreviation": "DSS",
+            "kind": "state-agency", "role": "provider"},
+           {"agency_id": None, "name": "<script>alert(1)</script> Lab", "kind": "university",
+            "role": "recipient"}],
+}
+
+
+def test_flows_follow_the_parties_roles() -> None:
+    nodes, edges = flows(AGREEMENTS, FLOW_PARTIES)
+    assert [n.key for n in nodes] == ["agency:dcf", "agency:dss",
+                                      "party:<script>alert(1)</script> lab"]
+    assert [(e.source, e.target, e.both_ways, e.number) for e in edges] == [
+        ("agency:dcf", "agency:dss", True, 1),
+        ("agency:dcf", "party:<script>alert(1)</script> lab", False, 2),
+        ("agency:dss", "party:<script>alert(1)</script> lab", False, 2),
+    ]
+
+
+def test_diagram_is_escaped_well_formed_and_labelled() -> None:
+    nodes, edges = flows(AGREEMENTS, FLOW_PARTIES)
+    svg = str(flow_diagram(nodes, edges, title="Who <shares>", description="d & e",
+                           id_prefix="f1"))
+    assert "<script>" not in svg and "<b>" not in svg
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in svg
+    root = ET.fromstring(svg)  # well-formed XML
+    ns = "{http://www.w3.org/2000/svg}"
+    assert root.get("role") == "img" and root.get("aria-labelledby") == "f1-title f1-desc"
+    assert root.find(f"{ns}title").text == "Who <shares>"  # type: ignore[union-attr]
+    assert root.find(f"{ns}desc").text == "d & e"  # type: ignore[union-attr]
+    paths = root.findall(f".//{ns}g[@class]")
+    flows_drawn = [g for g in paths if g.get("class", "").startswith("ct-flow ")]
+    assert len(flows_drawn) == 3
+    assert sum(1 for g in flows_drawn
+               if g.find(f"{ns}path").get("marker-start")) == 1  # type: ignore[union-attr]
+    assert str(flow_diagram([], [], title="t", description="d")) == ""
+
+
+# -- iCalendar ------------------------------------------------------------------------------
+
+
+def test_calendar_events_alarms_and_stable_uids() -> None:
+    import icalendar
+
+    records = [dates(id="one", title="One", term_end=D(2026, 12, 31), review_frequency="P1Y",
+                     review_next_due=D(2026, 12, 15)),
+               dates(id="draft", status="draft", term_end=D(2027, 1, 1))]
+    stamp = dt.datetime(2026, 11, 23, 20, 0, tzinfo=dt.timezone.utc)
+    body = calendar(records, base_url="https://x.ct.gov/", domain="x.ct.gov", stamp=stamp)
+    assert body == calendar(records, base_url="https://x.ct.gov/", domain="x.ct.gov",
+                            stamp=stamp)
+    cal = icalendar.Calendar.from_ical(body)
+    events = {str(e["uid"]): e for e in cal.walk("VEVENT")}
+    assert set(events) == {"agreement-one-term-end@x.ct.gov",
+                           "agreement-one-ongoing-review@x.ct.gov"}
+    end = events["agreement-one-term-end@x.ct.gov"]
+    assert end.decoded("dtstart") == D(2026, 12, 31)
+    assert str(end["url"]) == "https://x.ct.gov/agreements/one"
+    (alarm,) = end.walk("VALARM")
+    assert alarm.decoded("trigger") == dt.timedelta(days=-60)
+    moved = calendar([dates(id="one", title="One", term_end=D(2027, 3, 31))],
+                     base_url="https://x.ct.gov", domain="x.ct.gov", stamp=stamp)
+    assert b"UID:agreement-one-term-end@x.ct.gov" in moved and b"20270331" in moved
+
+
+# -- the command line, on the sample inventory ---------------------------------------------
+
+
+def test_due_exits_1_only_when_something_is_overdue() -> None:
+    code, out = run("agreements", "due", "--within", "60d", "--today", "2026-11-23",
+                    "--root", str(REPO))
+    assert code == 0, out
+    assert "dcf-dss-husky-foster-care-exchange" in out and "OVERDUE" not in out
+    code, out = run("agreements", "due", "--within", "8w", "--today", "2027-01-20",
+                    "--format", "json", "--root", str(REPO))
+    assert code == 1
+    data = json.loads(out)
+    assert data["within_days"] == 56 and data["overdue"] == 2
+    assert [(i["kind"], i["overdue"]) for i in data["items"]][:2] == [("term-end", True),
+                                                                      ("ongoing-review", True)]
+    code, out = run("agreements", "due", "--today", "2027-01-10", "--root", str(REPO))
+    assert code == 1 and out.count("OVERDUE") == 1  # the term; the review is in 2 days
+    code, out = run("agreements", "due", "--within", "2m", "--root", str(REPO))
+    assert code == 2 and "weeks (8w)" in out
+
+
+def test_list_and_calendar_commands(tmp_path: Path) -> None:
+    code, out = run("agreements", "list", "--format", "json", "--root", str(REPO))
+    rows = json.loads(out)
+    assert code == 0 and len(rows) == len(list((REPO / "inventory/_agreements").glob("*.yml")))
+    code, out = run("agreements", "list", "--status", "active", "--format", "csv",
+                    "--root", str(REPO))
+    assert out.splitlines()[0].startswith("id,title,status")
+    assert all(",active," in line for line in out.splitlines()[1:])
+    target = tmp_path / "a.ics"
+    code, out = run("agreements", "calendar", "-o", str(target), "--root", str(REPO))
+    assert code == 0 and target.read_bytes().startswith(b"BEGIN:VCALENDAR")
+    import icalendar
+
+    uids = [str(e["uid"]) for e in icalendar.Calendar.from_ical(target.read_bytes()).walk(
+        "VEVENT")]
+    assert uids and all(u.endswith("@inventory.data.ct.gov") for u in uids)
+
+
+def test_a_broken_agreement_is_skipped_with_a_warning(make_project: MakeProject) -> None:
+    root = make_project({AG: AGREEMENT, "inventory/_agreements/bad.yml": "id: bad\n"})
+    result = CliRunner().invoke(main, ["agreements", "list", "--root", str(root)])
+    assert result.exit_code == 0
+    assert "tst-uconn-evaluation" in result.stdout
+    assert "inventory/_agreements/bad.yml skipped" in result.stderr
+
+
+# -- the sample register ----------------------------------------------------------------------
+
+
+def test_sample_register_covers_the_lifecycle() -> None:
+    reg = load_agreements(Project(REPO))
+    by_id = {a.id: a for a in reg.agreements}
+    assert reg.problems == [] or all(p.severity.value != "error" for p in reg.problems)
+    assert {a.status.value for a in reg.agreements} >= {
+        "draft", "under-review", "approved", "active", "expired"}
+    soon = due(reg.dates, TODAY, 60)
+    assert any(i.kind == "term-end" and not i.overdue for i in soon), "one expiring soon"
+    offices = {"research-evaluation", "multicultural-affairs", "racial-justice-workgroup"}
+    assert any(offices - {r.office for r in a.reviews} for a in reg.agreements), \
+        "one missing a review"
+    assert any(a.identifiable_client_data and a.consent_plan and a.consent_plan.approved_on
+               and any(p.kind != "state-agency" for p in a.parties)
+               for a in reg.agreements), "one external with an approved consent plan"
+    assert any(not a.public for a in by_id.values()) and any(a.public for a in by_id.values())
+    inv = validate_project(Project(REPO), today=TODAY)
+    assert [p.render() for p in inv.report
+            if p.file.startswith("inventory/_agreements/")] == []
