@@ -84,7 +84,9 @@ def anonymous_routes(sample_build: Path, hidden: list[str]) -> list[str]:
         "/standards", "/standards.json", "/standards/ct-town", "/standards/race-ethnicity.json",
         "/scorecards", "/scorecards.json", "/requests", "/requests.json", "/access-plans",
         "/access-plans.json", "/agreements", "/agreements.json", "/agreements.ics",
-        "/agreements/due", "/agreements/due.json",
+        "/agreements/due", "/agreements/due.json", "/usage", "/usage.json",
+        "/usage/daily.json", "/usage/daily.csv", "/usage/use-cases", "/usage/use-cases.json",
+        "/usage/use-cases.csv", "/usage/moderation", "/usage/moderation.json",
     ]
     for table in _tables(public):
         routes += [f"/public/{table}.json?_size=max&_labels=on", f"/public/{table}.csv?_size=max",
@@ -93,6 +95,7 @@ def anonymous_routes(sample_build: Path, hidden: list[str]) -> list[str]:
         routes += [f"/inventory/{table}", f"/inventory/{table}.json", f"/inventory/{table}.csv"]
     for dataset_id in hidden:
         routes += [f"/datasets/{dataset_id}", f"/datasets/{dataset_id}.json",
+                   f"/datasets/{dataset_id}/use-cases", f"/-/download/{dataset_id}/csv",
                    f"/inventory/datasets/{dataset_id}", f"/inventory/datasets/{dataset_id}.json",
                    f"/public/datasets/{dataset_id}.json", f"/search.json?q={dataset_id}",
                    f"/public/datasets.json?_search={dataset_id.split('-')[-1]}"]
