@@ -31,6 +31,21 @@ def duplicate(doc: Document, key: str, first: "Entry[Any]") -> Problem:
                        "with the agency id")
 
 
+def _id_matches_file(entry: "Entry[Any]") -> Iterator[Problem]:
+    key, stem = entry.model.id, Path(entry.source.rel).stem
+    if key != stem:
+        yield entry.doc.problem(P.ID_FILENAME_MISMATCH, f"id '{key}' differs from the file "
+                                f"name '{stem}'", "/id",
+                                hint=f"rename the file to {key}.yml or change the id")
+
+
+def _datasets_exist(doc: Document, ids: list[str], inv: "Inventory") -> Iterator[Problem]:
+    for i, dataset_id in enumerate(ids):
+        if dataset_id not in inv.datasets:
+            yield doc.problem(P.UNKNOWN_DATASET, f"dataset '{dataset_id}' does not exist",
+                              f"/datasets/{i}", hint=_suggest(dataset_id, inv.datasets))
+
+
 def _term(doc: Document, pointer: str, value: str | None, terms: dict[str, str],
           vocabulary: str) -> Iterator[Problem]:
     if value is not None and terms and value not in terms:
@@ -50,11 +65,7 @@ def check(inv: "Inventory") -> Iterator[Problem]:
     frequencies, granularities = std.terms("frequencies"), std.terms("granularities")
     for dataset_id, entry in inv.datasets.items():
         d, doc = entry.model, entry.doc
-        stem = Path(entry.source.rel).stem
-        if dataset_id != stem:
-            yield doc.problem(P.ID_FILENAME_MISMATCH, f"id '{dataset_id}' differs from the file "
-                              f"name '{stem}'", "/id",
-                              hint=f"rename the file to {dataset_id}.yml or change the id")
+        yield from _id_matches_file(entry)
         if d.agency != entry.source.folder:
             yield doc.problem(P.AGENCY_FOLDER_MISMATCH, f"agency '{d.agency}' but the file is in "
                               f"inventory/{entry.source.folder}/", "/agency",
@@ -98,17 +109,10 @@ def check(inv: "Inventory") -> Iterator[Problem]:
                                   "exist", f"/related_agreements/{i}",
                                   hint=_suggest(agreement_id, inv.agreements) or
                                   "agreements live in inventory/_agreements/<id>.yml")
-    for request_id, entry in inv.requests.items():
+    for entry in inv.requests.values():
         r, doc = entry.model, entry.doc
-        stem = Path(entry.source.rel).stem
-        if request_id != stem:
-            yield doc.problem(P.ID_FILENAME_MISMATCH, f"id '{request_id}' differs from the file "
-                              f"name '{stem}'", "/id",
-                              hint=f"rename the file to {request_id}.yml or change the id")
-        for i, dataset_id in enumerate(r.datasets):
-            if dataset_id not in inv.datasets:
-                yield doc.problem(P.UNKNOWN_DATASET, f"dataset '{dataset_id}' does not exist",
-                                  f"/datasets/{i}", hint=_suggest(dataset_id, inv.datasets))
+        yield from _id_matches_file(entry)
+        yield from _datasets_exist(doc, r.datasets, inv)
         for pointer, agency in (("/requester/agency", r.requester.agency),
                                 ("/handled_by", r.handled_by)):
             if agency and agency not in inv.agencies:
@@ -118,17 +122,10 @@ def check(inv: "Inventory") -> Iterator[Problem]:
             yield doc.problem(P.UNKNOWN_AGREEMENT, f"agreement '{r.agreement}' does not exist",
                               "/agreement", hint=_suggest(r.agreement, inv.agreements) or
                               "agreements live in inventory/_agreements/<id>.yml")
-    for agreement_id, entry in inv.agreements.items():
+    for entry in inv.agreements.values():
         a, doc = entry.model, entry.doc
-        stem = Path(entry.source.rel).stem
-        if agreement_id != stem:
-            yield doc.problem(P.ID_FILENAME_MISMATCH, f"id '{agreement_id}' differs from the "
-                              f"file name '{stem}'", "/id",
-                              hint=f"rename the file to {agreement_id}.yml or change the id")
-        for i, dataset_id in enumerate(a.datasets):
-            if dataset_id not in inv.datasets:
-                yield doc.problem(P.UNKNOWN_DATASET, f"dataset '{dataset_id}' does not exist",
-                                  f"/datasets/{i}", hint=_suggest(dataset_id, inv.datasets))
+        yield from _id_matches_file(entry)
+        yield from _datasets_exist(doc, a.datasets, inv)
         for i, party in enumerate(a.parties):
             if party.agency and party.agency not in inv.agencies:
                 yield doc.problem(P.UNKNOWN_AGENCY, f"party agency '{party.agency}' does not "
