@@ -63,7 +63,7 @@ def check(inv: "Inventory") -> Iterator[Problem]:
                 f"'{entry.source.folder}'", "/id", hint="the folder name is the agency id")
     themes, licenses = std.terms("themes"), std.terms("licenses")
     frequencies, granularities = std.terms("frequencies"), std.terms("granularities")
-    for dataset_id, entry in inv.datasets.items():
+    for entry in inv.datasets.values():
         d, doc = entry.model, entry.doc
         yield from _id_matches_file(entry)
         if d.agency != entry.source.folder:
