@@ -47,5 +47,6 @@ def test_requests_register_is_staff_only(ds: Any) -> None:
 def test_chart_escapes_labels() -> None:
     from catalog.site.charts import bar_chart
 
-    svg = str(bar_chart([("<script>x</script>", 0.5, "50%")], title="t", description="d"))
+    svg = str(bar_chart([("<script>x</script>", 0.5)], chart_id="c", title="t",
+                        description="d", maximum=1.0))
     assert "<script>" not in svg and "&lt;script&gt;" in svg

@@ -14,8 +14,8 @@ from urllib.parse import quote
 
 from datasette.utils.asgi import NotFound, Response
 
+from ..site import charts
 from ..site.access import is_staff
-from . import charts
 from .report import WITHDRAWN, PeriodError, build_report, daily_rows, period, to_csv
 from .state import state_for
 from .store import CATALOG_WIDE, PUBLIC_USE_CASE_COLUMNS, SOURCES, public_use_case

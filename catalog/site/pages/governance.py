@@ -34,10 +34,10 @@ async def scorecards(reader: Reader, request: Any) -> Page:
     scopes = [s for s in sorted(table, key=lambda x: names.get(x, x)) if s != "statewide"]
     statewide = table.get("statewide", {})
     chart = bar_chart(
-        [(m["title"], (statewide.get(m["id"]) or {}).get("value"),
-          _pct((statewide.get(m["id"]) or {}).get("value"))) for m in metrics],
-        title="Statewide scorecard", description="Share of datasets or fields meeting each "
-        "State Data Plan measure, statewide.", label_width=330)
+        [(m["title"], (statewide.get(m["id"]) or {}).get("value")) for m in metrics],
+        chart_id="chart-scorecard", title="Statewide scorecard",
+        description="Share of datasets or fields meeting each State Data Plan measure, "
+        "statewide.", label_width=360, maximum=1.0, value_text=_pct, css_class="ct-chart")
     return Page("catalog_scorecards.html", "Scorecards", {
         "metrics": metrics, "scopes": ["statewide", *scopes],
         "scores": {scope: table[scope] for scope in ["statewide", *scopes]},
@@ -58,11 +58,11 @@ async def access_plans(reader: Reader, request: Any) -> Page:
     totals = Counter(p["state"] for p in plans)
     committed = len(plans) - totals["not-planned"]
     chart = bar_chart(
-        [(agency, c["released"] / max(1, sum(c.values()) - c["not-planned"]),
-          f"{c['released']} of {sum(c.values()) - c['not-planned']} released")
+        [(agency, c["released"] / max(1, sum(c.values()) - c["not-planned"]))
          for agency, c in sorted(by_agency.items())],
-        title="Open Data Access Plan progress by agency",
-        description="Share of planned releases each agency has released.", label_width=360)
+        chart_id="chart-plans", title="Open Data Access Plan progress by agency",
+        description="Share of planned releases each agency has released.", label_width=360,
+        maximum=1.0, value_text=_pct, css_class="ct-chart")
     return Page("catalog_access_plans.html", "Open Data Access Plans", {
         "plans": plans, "totals": {s: totals.get(s, 0) for s in PLAN_STATES},
         "released_share": totals["released"] / committed if committed else None,
@@ -87,9 +87,9 @@ async def requests(reader: Reader, request: Any) -> Page:
         "by_requester": dict(Counter(r["requester_kind"] for r in rows)),
     }
     chart = bar_chart(
-        [(r["title"][:40], r["turnaround_days"], f"{r['turnaround_days']} days")
-         for r in rows if r["turnaround_days"] is not None],
-        title="Days from receipt to response", description="Turnaround of each answered "
-        "data request.", maximum=float(max(days) if days else 1), label_width=320)
+        [(r["title"], r["turnaround_days"]) for r in rows if r["turnaround_days"] is not None],
+        chart_id="chart-requests", title="Days from receipt to response",
+        description="Turnaround of each answered data request.", label_width=360,
+        value_text=lambda v: f"{v:.0f} days", css_class="ct-chart")
     return Page("catalog_requests.html", "Data requests", {"requests": rows, "stats": stats},
                 extra={"chart": chart})
