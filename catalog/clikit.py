@@ -24,7 +24,7 @@ def handle_errors(fn: F | None = None, *, exit_code: int = 1) -> Any:
             except CatalogError as exc:
                 error = click.ClickException(str(exc) + (f"\nhint: {exc.hint}" if exc.hint
                                                          else ""))
-                error.exit_code = exit_code
+                error.exit_code = exit_code  # type: ignore[misc]
                 raise error from None
         return wrapper  # type: ignore[return-value]
     return decorate(fn) if fn is not None else decorate

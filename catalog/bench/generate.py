@@ -69,8 +69,9 @@ def _fields(rng: random.Random, count: int, pii: bool) -> list[dict]:
     fields: list[dict] = []
     used: set[str] = set()
     for name, ftype, standard in rng.sample(STANDARD_FIELDS, k=min(6, count // 4)):
-        f = {"name": name, "type": ftype, "title": name.replace("_", " ").title(),
-             "description": _sentence(rng, rng.randint(8, 16)), "standard": standard}
+        f: dict[str, object] = {
+            "name": name, "type": ftype, "title": name.replace("_", " ").title(),
+            "description": _sentence(rng, rng.randint(8, 16)), "standard": standard}
         if standard in DEMOGRAPHIC:
             f["demographic"] = True
         fields.append(f)

@@ -110,7 +110,7 @@ def _write(path: Path, rows: Rows, meta: dict[str, str]) -> None:
         with conn:
             conn.executemany("INSERT INTO meta (key, value) VALUES (?, ?)", sorted(meta.items()))
             for table in T.TABLES:
-                name = table.__tablename__  # type: ignore[attr-defined]
+                name = str(table.__tablename__)
                 data = rows.get(name)
                 if not data:
                     continue
@@ -120,8 +120,8 @@ def _write(path: Path, rows: Rows, meta: dict[str, str]) -> None:
                        f"VALUES ({', '.join('?' for _ in columns)})")
                 conn.executemany(sql, map(operator.itemgetter(*columns), data)
                                  if len(columns) > 1 else ((r[columns[0]],) for r in data))
-            for name, columns in FTS.items():
-                cols = ", ".join(columns)
+            for name, indexed in FTS.items():
+                cols = ", ".join(indexed)
                 conn.execute(f"CREATE VIRTUAL TABLE [{name}_fts] USING fts5({cols}, "
                              f"content=[{name}], tokenize='porter unicode61')")
                 conn.execute(f"INSERT INTO [{name}_fts] ([{name}_fts]) VALUES ('rebuild')")

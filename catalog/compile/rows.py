@@ -105,7 +105,7 @@ def _dataset_row(d: "Dataset", source: str, inv: "Inventory") -> dict[str, Any]:
 
 
 def _field_text(fields: list[Any], *, include_internal: bool) -> str | None:
-    parts = []
+    parts: list[str] = []
     for f in fields:
         if f.internal and not include_internal:
             continue
@@ -191,8 +191,8 @@ def inventory_rows(inv: "Inventory") -> Rows:
     """Every row of inventory.db (except meta)."""
     rows: Rows = defaultdict(list)
     _standard_rows(inv, rows)
-    for _, entry in sorted(inv.agencies.items()):
-        rows["agencies"].append(_agency_row(entry.model, entry.source.rel))
+    for _, agency in sorted(inv.agencies.items()):
+        rows["agencies"].append(_agency_row(agency.model, agency.source.rel))
     field_id = 0
     for dataset_id, entry in sorted(inv.datasets.items()):
         d = entry.model
@@ -230,10 +230,10 @@ def inventory_rows(inv: "Inventory") -> Rows:
                 dataset_id=dataset_id, agency_id=d.agency, status=plan.status,
                 priority=plan.priority, target_release=plan.target_release,
                 released_on=plan.released_on, released_url=plan.released_url, notes=plan.notes))
-    for _, entry in sorted(inv.agreements.items()):
-        _agreement_rows(entry.model, entry.source.rel, rows)
-    for _, entry in sorted(inv.requests.items()):
-        r = entry.model
+    for _, agreement in sorted(inv.agreements.items()):
+        _agreement_rows(agreement.model, agreement.source.rel, rows)
+    for _, request in sorted(inv.requests.items()):
+        r = request.model
         rows["data_requests"].append(dict(
             id=r.id, title=r.title, received_on=r.received_on, requester_kind=r.requester.kind,
             requester_name=r.requester.name, requester_agency=r.requester.agency,
@@ -241,7 +241,7 @@ def inventory_rows(inv: "Inventory") -> Rows:
             responded_on=r.responded_on,
             turnaround_days=(r.responded_on - r.received_on).days if r.responded_on else None,
             outcome=r.outcome, agreement_id=r.agreement, notes=r.notes,
-            source_file=entry.source.rel))
+            source_file=request.source.rel))
         for dataset_id in dict.fromkeys(r.datasets):
             rows["data_request_datasets"].append(dict(request_id=r.id, dataset_id=dataset_id))
     from ..governance.scorecard import METRICS, compute

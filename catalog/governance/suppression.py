@@ -96,7 +96,7 @@ class SmallNCheck(Check):
     """Cells of the count columns against one suppression policy."""
 
     type: ClassVar[str] = "small-n-suppression"
-    Errors: ClassVar[list[type[errors.Error]]] = [
+    Errors: ClassVar[list[Any]] = [
         SmallCountError, UnroundedCountError, InvalidCountError, RecoverableCellError]
 
     policy_id: str
@@ -334,8 +334,9 @@ def audit_file(path: Path, policy: SuppressionPolicy, *,
     structural = 0
     for error in report.tasks[0].errors if report.tasks else report.errors:
         if error.type in CODES:
-            audit.violations.append(Violation(shown, error.row_number, error.field_number,
-                                              error.field_name, error.type, error.note))
+            cell: Any = error  # one of this module's cell errors
+            audit.violations.append(Violation(shown, cell.row_number, cell.field_number,
+                                              cell.field_name, cell.type, cell.note))
         elif isinstance(error, (errors.RowError, errors.LabelError)):
             structural += 1
         else:

@@ -832,7 +832,7 @@ class _DatasetDraft:
         for prop in ("mediaType", "format", "title", "description", "describedByType"):
             value = entry.get(prop)
             if _text(value):
-                texts[prop] = value
+                texts[prop] = str(value)
             elif value is not None and value != "":
                 rest[prop] = value
         urls: dict[str, str] = {}

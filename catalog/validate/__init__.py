@@ -11,7 +11,7 @@ import datetime as dt
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel
 
@@ -68,7 +68,8 @@ def load_sources(sources: Iterable[Source], progress: Progress | None = None
     out = []
     for source in sources:
         doc = load_file(source.path, source.rel)
-        model, problems = (None, [])
+        model: BaseModel | None = None
+        problems: list[Problem] = []
         if doc.data is not None:
             model, problems = check(doc, MODELS[source.kind])
         out.append((source, doc, model, problems))
@@ -96,8 +97,10 @@ def validate_project(project: Project, *, today: dt.date | None = None,
         if isinstance(model, CatalogInfo):
             inv.catalog = Entry(source, doc, model)
             continue
-        table: dict = {"agency": inv.agencies, "dataset": inv.datasets,
-                       "agreement": inv.agreements, "request": inv.requests}[source.kind]
+        tables: dict[str, dict[str, Any]] = {
+            "agency": inv.agencies, "dataset": inv.datasets, "agreement": inv.agreements,
+            "request": inv.requests}
+        table = tables[source.kind]
         key = model.id  # type: ignore[attr-defined]
         if key in table:
             inv.report.add(references.duplicate(doc, key, table[key]))
@@ -119,7 +122,7 @@ def _suppression(inv: Inventory) -> list[Problem]:
     from ..governance.suppression import check_dataset
 
     unreadable = {p.file for p in inv.report if p.code in ("sample-invalid", "sample-not-found")}
-    out = []
+    out: list[Problem] = []
     for entry in inv.datasets.values():
         if entry.model.sample is None:
             continue

@@ -56,11 +56,11 @@ def _term(doc: Document, pointer: str, value: str | None, terms: dict[str, str],
 
 def check(inv: "Inventory") -> Iterator[Problem]:
     std = inv.standards
-    for agency_id, entry in inv.agencies.items():
-        if agency_id != entry.source.folder:
-            yield entry.doc.problem(
+    for agency_id, agency in inv.agencies.items():
+        if agency_id != agency.source.folder:
+            yield agency.doc.problem(
                 P.ID_FILENAME_MISMATCH, f"agency id '{agency_id}' differs from its folder "
-                f"'{entry.source.folder}'", "/id", hint="the folder name is the agency id")
+                f"'{agency.source.folder}'", "/id", hint="the folder name is the agency id")
     themes, licenses = std.terms("themes"), std.terms("licenses")
     frequencies, granularities = std.terms("frequencies"), std.terms("granularities")
     for entry in inv.datasets.values():
@@ -109,22 +109,22 @@ def check(inv: "Inventory") -> Iterator[Problem]:
                                   "exist", f"/related_agreements/{i}",
                                   hint=_suggest(agreement_id, inv.agreements) or
                                   "agreements live in inventory/_agreements/<id>.yml")
-    for entry in inv.requests.values():
-        r, doc = entry.model, entry.doc
-        yield from _id_matches_file(entry)
+    for request in inv.requests.values():
+        r, doc = request.model, request.doc
+        yield from _id_matches_file(request)
         yield from _datasets_exist(doc, r.datasets, inv)
-        for pointer, agency in (("/requester/agency", r.requester.agency),
-                                ("/handled_by", r.handled_by)):
-            if agency and agency not in inv.agencies:
-                yield doc.problem(P.UNKNOWN_AGENCY, f"agency '{agency}' does not exist", pointer,
-                                  hint=_suggest(agency, inv.agencies))
+        for pointer, named in (("/requester/agency", r.requester.agency),
+                               ("/handled_by", r.handled_by)):
+            if named and named not in inv.agencies:
+                yield doc.problem(P.UNKNOWN_AGENCY, f"agency '{named}' does not exist", pointer,
+                                  hint=_suggest(named, inv.agencies))
         if r.agreement and r.agreement not in inv.agreements:
             yield doc.problem(P.UNKNOWN_AGREEMENT, f"agreement '{r.agreement}' does not exist",
                               "/agreement", hint=_suggest(r.agreement, inv.agreements) or
                               "agreements live in inventory/_agreements/<id>.yml")
-    for entry in inv.agreements.values():
-        a, doc = entry.model, entry.doc
-        yield from _id_matches_file(entry)
+    for agreement in inv.agreements.values():
+        a, doc = agreement.model, agreement.doc
+        yield from _id_matches_file(agreement)
         yield from _datasets_exist(doc, a.datasets, inv)
         for i, party in enumerate(a.parties):
             if party.agency and party.agency not in inv.agencies:
