@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from .conftest import STAFF_PASSWORD
-from .test_browser import browser, page, server, shot  # noqa: F401  (fixtures)
+from .test_browser import page, server, shot  # noqa: F401  (fixtures)
 
 pytestmark = pytest.mark.browser
 

@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 from itsdangerous import URLSafeSerializer
 
-from .test_browser import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, answers, free_port
+from .test_browser import ARTIFACTS, answers, free_port
 
 pytestmark = pytest.mark.browser
 
@@ -51,20 +51,6 @@ def server(site: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tupl
         proc.terminate()
         proc.wait(timeout=10)
         log.close()
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    if not CHROMIUM.is_file():
-        pytest.fail(f"{CHROMIUM} is missing: install Debian's chromium package")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        instance = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        try:
-            yield instance
-        finally:
-            instance.close()
 
 
 def shot(page: Any, name: str) -> None:
