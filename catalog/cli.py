@@ -31,7 +31,9 @@ def main() -> None:
     """
 
 
-def _emit(report: Report, project: Project, fmt: str) -> None:
+def _emit(report: Report, project: Project, fmt: str, *, err: bool = False) -> None:
+    """Print ``report`` in ``fmt`` (on stderr with ``err``: a command whose output is
+    something else)."""
     from . import render
 
     if fmt == "json":
@@ -44,7 +46,7 @@ def _emit(report: Report, project: Project, fmt: str) -> None:
             click.echo(out)
         click.echo(report.summary(), err=True)
     else:
-        click.echo(render.text(report, project.root, context=True))
+        click.echo(render.text(report, project.root, context=True), err=err)
 
 
 def _validate(project: Project, today: dt.datetime | None, progress: bool) -> Any:
@@ -84,11 +86,12 @@ def validate(paths: tuple[Path, ...], fmt: str, strict: bool, root: Path | None,
         catalog validate inventory/dcf/
         catalog validate --format json > problems.json
     """
+    from .build import check_project
     from .validate import filter_report
 
     project = _project(root)
-    inv = _validate(project, today, progress=False)
-    report = filter_report(inv.report, project, paths) if paths else inv.report
+    outcome = check_project(project, today=today.date() if today else None)
+    report = filter_report(outcome.report, project, paths) if paths else outcome.report
     _emit(report, project, fmt)
     if report.errors or (strict and report.warnings):
         sys.exit(1)
@@ -99,38 +102,59 @@ def validate(paths: tuple[Path, ...], fmt: str, strict: bool, root: Path | None,
               default=None, help="Build folder (default: <root>/build).")
 @click.option("--allow-warnings", is_flag=True,
               help="Build even if validation reports warnings (never with errors).")
+@click.option("--full", is_flag=True,
+              help="Re-read every descriptor and write the databases afresh (ignore the "
+              "cache in <build>/.cache).")
+@click.option("--jobs", "-j", type=click.IntRange(min=1), default=None,
+              help="Processes that analyse descriptors (default: one per core).")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar or summary.")
 @root_option
 @today_option
 @handle_errors
-def build(out_dir: Path | None, allow_warnings: bool, quiet: bool, root: Path | None,
-          today: dt.datetime | None) -> None:
+def build(out_dir: Path | None, allow_warnings: bool, full: bool, jobs: int | None,
+          quiet: bool, root: Path | None, today: dt.datetime | None) -> None:
     """Validate, then compile the inventory into build/inventory.db and build/public.db.
 
     Refuses to build when validation finds errors, or warnings without
     --allow-warnings. The previous databases stay untouched on failure.
 
+    Builds are incremental: only descriptors whose content changed since the last build
+    are parsed and checked again, and the databases are patched rather than rewritten.
+    A change to the standards (or --full) rebuilds everything.
+
     \b
     Example:
         catalog build --allow-warnings
     """
-    from .compile import compile_inventory
+    from .build import build as run_build
+    from .project import discover
 
     project = _project(root)
-    inv = _validate(project, today, progress=not quiet)
-    report = inv.report
-    blocking = report.errors or (report.warnings and not allow_warnings)
-    if blocking:
-        _emit(report, project, "text")
+    day = today.date() if today else None
+    if quiet:
+        outcome = run_build(project, out_dir, today=day, allow_warnings=allow_warnings,
+                            jobs=jobs, full=full)
+    else:
+        total = sum(s.kind == "dataset" for s in discover(project).sources)
+        with click.progressbar(length=total, label="Checking", file=sys.stderr,
+                               show_pos=True) as bar:
+            outcome = run_build(project, out_dir, today=day, allow_warnings=allow_warnings,
+                                jobs=jobs, full=full, progress=bar.update)
+    report, result = outcome.report, outcome.result
+    if result is None:
+        _emit(report, project, "text", err=True)
         hint = "" if report.errors else " (pass --allow-warnings to build anyway)"
         raise click.ClickException(f"not built: {report.summary()}{hint}")
-    result = compile_inventory(inv, out_dir)
     if not quiet:
         c, pc = result.counts, result.public_counts
         click.echo(f"built {result.inventory_db}: {c.get('datasets', 0)} datasets, "
                    f"{c.get('fields', 0)} fields, {c.get('agreements', 0)} agreements")
         click.echo(f"built {result.public_db}: {pc.get('datasets', 0)} public datasets, "
                    f"{pc.get('fields', 0)} fields, {pc.get('agreements', 0)} agreements")
+        click.echo(f"{outcome.mode} build: {outcome.analysed} of {total} descriptors "
+                   "checked, the rest unchanged since the last build"
+                   if outcome.mode == "incremental" else
+                   f"{outcome.mode} build: {outcome.analysed} descriptors checked")
         if report.warnings:
             click.echo(f"with {report.summary()} (see `catalog validate`)")
 
@@ -163,14 +187,19 @@ def new(agency: str, dataset_id: str, title: str | None, force: bool, root: Path
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8001, show_default=True, type=int)
 @click.option("--no-build", is_flag=True, help="Serve the databases as they are.")
+@click.option("--watch/--no-watch", default=True, show_default=True,
+              help="Switch to each new build (`catalog build`) without dropping a request. "
+              "--no-watch runs Datasette alone: restart it after a build.")
 @click.argument("datasette_args", nargs=-1, type=click.UNPROCESSED)
 @root_option
 @handle_errors
-def serve(host: str, port: int, no_build: bool, datasette_args: tuple[str, ...],
+def serve(host: str, port: int, no_build: bool, watch: bool, datasette_args: tuple[str, ...],
           root: Path | None) -> None:
     """Build if the inventory changed, then serve the catalog with Datasette.
 
-    Extra arguments after `--` go to `datasette serve`.
+    While it runs, each new build in build/ is picked up: a fresh Datasette process
+    takes over the socket once it is ready (docs/robustness.md). Extra arguments after
+    `--` go to `datasette serve`.
 
     \b
     Example:
@@ -179,7 +208,8 @@ def serve(host: str, port: int, no_build: bool, datasette_args: tuple[str, ...],
     from .serve import serve as run
 
     project = _project(root)
-    run(project, host=host, port=port, build=not no_build, extra=list(datasette_args))
+    sys.exit(run(project, host=host, port=port, build=not no_build,
+                 extra=list(datasette_args), watch=watch))
 
 
 @main.command()

@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from . import problems as P
 from .load import Document, load_file
@@ -33,26 +34,43 @@ class Standards:
     policies: dict[str, SuppressionPolicy] = field(default_factory=dict)
     vocabularies: Vocabularies | None = None
     documents: list[Document] = field(default_factory=list)
+    # answers of terms()/allowed(), asked once per field of every descriptor
+    _memo: dict[tuple[str, str], Any] = field(default_factory=dict, repr=False,
+                                              compare=False)
 
     def terms(self, vocabulary: str) -> dict[str, str]:
         """id → title of one vocabulary ({} when vocabularies.yml is missing)."""
-        if self.vocabularies is None:
-            return {}
-        return {t.id: t.title for t in getattr(self.vocabularies, vocabulary)}
+        key = ("terms", vocabulary)
+        if key not in self._memo:
+            self._memo[key] = {} if self.vocabularies is None else {
+                t.id: t.title for t in getattr(self.vocabularies, vocabulary)}
+        return self._memo[key]  # type: ignore[no-any-return]
 
     def allowed(self, element_id: str) -> set[str] | None:
         """The values a field following ``element_id`` may hold (None: not enumerated)."""
+        key = ("allowed", element_id)
+        if key in self._memo:
+            return self._memo[key]  # type: ignore[no-any-return]
         element = self.elements.get(element_id)
         values = self.values.get(element_id)
-        if element is None or values is None:
-            return None
-        out: set[str] = set()
-        for v in values:
-            if element.match in ("code", "code-or-label"):
-                out.add(v.code)
-            if element.match in ("label", "code-or-label"):
-                out.add(v.label)
+        out: set[str] | None = None
+        if element is not None and values is not None:
+            out = set()
+            for v in values:
+                if element.match in ("code", "code-or-label"):
+                    out.add(v.code)
+                if element.match in ("label", "code-or-label"):
+                    out.add(v.label)
+        self._memo[key] = out
         return out
+
+    @property
+    def demographic_ids(self) -> set[str]:
+        return {e.id for e in self.elements.values() if e.category == "demographic"}
+
+    @property
+    def locational_ids(self) -> set[str]:
+        return {e.id for e in self.elements.values() if e.category == "locational"}
 
 
 def _read_values(element: Element, doc: Document, base: Path,

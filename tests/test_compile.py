@@ -114,7 +114,7 @@ def test_failed_write_leaves_previous_databases_untouched(
     def boom(*args: object, **kwargs: object) -> None:
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(compile_mod, "_write", boom)
+    monkeypatch.setattr(compile_mod.Writer, "finish", boom)
     with pytest.raises(RuntimeError):
         compile_inventory(inv)
     for name, content in before.items():

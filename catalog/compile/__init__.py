@@ -13,9 +13,11 @@ import fcntl
 import hashlib
 import operator
 import os
+import shutil
 import sqlite3
 import subprocess
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,7 +30,7 @@ from ..problems import CatalogError
 from ..project import Project
 from ..validate import Inventory
 from . import tables as T
-from .rows import Rows, inventory_rows, public_rows
+from .rows import BY_NAME, DATASET_TABLES, Rows, inventory_rows, public_rows
 
 INVENTORY_DB = "inventory.db"
 PUBLIC_DB = "public.db"
@@ -50,22 +52,32 @@ class BuildResult:
     source_hash: str
 
 
+def digest(docs: Iterable[tuple[str, str]], extras: Iterable[Path], project: Project) -> str:
+    """Hash of every input: (path, sha256) of each YAML document, then the content of
+    extra files (standards' CSVs, sample data), and the schema version."""
+    h = hashlib.sha256(f"schema:{T.SCHEMA_VERSION}\n".encode())
+    for rel, sha in sorted(docs):
+        h.update(f"{rel}\0{sha}\n".encode())
+    for path in extras:
+        if path.is_file():
+            h.update(f"{project.rel(path)}\0".encode() + hashlib.sha256(
+                path.read_bytes()).digest())
+    return h.hexdigest()
+
+
+def standards_files(project: Project) -> list[Path]:
+    std_dir = project.standards_dir / "data"
+    return sorted(std_dir.glob("*.csv")) if std_dir.is_dir() else []
+
+
 def source_hash(inv: Inventory) -> str:
     """Hash of every input file (path + content) and the schema version."""
-    h = hashlib.sha256(f"schema:{T.SCHEMA_VERSION}\n".encode())
-    docs = sorted(inv.documents + inv.standards.documents, key=lambda d: d.rel)
-    for doc in docs:
-        h.update(f"{doc.rel}\0{doc.sha256}\n".encode())
-    std_dir = inv.project.standards_dir / "data"
-    extra = sorted(std_dir.glob("*.csv")) if std_dir.is_dir() else []
+    extra = standards_files(inv.project)
     for entry in inv.datasets.values():
         if entry.model.sample:
             extra.append(entry.source.path.parent / entry.model.sample)
-    for path in extra:
-        if path.is_file():
-            h.update(f"{inv.project.rel(path)}\0".encode() + hashlib.sha256(
-                path.read_bytes()).digest())
-    return h.hexdigest()
+    return digest(((d.rel, d.sha256) for d in inv.documents + inv.standards.documents),
+                  extra, inv.project)
 
 
 def git_commit(root: Path) -> str:
@@ -77,8 +89,12 @@ def git_commit(root: Path) -> str:
     return out.stdout.strip() if out.returncode == 0 else ""
 
 
+TEMP_GLOB = ".*.tmp"
+
+
 @contextmanager
 def build_lock(build_dir: Path) -> Iterator[None]:
+    """Exclusive use of ``build_dir``; removes what a killed build left behind."""
     build_dir.mkdir(parents=True, exist_ok=True)
     with open(build_dir / ".build.lock", "w") as fh:
         try:
@@ -87,6 +103,8 @@ def build_lock(build_dir: Path) -> Iterator[None]:
             raise CatalogError(f"another build is running in {build_dir}",
                                hint="wait for it to finish; builds never run at once") from None
         try:
+            for stale in build_dir.glob(TEMP_GLOB):  # only a build holding the lock writes these
+                stale.unlink(missing_ok=True)
             yield
         finally:
             fcntl.flock(fh, fcntl.LOCK_UN)
@@ -96,78 +114,212 @@ def _iso(value: dt.date) -> str:
     return value.isoformat()
 
 
-def _write(path: Path, rows: Rows, meta: dict[str, str]) -> None:
-    engine = create_engine(f"sqlite:///{path}")
-    tables = [t.__table__ for t in T.TABLES]  # type: ignore[attr-defined]
-    SQLModel.metadata.create_all(engine, tables=tables)
-    engine.dispose()
-    conn = sqlite3.connect(path)
-    # dates are stored as ISO 8601 text (converted by sqlite3 itself, per value, in C)
-    sqlite3.register_adapter(dt.date, _iso)
-    try:
-        conn.execute("PRAGMA journal_mode=OFF")
-        conn.execute("PRAGMA synchronous=OFF")
-        with conn:
-            conn.executemany("INSERT INTO meta (key, value) VALUES (?, ?)", sorted(meta.items()))
-            for table in T.TABLES:
-                name = str(table.__tablename__)
-                data = rows.get(name)
-                if not data:
-                    continue
-                columns = [c.name for c in table.__table__.columns  # type: ignore[attr-defined]
-                           if c.name in data[0]]
-                sql = (f"INSERT INTO [{name}] ({', '.join(f'[{c}]' for c in columns)}) "
-                       f"VALUES ({', '.join('?' for _ in columns)})")
-                conn.executemany(sql, map(operator.itemgetter(*columns), data)
-                                 if len(columns) > 1 else ((r[columns[0]],) for r in data))
+# dates are stored as ISO 8601 text (converted by sqlite3 itself, per value, in C)
+sqlite3.register_adapter(dt.date, _iso)
+
+# tables rewritten whole by an incremental build (the dataset-scoped ones are patched;
+# the standards ones only change with the standards, which forces a full build)
+SHARED_TABLES = ("meta", "agencies", "agreements", "agreement_parties", "agreement_datasets",
+                 "agreement_reviews", "agreement_approvals", "data_requests",
+                 "data_request_datasets", "scorecard_metrics", "scorecards", "problems")
+FLUSH_ROWS = 20_000
+
+
+class Writer:
+    """One database written to a temporary file beside ``target``, then renamed over it.
+
+    Fresh (``base=None``): tables are created empty, rows streamed in with :meth:`add`,
+    then indexes and full-text indexes built once at the end. Incremental (``base`` an
+    existing build): the file is copied and patched: :meth:`remove_datasets` deletes one
+    descriptor's rows (and their full-text entries), :meth:`add` inserts new ones.
+    Nothing touches ``target`` until :meth:`commit`; :meth:`abort` leaves it as it was.
+    """
+
+    def __init__(self, target: Path, base: Path | None = None) -> None:
+        self.target = target
+        self.tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+        self.incremental = base is not None
+        self.pending: Rows = {}
+        self.pending_count = 0
+        self.columns: dict[str, list[str]] = {}
+        self.added: set[str] = set()
+        if base is not None:
+            shutil.copyfile(base, self.tmp)
+            self.conn = sqlite3.connect(self.tmp, check_same_thread=False)
+            self.indexes: list[str] = []
+        else:
+            self.tmp.unlink(missing_ok=True)
+            engine = create_engine(f"sqlite:///{self.tmp}")
+            tables = [t.__table__ for t in T.TABLES]  # type: ignore[attr-defined]
+            SQLModel.metadata.create_all(engine, tables=tables)
+            engine.dispose()
+            self.conn = sqlite3.connect(self.tmp, check_same_thread=False)
+            # secondary indexes are built once, after the bulk insert
+            found = self.conn.execute("SELECT name, sql FROM sqlite_master WHERE type = "
+                                      "'index' AND sql IS NOT NULL").fetchall()
+            self.indexes = [sql for _, sql in found]
+            for name, _ in found:
+                self.conn.execute(f"DROP INDEX [{name}]")
+        self.conn.execute("PRAGMA journal_mode=OFF")  # a temp file: a crash discards it
+        self.conn.execute("PRAGMA synchronous=OFF")
+        self.conn.execute("BEGIN")
+
+    def add(self, rows: Rows) -> None:
+        for name, table_rows in rows.items():
+            if table_rows:
+                self.pending.setdefault(name, []).extend(table_rows)
+                self.pending_count += len(table_rows)
+        if self.pending_count >= FLUSH_ROWS:
+            self.flush()
+
+    def flush(self) -> None:
+        for name, data in self.pending.items():
+            columns = self.columns.get(name)
+            if columns is None:
+                table = BY_NAME[name].__table__  # type: ignore[attr-defined]
+                columns = self.columns[name] = [c.name for c in table.columns
+                                                if c.name in data[0]]
+            sql = (f"INSERT INTO [{name}] ({', '.join(f'[{c}]' for c in columns)}) "
+                   f"VALUES ({', '.join('?' for _ in columns)})")
+            self.conn.executemany(sql, map(operator.itemgetter(*columns), data)
+                                  if len(columns) > 1 else ((r[columns[0]],) for r in data))
+            if self.incremental and name in FTS_KEYS:
+                self.added.update(r[FTS_KEYS[name][1]] for r in data)
+        self.pending.clear()
+        self.pending_count = 0
+
+    def remove_datasets(self, ids: Iterable[str]) -> None:
+        """Delete every row of these datasets (incremental builds)."""
+        ids = list(ids)
+        if not ids:
+            return
+        self.conn.execute("CREATE TEMP TABLE IF NOT EXISTS gone (id TEXT PRIMARY KEY)")
+        self.conn.execute("DELETE FROM gone")
+        self.conn.executemany("INSERT OR IGNORE INTO gone VALUES (?)", ((i,) for i in ids))
+        for name, (key, _) in FTS_KEYS.items():
+            cols = ", ".join(FTS[name])
+            self.conn.execute(
+                f"INSERT INTO [{name}_fts] ([{name}_fts], rowid, {cols}) SELECT 'delete', "
+                f"rowid, {cols} FROM [{name}] WHERE {key} IN (SELECT id FROM gone)")
+        for name in DATASET_TABLES:
+            key = "id" if name == "datasets" else "dataset_id"
+            self.conn.execute(f"DELETE FROM [{name}] WHERE {key} IN (SELECT id FROM gone)")
+
+    def replace_shared(self, rows: Rows) -> None:
+        """Rewrite the whole-inventory tables (incremental builds)."""
+        for name in SHARED_TABLES:
+            self.conn.execute(f"DELETE FROM [{name}]")
+        self.add({name: rows.get(name, []) for name in SHARED_TABLES})
+
+    def next_field_id(self) -> int:
+        return int(self.conn.execute("SELECT coalesce(max(id), 0) FROM fields").fetchone()[0])
+
+    def finish(self, meta: dict[str, str]) -> dict[str, int]:
+        """Write meta, indexes and full-text indexes; returns the row count per table."""
+        self.conn.execute("DELETE FROM meta")
+        self.add({"meta": [dict(key=k, value=v) for k, v in sorted(meta.items())]})
+        self.flush()
+        conn = self.conn
+        for sql in self.indexes:
+            conn.execute(sql)
+        if self.incremental:
+            conn.execute("CREATE TEMP TABLE IF NOT EXISTS fresh (id TEXT PRIMARY KEY)")
+            conn.executemany("INSERT OR IGNORE INTO fresh VALUES (?)",
+                             ((i,) for i in self.added))
+            for name, (key, _) in FTS_KEYS.items():
+                cols = ", ".join(FTS[name])
+                conn.execute(f"INSERT INTO [{name}_fts] (rowid, {cols}) SELECT rowid, {cols} "
+                             f"FROM [{name}] WHERE {key} IN (SELECT id FROM fresh)")
+        else:
             for name, indexed in FTS.items():
-                cols = ", ".join(indexed)
-                conn.execute(f"CREATE VIRTUAL TABLE [{name}_fts] USING fts5({cols}, "
-                             f"content=[{name}], tokenize='porter unicode61')")
+                conn.execute(f"CREATE VIRTUAL TABLE [{name}_fts] USING fts5("
+                             f"{', '.join(indexed)}, content=[{name}], "
+                             "tokenize='porter unicode61')")
                 conn.execute(f"INSERT INTO [{name}_fts] ([{name}_fts]) VALUES ('rebuild')")
+        conn.execute("COMMIT")
+        counts = {str(name): int(conn.execute(f"SELECT count(*) FROM [{name}]").fetchone()[0])
+                  for name in BY_NAME}
         conn.execute("PRAGMA journal_mode=DELETE")
-        conn.execute("PRAGMA optimize")
-    finally:
+        if not self.incremental:
+            conn.execute("PRAGMA optimize")
         conn.close()
+        return counts
 
-
-def _replace(rows: Rows, meta: dict[str, str], target: Path) -> None:
-    tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
-    try:
-        _write(tmp, rows, meta)
-        with open(tmp, "rb") as fh:
+    def commit(self) -> None:
+        with open(self.tmp, "rb") as fh:
             os.fsync(fh.fileno())
-        os.replace(tmp, target)
-    finally:
-        tmp.unlink(missing_ok=True)
+        os.replace(self.tmp, self.target)
+
+    def abort(self) -> None:
+        try:
+            self.conn.close()
+        finally:
+            self.tmp.unlink(missing_ok=True)
 
 
-def compile_inventory(inv: Inventory, out_dir: Path | None = None) -> BuildResult:
-    """Write both databases from a validated inventory (the caller checked the report)."""
-    project: Project = inv.project
-    out_dir = out_dir or project.build_dir
-    digest = source_hash(inv)
-    rows = inventory_rows(inv)
-    public = public_rows(rows, inv)
-    meta = {
+def finish_both(writers: tuple[Writer, Writer], meta: dict[str, str]
+                ) -> tuple[dict[str, int], dict[str, int]]:
+    """Finish both databases at once: index building runs in SQLite, outside the GIL."""
+    with ThreadPoolExecutor(2) as pool:
+        staff = pool.submit(writers[0].finish, {**meta, "database": "inventory"})
+        public = pool.submit(writers[1].finish, {**meta, "database": "public"})
+        return staff.result(), public.result()
+
+
+# full-text tables kept up to date row by row in incremental builds: the column that
+# names the dataset, and the column of the inserted rows that holds it
+FTS_KEYS = {"datasets": ("id", "id"), "fields": ("dataset_id", "dataset_id")}
+
+
+def build_meta(inv: Inventory, source_digest: str) -> dict[str, str]:
+    return {
         "schema_version": T.SCHEMA_VERSION,
         "catalog_version": __version__,
         "built_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
-        "git_commit": git_commit(project.root),
-        "source_hash": digest,
+        "git_commit": git_commit(inv.project.root),
+        "source_hash": source_digest,
         "validated_on": inv.today.isoformat(),
         "base_url": inv.base_url,
         "catalog_json": inv.catalog.model.model_dump_json(exclude_none=True)
         if inv.catalog else "{}",
     }
+
+
+@contextmanager
+def writers(out_dir: Path, incremental: bool = False) -> Iterator[tuple[Writer, Writer]]:
+    """Both databases' writers, under the build lock; committed (inventory, then public)
+    when the block ends normally, discarded when it raises."""
     with build_lock(out_dir):
-        _replace(rows, {**meta, "database": "inventory"}, out_dir / INVENTORY_DB)
-        _replace(public, {**meta, "database": "public"}, out_dir / PUBLIC_DB)
-    return BuildResult(
-        inventory_db=out_dir / INVENTORY_DB, public_db=out_dir / PUBLIC_DB,
-        counts={k: len(v) for k, v in rows.items()},
-        public_counts={k: len(v) for k, v in public.items()}, source_hash=digest,
-    )
+        pair: list[Writer] = []
+        try:
+            for name in (INVENTORY_DB, PUBLIC_DB):
+                target = out_dir / name
+                pair.append(Writer(target, target if incremental else None))
+            yield pair[0], pair[1]
+        except BaseException:
+            for w in pair:
+                w.abort()
+            raise
+        for w in pair:
+            w.commit()
+
+
+def compile_inventory(inv: Inventory, out_dir: Path | None = None) -> BuildResult:
+    """Write both databases from a validated inventory (the caller checked the report)."""
+    out_dir = out_dir or inv.project.build_dir
+    source_digest = source_hash(inv)
+    rows = inventory_rows(inv)
+    datasets = {k: rows.pop(k, []) for k in DATASET_TABLES}
+    known = {d["id"] for d in datasets["datasets"] if d["visibility"] != "hidden"}
+    meta = build_meta(inv, source_digest)
+    with writers(out_dir) as (staff, public):
+        staff.add(rows)
+        staff.add(datasets)
+        public.add(public_rows(rows, known))
+        public.add(public_rows(datasets))
+        counts, public_counts = finish_both((staff, public), meta)
+    return BuildResult(inventory_db=out_dir / INVENTORY_DB, public_db=out_dir / PUBLIC_DB,
+                       counts=counts, public_counts=public_counts, source_hash=source_digest)
 
 
 def built_hash(db: Path) -> str | None:

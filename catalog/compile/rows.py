@@ -16,8 +16,13 @@ from ..model.standards import Element
 from . import tables as T
 
 if TYPE_CHECKING:
+    from collections.abc import Collection, Iterable, Mapping
+
+    from ..governance.scorecard import Score
     from ..model import Agency, Agreement, Dataset
+    from ..problems import Problem
     from ..validate import Inventory
+    from ..validate.conformance import Conformance
 
 Rows = dict[str, list[dict[str, Any]]]
 RACE_STANDARDS = {"race-ethnicity", "race-1997", "ethnicity-1997"}
@@ -42,15 +47,16 @@ def _agency_row(a: "Agency", source: str) -> dict[str, Any]:
     )
 
 
-def _dataset_row(d: "Dataset", source: str, inv: "Inventory") -> dict[str, Any]:
+def _dataset_row(d: "Dataset", source: str, conf: "Mapping[str, Conformance]",
+                 base_url: str) -> dict[str, Any]:
     fields = d.schema_.fields if d.schema_ else []
-    conformance = [inv.conformance.get((d.id, f.name)) for f in fields]
+    conformance = [conf.get(f.name) for f in fields]
     contact = d.contact or d.steward
     pd, pa, life = d.personal_data, d.predictive_analytics, d.lifecycle
     disc, cls = d.disclosure, d.classification
     assessed = pa.assessment.model_dump(exclude_none=True) if pa and pa.assessment else {}
     return dict(
-        id=d.id, identifier=d.identifier or f"{inv.base_url}/datasets/{d.id}",
+        id=d.id, identifier=d.identifier or f"{base_url}/datasets/{d.id}",
         agency_id=d.agency, title=d.title, description=d.description,
         asset_type=d.asset_type, access_level=d.access.level.value,
         visibility=d.access.effective_visibility.value, high_value=d.high_value.value,
@@ -99,16 +105,15 @@ def _dataset_row(d: "Dataset", source: str, inv: "Inventory") -> dict[str, Any]:
         standard_field_count=sum(1 for f in fields if f.standard),
         conformant_field_count=sum(1 for c in conformance if c and c.status == "conformant"),
         has_race_ethnicity=any(f.standard in RACE_STANDARDS for f in fields),
-        field_text=_field_text(fields, include_internal=True),
+        field_text=_field_text(fields),
         sample=d.sample, source_file=source, extensions_json=_json(d.extensions),
     )
 
 
-def _field_text(fields: list[Any], *, include_internal: bool) -> str | None:
+def _field_text(fields: "Iterable[Any]") -> str | None:
+    """What dataset search matches in the data dictionary: names, titles, descriptions."""
     parts: list[str] = []
     for f in fields:
-        if f.internal and not include_internal:
-            continue
         parts.extend(x for x in (f.name.replace("_", " "), f.title, f.description) if x)
     return " ".join(parts) or None
 
@@ -187,49 +192,65 @@ def _element_row(e: Element, value_count: int) -> dict[str, Any]:
     )
 
 
-def inventory_rows(inv: "Inventory") -> Rows:
-    """Every row of inventory.db (except meta)."""
+def dataset_rows(d: "Dataset", source: str, conf: "Mapping[str, Conformance]",
+                 base_url: str) -> Rows:
+    """The rows of one descriptor in the dataset-scoped tables (:data:`DATASET_TABLES`).
+    Field ids count from 1 here; the build renumbers them (:func:`renumber`)."""
+    rows: Rows = defaultdict(list)
+    dataset_id = d.id
+    rows["datasets"].append(_dataset_row(d, source, conf, base_url))
+    for i, f in enumerate(d.schema_.fields if d.schema_ else []):
+        field_id = i + 1
+        c = conf.get(f.name)
+        rows["fields"].append(dict(
+            id=field_id, dataset_id=dataset_id, position=i, name=f.name, title=f.title,
+            type=f.type, format=f.format, description=f.description, standard=f.standard,
+            conformance=c.status if c else None, pii=f.pii,
+            demographic=f.demographic, internal=f.internal, is_count=f.count, unit=f.unit,
+            constraints_json=_json(f.constraints.model_dump(exclude_none=True)
+                                   if f.constraints else None),
+            example=None if f.example is None else str(f.example)))
+        if c:
+            rows["field_conformance"].append(dict(
+                field_id=field_id, dataset_id=dataset_id, field_name=f.name,
+                standard=c.standard, status=c.status, details="; ".join(c.details) or None))
+    for i, dist in enumerate(d.distributions):
+        rows["distributions"].append(dict(
+            id=f"{dataset_id}/{dist.id}", dataset_id=dataset_id, position=i,
+            distribution_id=dist.id, title=dist.title, kind=dist.kind, url=dist.url,
+            media_type=dist.media_type, format=dist.format, description=dist.description,
+            conforms_to=dist.conforms_to, described_by=dist.described_by,
+            described_by_type=dist.described_by_type))
+    for i, kw in enumerate(dict.fromkeys(d.keywords)):
+        rows["keywords"].append(dict(dataset_id=dataset_id, position=i, keyword=kw))
+    for theme in dict.fromkeys(d.themes):
+        rows["dataset_themes"].append(dict(dataset_id=dataset_id, theme_id=theme))
+    plan = d.open_data_plan
+    if plan:
+        rows["access_plans"].append(dict(
+            dataset_id=dataset_id, agency_id=d.agency, status=plan.status,
+            priority=plan.priority, target_release=plan.target_release,
+            released_on=plan.released_on, released_url=plan.released_url, notes=plan.notes))
+    return rows
+
+
+def renumber(rows: Rows, offset: int) -> int:
+    """Shift the field ids of one descriptor's rows by ``offset``; returns the last id."""
+    for f in rows.get("fields", ()):
+        f["id"] += offset
+    for c in rows.get("field_conformance", ()):
+        c["field_id"] += offset
+    return offset + len(rows.get("fields", ()))
+
+
+def shared_rows(inv: "Inventory", scores: "Iterable[Score]", problems: "Iterable[Problem]"
+                ) -> Rows:
+    """Every row outside the dataset-scoped tables: standards, agencies, agreements,
+    requests, scorecards and the problems of the build."""
     rows: Rows = defaultdict(list)
     _standard_rows(inv, rows)
     for _, agency in sorted(inv.agencies.items()):
         rows["agencies"].append(_agency_row(agency.model, agency.source.rel))
-    field_id = 0
-    for dataset_id, entry in sorted(inv.datasets.items()):
-        d = entry.model
-        rows["datasets"].append(_dataset_row(d, entry.source.rel, inv))
-        for i, f in enumerate(d.schema_.fields if d.schema_ else []):
-            field_id += 1
-            conf = inv.conformance.get((dataset_id, f.name))
-            rows["fields"].append(dict(
-                id=field_id, dataset_id=dataset_id, position=i, name=f.name, title=f.title,
-                type=f.type, format=f.format, description=f.description, standard=f.standard,
-                conformance=conf.status if conf else None, pii=f.pii,
-                demographic=f.demographic, internal=f.internal, is_count=f.count, unit=f.unit,
-                constraints_json=_json(f.constraints.model_dump(exclude_none=True)
-                                       if f.constraints else None),
-                example=None if f.example is None else str(f.example)))
-            if conf:
-                rows["field_conformance"].append(dict(
-                    field_id=field_id, dataset_id=dataset_id, field_name=f.name,
-                    standard=conf.standard, status=conf.status,
-                    details="; ".join(conf.details) or None))
-        for i, dist in enumerate(d.distributions):
-            rows["distributions"].append(dict(
-                id=f"{dataset_id}/{dist.id}", dataset_id=dataset_id, position=i,
-                distribution_id=dist.id, title=dist.title, kind=dist.kind, url=dist.url,
-                media_type=dist.media_type, format=dist.format, description=dist.description,
-                conforms_to=dist.conforms_to, described_by=dist.described_by,
-                described_by_type=dist.described_by_type))
-        for i, kw in enumerate(dict.fromkeys(d.keywords)):
-            rows["keywords"].append(dict(dataset_id=dataset_id, position=i, keyword=kw))
-        for theme in dict.fromkeys(d.themes):
-            rows["dataset_themes"].append(dict(dataset_id=dataset_id, theme_id=theme))
-        plan = d.open_data_plan
-        if plan:
-            rows["access_plans"].append(dict(
-                dataset_id=dataset_id, agency_id=d.agency, status=plan.status,
-                priority=plan.priority, target_release=plan.target_release,
-                released_on=plan.released_on, released_url=plan.released_url, notes=plan.notes))
     for _, agreement in sorted(inv.agreements.items()):
         _agreement_rows(agreement.model, agreement.source.rel, rows)
     for _, request in sorted(inv.requests.items()):
@@ -244,19 +265,36 @@ def inventory_rows(inv: "Inventory") -> Rows:
             source_file=request.source.rel))
         for dataset_id in dict.fromkeys(r.datasets):
             rows["data_request_datasets"].append(dict(request_id=r.id, dataset_id=dataset_id))
-    from ..governance.scorecard import METRICS, compute
+    from ..governance.scorecard import METRICS
 
     for i, m in enumerate(METRICS):
         rows["scorecard_metrics"].append(dict(id=m.id, position=i, title=m.title,
                                               source=m.source, description=m.description))
-    for score in compute(inv):
+    for score in scores:
         rows["scorecards"].append(dict(scope=score.scope, metric=score.metric,
                                        numerator=score.numerator,
                                        denominator=score.denominator, value=score.value))
-    for p in inv.report.sorted():
+    for p in problems:
         rows["problems"].append(dict(
             file=p.file, line=p.line, col=p.column, pointer=p.pointer, code=p.code,
             severity=p.severity.value, message=p.message, hint=p.hint or None))
+    return rows
+
+
+def inventory_rows(inv: "Inventory") -> Rows:
+    """Every row of inventory.db (except meta), from a validated inventory."""
+    from ..governance.scorecard import compute
+
+    rows = shared_rows(inv, compute(inv), inv.report.sorted())
+    conf: dict[str, dict[str, Conformance]] = defaultdict(dict)
+    for (dataset_id, name), c in inv.conformance.items():
+        conf[dataset_id][name] = c
+    last = 0
+    for dataset_id, entry in sorted(inv.datasets.items()):
+        chunk = dataset_rows(entry.model, entry.source.rel, conf[dataset_id], inv.base_url)
+        last = renumber(chunk, last)
+        for table, table_rows in chunk.items():
+            rows[table].extend(table_rows)
     return rows
 
 
@@ -267,17 +305,26 @@ LISTED_COLUMNS = {"id", "identifier", "agency_id", "title", "description", "asse
                   "owner", "modified"}
 
 
-def public_rows(rows: Rows, inv: "Inventory") -> Rows:
-    """The subset of ``rows`` the public may see; staff-only columns set to NULL."""
-    visibility = {d["id"]: d["visibility"] for d in rows["datasets"]}
+DATASET_TABLES = ("datasets", "fields", "field_conformance", "distributions", "keywords",
+                  "dataset_themes", "access_plans")
+
+
+def public_rows(rows: Rows, known: "Collection[str] | None" = None) -> Rows:
+    """The subset of ``rows`` the public may see; staff-only columns set to NULL.
+
+    ``rows`` may be a whole database or one descriptor's rows (:func:`dataset_rows`);
+    ``known``, the ids of datasets the public may know exist, defaults to those among
+    ``rows`` and decides which agreement ↔ dataset links are shown."""
+    visibility = {d["id"]: d["visibility"] for d in rows.get("datasets", ())}
     full = {k for k, v in visibility.items() if v == Visibility.PUBLIC.value}
-    known = full | {k for k, v in visibility.items() if v == Visibility.LISTED.value}
-    public_agreements = {a["id"] for a in rows["agreements"] if a["public"]}
-    internal_fields = {f["id"] for f in rows["fields"] if f["internal"]}
+    if known is None:
+        known = full | {k for k, v in visibility.items() if v == Visibility.LISTED.value}
+    public_agreements = {a["id"] for a in rows.get("agreements", ()) if a["public"]}
     out: Rows = defaultdict(list)
+    internal_fields = {f["id"] for f in rows.get("fields", ()) if f["internal"]}
     keep = {
         "datasets": lambda r: r["id"] in known,
-        "fields": lambda r: r["dataset_id"] in full and r["id"] not in internal_fields,
+        "fields": lambda r: r["dataset_id"] in full and not r["internal"],
         "field_conformance": lambda r: r["dataset_id"] in full
         and r["field_id"] not in internal_fields,
         "distributions": lambda r: r["dataset_id"] in full,
@@ -289,32 +336,44 @@ def public_rows(rows: Rows, inv: "Inventory") -> Rows:
         "agreement_datasets": lambda r: r["agreement_id"] in public_agreements
         and r["dataset_id"] in known,
     }
-    by_name = {t.__tablename__: t for t in T.TABLES}  # type: ignore[attr-defined]
-    staff_tables = {t.__tablename__ for t in T.STAFF_ONLY_TABLES}  # type: ignore[attr-defined]
-    fields_by_dataset: dict[str, list[Any]] = defaultdict(list)
-    for entry in inv.datasets.values():
-        if entry.model.schema_:
-            fields_by_dataset[entry.model.id] = entry.model.schema_.fields
+    public_fields: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for f in rows.get("fields", ()):
+        if not f["internal"]:
+            public_fields[f["dataset_id"]].append(f)
     for name, table_rows in rows.items():
-        if name in staff_tables:
+        if name in STAFF_TABLES:
             continue
-        hidden = T.staff_only_columns(by_name[name])
+        hidden = HIDDEN_COLUMNS[name]
         test = keep.get(name, lambda r: True)
         for row in table_rows:
             if not test(row):
                 continue
-            row = {k: (None if k in hidden else v) for k, v in row.items()}
+            row = {k: (None if k in hidden else v) for k, v in row.items()} if hidden \
+                else dict(row)
             if name == "datasets":
                 if row["id"] in full:
-                    row["field_text"] = _field_text(fields_by_dataset[row["id"]],
-                                                    include_internal=False)
-                    public_fields = [f for f in fields_by_dataset[row["id"]] if not f.internal]
-                    row["field_count"] = len(public_fields)
+                    shown = public_fields[row["id"]]
+                    row["field_text"] = _field_text(_Field(f) for f in shown)
+                    row["field_count"] = len(shown)
                 else:  # listed: existence and summary only
-                    row = {k: (v if k in LISTED_COLUMNS else _empty(by_name[name], k))
+                    row = {k: (v if k in LISTED_COLUMNS else _empty(BY_NAME[name], k))
                            for k, v in row.items()}
             out[name].append(row)
     return out
+
+
+class _Field:
+    """A field row read like a schema field (for :func:`_field_text`)."""
+
+    __slots__ = ("name", "title", "description")
+
+    def __init__(self, row: dict[str, Any]) -> None:
+        self.name, self.title, self.description = row["name"], row["title"], row["description"]
+
+
+BY_NAME = {t.__tablename__: t for t in T.TABLES}  # type: ignore[attr-defined]
+STAFF_TABLES = {t.__tablename__ for t in T.STAFF_ONLY_TABLES}  # type: ignore[attr-defined]
+HIDDEN_COLUMNS = {name: T.staff_only_columns(table) for name, table in BY_NAME.items()}
 
 
 def _empty(table: Any, column: str) -> Any:

@@ -12,11 +12,12 @@ import datetime as dt
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from ..model.dataset import AccessLevel, Dataset
 
 if TYPE_CHECKING:
+    from ..standards import Standards
     from ..validate import Inventory
 
 LOCATIONAL_NAME = re.compile(r"(^|_)(town|city|municipality|zip|zipcode|county|address|street|"
@@ -97,58 +98,80 @@ def _documented(d: Dataset) -> bool:
                 and life and life.update_frequency and life.modified and d.keywords)
 
 
-def _reviewed(d: Dataset, today: dt.date) -> bool:
-    last = d.lifecycle.last_reviewed if d.lifecycle else None
-    return bool(last and (today - last).days <= STALE_AFTER_DAYS)
+Tally = dict[str, tuple[int, int]]  # metric -> (numerator, denominator) of one dataset
 
 
-def _scores(scope: str, datasets: list[Dataset], inv: "Inventory") -> Iterable[Score]:
-    std = inv.standards
-    locational = {e.id for e in std.elements.values() if e.category == "locational"}
+def tally(d: Dataset, conformant: Callable[[str], bool], std: "Standards") -> Tally:
+    """One dataset's share of every metric but ``reviewed`` (which depends on the day:
+    see :func:`scores`). ``conformant(field_name)`` tells whether a field conforms to
+    the standard it names. Scorecards are sums of these, so a build keeps them per file."""
+    locational = std.locational_ids
+    fields = d.schema_.fields if d.schema_ else []
+    public = d.access.level == AccessLevel.PUBLIC
+    with_standard = [f for f in fields if f.standard in std.elements]
+    loc = [f for f in fields if f.standard in locational or
+           LOCATIONAL_NAME.search(f.name.lower())]
+    demo = [f for f in fields if f.demographic]
+    pii = any(f.pii for f in fields)
+    return {
+        "inventory-completeness": _completeness(d),
+        "open-documented": (int(_documented(d)), 1) if public else (0, 0),
+        "fields-conformant": (sum(1 for f in with_standard if conformant(f.name)),
+                              len(with_standard)),
+        "locational-standardised": (sum(1 for f in loc if f.standard), len(loc)),
+        "demographic-standardised": (sum(1 for f in demo if f.standard), len(demo)),
+        "classified": (int(d.classification is not None), 1) if d.high_value.value
+        else (0, 0),
+        "api-access": (int(d.access.api), 1),
+        "bulk-access": (int(d.access.bulk_download), 1),
+        "race-ethnicity": (int(any(f.standard in RACE_STANDARDS for f in fields)), 1),
+        "personal-data-policy": (int(d.personal_data is not None), 1) if pii else (0, 0),
+    }
 
-    def ratio(metric: str, pairs: Iterable[tuple[int, int]]) -> Score:
-        num = den = 0
-        for n, d in pairs:
-            num, den = num + n, den + d
-        return Score(scope, metric, num, den)
 
-    def share(metric: str, items: Iterable[Any], test: Callable[[Any], bool]) -> Score:
-        items = list(items)
-        return Score(scope, metric, sum(1 for x in items if test(x)), len(items))
+def scores(scope: str, tallies: Iterable[tuple[Tally, dt.date | None]], today: dt.date
+           ) -> list[Score]:
+    """The scores of one scope from its datasets' tallies and last-reviewed dates."""
+    totals = {m: [0, 0] for m in METRIC_IDS}
+    for counts, last_reviewed in tallies:
+        for metric, (num, den) in counts.items():
+            totals[metric][0] += num
+            totals[metric][1] += den
+        totals["reviewed"][0] += bool(
+            last_reviewed and (today - last_reviewed).days <= STALE_AFTER_DAYS)
+        totals["reviewed"][1] += 1
+    return [Score(scope, m, *totals[m]) for m in METRIC_IDS]
 
-    fields = [(d, f) for d in datasets for f in (d.schema_.fields if d.schema_ else [])]
-    yield ratio("inventory-completeness", (_completeness(d) for d in datasets))
-    yield share("open-documented", [d for d in datasets if d.access.level == AccessLevel.PUBLIC],
-                lambda d: _documented(d))
-    with_standard = [(d, f) for d, f in fields if f.standard in std.elements]
-    def conformant(pair: tuple[Dataset, Any]) -> bool:
-        c = inv.conformance.get((pair[0].id, pair[1].name))
+
+def compute_tallies(agencies: Iterable[str],
+                    tallies: Iterable[tuple[str, Tally, dt.date | None]],
+                    today: dt.date) -> list[Score]:
+    """Scores per agency (sorted by agency id) then statewide, from (agency, tally,
+    last_reviewed) per dataset."""
+    by_agency: dict[str, list[tuple[Tally, dt.date | None]]] = {a: [] for a in agencies}
+    everything: list[tuple[Tally, dt.date | None]] = []
+    for agency, counts, last_reviewed in tallies:
+        by_agency.setdefault(agency, []).append((counts, last_reviewed))
+        everything.append((counts, last_reviewed))
+    out: list[Score] = []
+    for agency, items in sorted(by_agency.items()):
+        out.extend(scores(agency, items, today))
+    out.extend(scores("statewide", everything, today))
+    return out
+
+
+def dataset_tally(d: Dataset, inv: "Inventory") -> Tally:
+    def conformant(name: str) -> bool:
+        c = inv.conformance.get((d.id, name))
         return c is not None and c.status == "conformant"
 
-    yield share("fields-conformant", with_standard, conformant)
-    loc = [(d, f) for d, f in fields if f.standard in locational or
-           LOCATIONAL_NAME.search(f.name.lower())]
-    yield share("locational-standardised", loc, lambda x: bool(x[1].standard))
-    demo = [(d, f) for d, f in fields if f.demographic]
-    yield share("demographic-standardised", demo, lambda x: bool(x[1].standard))
-    yield share("classified", [d for d in datasets if d.high_value.value],
-                lambda d: d.classification is not None)
-    yield share("api-access", datasets, lambda d: d.access.api)
-    yield share("bulk-access", datasets, lambda d: d.access.bulk_download)
-    yield share("race-ethnicity", datasets, lambda d: any(
-        f.standard in RACE_STANDARDS for f in (d.schema_.fields if d.schema_ else [])))
-    pii = [d for d in datasets if d.schema_ and any(f.pii for f in d.schema_.fields)]
-    yield share("personal-data-policy", pii, lambda d: d.personal_data is not None)
-    yield share("reviewed", datasets, lambda d: _reviewed(d, inv.today))
+    return tally(d, conformant, inv.standards)
 
 
 def compute(inv: "Inventory") -> list[Score]:
     """Scores per agency (sorted by agency id) then statewide."""
-    by_agency: dict[str, list[Dataset]] = {a: [] for a in sorted(inv.agencies)}
-    for entry in inv.datasets.values():
-        by_agency.setdefault(entry.model.agency, []).append(entry.model)
-    out: list[Score] = []
-    for agency, datasets in sorted(by_agency.items()):
-        out.extend(_scores(agency, datasets, inv))
-    out.extend(_scores("statewide", [e.model for e in inv.datasets.values()], inv))
-    return out
+    return compute_tallies(
+        sorted(inv.agencies),
+        ((e.model.agency, dataset_tally(e.model, inv),
+          e.model.lifecycle.last_reviewed if e.model.lifecycle else None)
+         for e in inv.datasets.values()), inv.today)

@@ -78,9 +78,34 @@ def load_sources(sources: Iterable[Source], progress: Progress | None = None
     return out
 
 
+def add_entry(inv: Inventory, source: Source, doc: Document, model: BaseModel | None,
+              problems: list[Problem]) -> bool:
+    """Record one loaded file; False when it holds no usable model or repeats an id."""
+    from .references import duplicate
+
+    inv.documents.append(doc)
+    inv.report.extend(doc.problems)
+    inv.report.extend(problems)
+    if model is None:
+        return False
+    if isinstance(model, CatalogInfo):
+        inv.catalog = Entry(source, doc, model)
+        return True
+    tables: dict[str, dict[str, Any]] = {
+        "agency": inv.agencies, "dataset": inv.datasets, "agreement": inv.agreements,
+        "request": inv.requests}
+    table = tables[source.kind]
+    key = model.id  # type: ignore[attr-defined]
+    if key in table:
+        inv.report.add(duplicate(doc, key, table[key].source.rel))
+        return False
+    table[key] = Entry(source, doc, model)
+    return True
+
+
 def validate_project(project: Project, *, today: dt.date | None = None,
                      progress: Progress | None = None) -> Inventory:
-    from . import agreements, conformance, policy, references, requests, tableschema
+    from . import agreements, references, requests
 
     standards, std_problems = load_standards(project)
     inv = Inventory(project=project, standards=standards, today=today or dt.date.today())
@@ -88,51 +113,50 @@ def validate_project(project: Project, *, today: dt.date | None = None,
     found: Discovery = discover(project)
     inv.report.extend(found.problems)
 
-    for source, doc, model, problems in load_sources(found.sources, progress):
-        inv.documents.append(doc)
-        inv.report.extend(doc.problems)
-        inv.report.extend(problems)
-        if model is None:
-            continue
-        if isinstance(model, CatalogInfo):
-            inv.catalog = Entry(source, doc, model)
-            continue
-        tables: dict[str, dict[str, Any]] = {
-            "agency": inv.agencies, "dataset": inv.datasets, "agreement": inv.agreements,
-            "request": inv.requests}
-        table = tables[source.kind]
-        key = model.id  # type: ignore[attr-defined]
-        if key in table:
-            inv.report.add(references.duplicate(doc, key, table[key]))
-            continue
-        table[key] = Entry(source, doc, model)
+    for loaded in load_sources(found.sources, progress):
+        add_entry(inv, *loaded)
 
-    inv.report.extend(references.check(inv))
-    inv.report.extend(conformance.check(inv))
-    inv.report.extend(tableschema.check(inv))
-    inv.report.extend(_suppression(inv))
-    inv.report.extend(policy.check(inv))
+    inv.report.extend(references.check_agencies(inv))
+    for entry in inv.datasets.values():
+        problems, results = dataset_rules(entry, inv)
+        inv.report.extend(problems)
+        inv.conformance.update({(entry.model.id, name): c for name, c in results.items()})
+        inv.report.extend(references.check_links(entry, inv.agencies, inv.agreements))
+    inv.report.extend(references.check_registers(inv, inv.datasets))
     inv.report.extend(agreements.check(inv))
     inv.report.extend(requests.check(inv))
     return inv
 
 
-def _suppression(inv: Inventory) -> list[Problem]:
-    """Sample files checked against the small-N policy their dataset names."""
+def dataset_rules(entry: Entry[Dataset], inv: Inventory
+                  ) -> tuple[list[Problem], dict[str, Conformance]]:
+    """Every rule that needs only this descriptor, the standards and its sample file (the
+    per-file half of validation; a build caches its outcome by the file's content hash).
+    Returns the problems and the conformance of each field naming a standard."""
+    from . import conformance, policy, references, tableschema
+
+    problems = list(references.check_dataset(entry, inv.standards))
+    results, found = conformance.check_dataset(entry, inv.standards)
+    problems.extend(found)
+    schema_problems = tableschema.check_dataset(entry, inv)
+    problems.extend(schema_problems)
+    problems.extend(_suppression(entry, inv, schema_problems))
+    problems.extend(policy.check_dataset(entry, inv))
+    return problems, results
+
+
+def _suppression(entry: Entry[Dataset], inv: Inventory, schema_problems: list[Problem]
+                 ) -> list[Problem]:
+    """The sample file checked against the small-N policy its dataset names (unless the
+    sample could not be read against its schema)."""
     from ..governance.suppression import check_dataset
 
-    unreadable = {p.file for p in inv.report if p.code in ("sample-invalid", "sample-not-found")}
-    out: list[Problem] = []
-    for entry in inv.datasets.values():
-        if entry.model.sample is None:
-            continue
-        sample = inv.project.rel(entry.source.path.parent / entry.model.sample)
-        if entry.source.rel in unreadable or sample in unreadable:
-            continue
-        hint = (f"the policy is {entry.model.disclosure.suppression_policy}"
-                if entry.model.disclosure else "")
-        out.extend(v.to_problem(hint=hint) for v in check_dataset(entry, inv))
-    return out
+    if entry.model.sample is None or any(
+            p.code in ("sample-invalid", "sample-not-found") for p in schema_problems):
+        return []
+    hint = (f"the policy is {entry.model.disclosure.suppression_policy}"
+            if entry.model.disclosure else "")
+    return [v.to_problem(hint=hint) for v in check_dataset(entry, inv)]
 
 
 def filter_report(report: Report, project: Project, paths: Iterable[Path]) -> Report:

@@ -12,7 +12,6 @@ Frictionless when a sample file is checked.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -21,10 +20,11 @@ from ..problems import Problem
 
 if TYPE_CHECKING:
     from ..load import Document
+    from ..model import Dataset
     from ..model.dataset import SchemaField
     from ..model.standards import Element
     from ..standards import Standards
-    from . import Inventory
+    from . import Entry
 
 CONFORMANT, PARTIAL, NONCONFORMANT = "conformant", "partial", "nonconformant"
 
@@ -94,26 +94,29 @@ def assess(f: "SchemaField", element: "Element", std: "Standards", dataset_id: s
     return result, problems
 
 
-def check(inv: "Inventory") -> Iterator[Problem]:
-    std = inv.standards
-    demographic = {e.id for e in std.elements.values() if e.category == "demographic"}
-    for dataset_id, entry in inv.datasets.items():
-        schema = entry.model.schema_
-        if schema is None:
+def check_dataset(entry: "Entry[Dataset]", std: "Standards"
+                  ) -> tuple[dict[str, Conformance], list[Problem]]:
+    """Each field that names a standard, assessed against it (keyed by field name)."""
+    results: dict[str, Conformance] = {}
+    problems: list[Problem] = []
+    schema = entry.model.schema_
+    if schema is None:
+        return results, problems
+    demographic = std.demographic_ids
+    for i, f in enumerate(schema.fields):
+        pointer = f"/schema/fields/{i}"
+        if not f.standard or f.standard not in std.elements:
             continue
-        for i, f in enumerate(schema.fields):
-            pointer = f"/schema/fields/{i}"
-            if not f.standard or f.standard not in std.elements:
-                continue
-            result, problems = assess(f, std.elements[f.standard], std, dataset_id,
-                                      entry.doc, pointer)
-            inv.conformance[(dataset_id, f.name)] = result
-            yield from problems
-            if f.standard in demographic and not f.demographic:
-                yield entry.doc.problem(
-                    P.MISSING_DEMOGRAPHIC_FLAG, f"field '{f.name}' follows {f.standard} but is "
-                    "not flagged demographic", pointer + "/standard",
-                    hint="add demographic: true (counts toward disaggregation reporting)")
+        result, found = assess(f, std.elements[f.standard], std, entry.model.id,
+                               entry.doc, pointer)
+        results[f.name] = result
+        problems.extend(found)
+        if f.standard in demographic and not f.demographic:
+            problems.append(entry.doc.problem(
+                P.MISSING_DEMOGRAPHIC_FLAG, f"field '{f.name}' follows {f.standard} but is "
+                "not flagged demographic", pointer + "/standard",
+                hint="add demographic: true (counts toward disaggregation reporting)"))
+    return results, problems
 
 
 def inherited_constraints(f: "SchemaField", element: "Element", std: "Standards"

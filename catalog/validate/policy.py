@@ -123,10 +123,14 @@ def _access(entry: "Entry[Dataset]") -> Iterator[Problem]:
                 "/access/visibility", hint="use visibility: public (or listed)")
 
 
+def check_dataset(entry: "Entry[Dataset]", inv: "Inventory") -> Iterator[Problem]:
+    yield from _personal_data(entry)
+    yield from _classification(entry, inv)
+    yield from _disclosure(entry)
+    yield from _predictive(entry)
+    yield from _access(entry)
+
+
 def check(inv: "Inventory") -> Iterator[Problem]:
     for entry in inv.datasets.values():
-        yield from _personal_data(entry)
-        yield from _classification(entry, inv)
-        yield from _disclosure(entry)
-        yield from _predictive(entry)
-        yield from _access(entry)
+        yield from check_dataset(entry, inv)

@@ -4,7 +4,7 @@ vocabulary terms, classification levels, suppression policies, agreements ↔ da
 from __future__ import annotations
 
 import difflib
-from collections.abc import Iterable, Iterator
+from collections.abc import Collection, Iterable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -13,6 +13,8 @@ from ..load import Document
 from ..problems import Problem
 
 if TYPE_CHECKING:
+    from ..model import Dataset
+    from ..standards import Standards
     from . import Entry, Inventory
 
 
@@ -25,8 +27,9 @@ def _suggest(value: str, choices: Iterable[str]) -> str:
     return ("known: " + ", ".join(shown) + ("…" if len(choices) > 10 else "")) if shown else ""
 
 
-def duplicate(doc: Document, key: str, first: "Entry[Any]") -> Problem:
-    return doc.problem(P.DUPLICATE_ID, f"id '{key}' is already used by {first.source.rel}",
+def duplicate(doc: Document, key: str, first: str) -> Problem:
+    """``key`` was first used by the file ``first``."""
+    return doc.problem(P.DUPLICATE_ID, f"id '{key}' is already used by {first}",
                        "/id", hint="ids are unique across the whole inventory: prefix them "
                        "with the agency id")
 
@@ -39,11 +42,12 @@ def _id_matches_file(entry: "Entry[Any]") -> Iterator[Problem]:
                                 hint=f"rename the file to {key}.yml or change the id")
 
 
-def _datasets_exist(doc: Document, ids: list[str], inv: "Inventory") -> Iterator[Problem]:
+def _datasets_exist(doc: Document, ids: list[str], known: Collection[str]
+                    ) -> Iterator[Problem]:
     for i, dataset_id in enumerate(ids):
-        if dataset_id not in inv.datasets:
+        if dataset_id not in known:
             yield doc.problem(P.UNKNOWN_DATASET, f"dataset '{dataset_id}' does not exist",
-                              f"/datasets/{i}", hint=_suggest(dataset_id, inv.datasets))
+                              f"/datasets/{i}", hint=_suggest(dataset_id, known))
 
 
 def _term(doc: Document, pointer: str, value: str | None, terms: dict[str, str],
@@ -54,65 +58,83 @@ def _term(doc: Document, pointer: str, value: str | None, terms: dict[str, str],
                           " (standards/vocabularies.yml)")
 
 
-def check(inv: "Inventory") -> Iterator[Problem]:
-    std = inv.standards
+def check_agencies(inv: "Inventory") -> Iterator[Problem]:
     for agency_id, agency in inv.agencies.items():
         if agency_id != agency.source.folder:
             yield agency.doc.problem(
                 P.ID_FILENAME_MISMATCH, f"agency id '{agency_id}' differs from its folder "
                 f"'{agency.source.folder}'", "/id", hint="the folder name is the agency id")
+
+
+def check_dataset(entry: "Entry[Dataset]", std: "Standards") -> Iterator[Problem]:
+    """The references a descriptor makes to its own path and to the standards."""
     themes, licenses = std.terms("themes"), std.terms("licenses")
     frequencies, granularities = std.terms("frequencies"), std.terms("granularities")
-    for entry in inv.datasets.values():
-        d, doc = entry.model, entry.doc
-        yield from _id_matches_file(entry)
-        if d.agency != entry.source.folder:
-            yield doc.problem(P.AGENCY_FOLDER_MISMATCH, f"agency '{d.agency}' but the file is in "
-                              f"inventory/{entry.source.folder}/", "/agency",
-                              hint=f"move the file to inventory/{d.agency}/ or fix 'agency'")
-        if d.agency not in inv.agencies:
-            yield doc.problem(P.UNKNOWN_AGENCY, f"agency '{d.agency}' has no "
-                              f"inventory/{d.agency}/_agency.yml", "/agency",
-                              hint=_suggest(d.agency, inv.agencies) or
-                              f"create inventory/{d.agency}/_agency.yml")
-        for i, theme in enumerate(d.themes):
-            yield from _term(doc, f"/themes/{i}", theme, themes, "themes")
-        yield from _term(doc, "/license", d.license, licenses, "licenses")
-        if d.lifecycle:
-            yield from _term(doc, "/lifecycle/update_frequency", d.lifecycle.update_frequency,
-                             frequencies, "frequencies")
-        if d.disclosure:
-            yield from _term(doc, "/disclosure/granularity", d.disclosure.granularity,
-                             granularities, "granularities")
-            policy = d.disclosure.suppression_policy
-            if policy and policy not in std.policies:
-                yield doc.problem(P.UNKNOWN_SUPPRESSION_POLICY, f"suppression policy '{policy}' "
-                                  "does not exist", "/disclosure/suppression_policy",
-                                  hint=_suggest(policy, std.policies) +
-                                  " (standards/suppression.yml)")
-        if d.classification and d.classification.level not in std.levels:
-            level = d.classification.level
-            yield doc.problem(P.UNKNOWN_CLASSIFICATION, f"classification level '{level}' does "
-                              "not exist", "/classification/level",
-                              hint=_suggest(level, std.levels) + " (standards/classification.yml)")
-        if d.schema_:
-            for i, f in enumerate(d.schema_.fields):
-                if f.standard and f.standard not in std.elements:
-                    yield doc.problem(P.UNKNOWN_STANDARD, f"field '{f.name}' names standard "
-                                      f"'{f.standard}', which does not exist",
-                                      f"/schema/fields/{i}/standard",
-                                      hint=_suggest(f.standard, std.elements) +
-                                      " (standards/elements/)")
-        for i, agreement_id in enumerate(d.related_agreements):
-            if agreement_id not in inv.agreements:
-                yield doc.problem(P.UNKNOWN_AGREEMENT, f"agreement '{agreement_id}' does not "
-                                  "exist", f"/related_agreements/{i}",
-                                  hint=_suggest(agreement_id, inv.agreements) or
-                                  "agreements live in inventory/_agreements/<id>.yml")
+    d, doc = entry.model, entry.doc
+    yield from _id_matches_file(entry)
+    if d.agency != entry.source.folder:
+        yield doc.problem(P.AGENCY_FOLDER_MISMATCH, f"agency '{d.agency}' but the file is in "
+                          f"inventory/{entry.source.folder}/", "/agency",
+                          hint=f"move the file to inventory/{d.agency}/ or fix 'agency'")
+    for i, theme in enumerate(d.themes):
+        yield from _term(doc, f"/themes/{i}", theme, themes, "themes")
+    yield from _term(doc, "/license", d.license, licenses, "licenses")
+    if d.lifecycle:
+        yield from _term(doc, "/lifecycle/update_frequency", d.lifecycle.update_frequency,
+                         frequencies, "frequencies")
+    if d.disclosure:
+        yield from _term(doc, "/disclosure/granularity", d.disclosure.granularity,
+                         granularities, "granularities")
+        policy = d.disclosure.suppression_policy
+        if policy and policy not in std.policies:
+            yield doc.problem(P.UNKNOWN_SUPPRESSION_POLICY, f"suppression policy '{policy}' "
+                              "does not exist", "/disclosure/suppression_policy",
+                              hint=_suggest(policy, std.policies) +
+                              " (standards/suppression.yml)")
+    if d.classification and d.classification.level not in std.levels:
+        level = d.classification.level
+        yield doc.problem(P.UNKNOWN_CLASSIFICATION, f"classification level '{level}' does "
+                          "not exist", "/classification/level",
+                          hint=_suggest(level, std.levels) + " (standards/classification.yml)")
+    if d.schema_:
+        for i, f in enumerate(d.schema_.fields):
+            if f.standard and f.standard not in std.elements:
+                yield doc.problem(P.UNKNOWN_STANDARD, f"field '{f.name}' names standard "
+                                  f"'{f.standard}', which does not exist",
+                                  f"/schema/fields/{i}/standard",
+                                  hint=_suggest(f.standard, std.elements) +
+                                  " (standards/elements/)")
+
+
+def links_ok(agency: str, related: Iterable[str], agencies: Collection[str],
+             agreements: Collection[str]) -> bool:
+    """The cheap test behind :func:`check_links` (no document needed when it passes)."""
+    return agency in agencies and all(a in agreements for a in related)
+
+
+def check_links(entry: "Entry[Dataset]", agencies: Collection[str],
+                agreements: Collection[str]) -> Iterator[Problem]:
+    """The references a descriptor makes to other files: its agency and agreements."""
+    d, doc = entry.model, entry.doc
+    if d.agency not in agencies:
+        yield doc.problem(P.UNKNOWN_AGENCY, f"agency '{d.agency}' has no "
+                          f"inventory/{d.agency}/_agency.yml", "/agency",
+                          hint=_suggest(d.agency, agencies) or
+                          f"create inventory/{d.agency}/_agency.yml")
+    for i, agreement_id in enumerate(d.related_agreements):
+        if agreement_id not in agreements:
+            yield doc.problem(P.UNKNOWN_AGREEMENT, f"agreement '{agreement_id}' does not "
+                              "exist", f"/related_agreements/{i}",
+                              hint=_suggest(agreement_id, agreements) or
+                              "agreements live in inventory/_agreements/<id>.yml")
+
+
+def check_registers(inv: "Inventory", datasets: Collection[str]) -> Iterator[Problem]:
+    """Requests and agreements: ids, and the datasets and agencies they name."""
     for request in inv.requests.values():
         r, doc = request.model, request.doc
         yield from _id_matches_file(request)
-        yield from _datasets_exist(doc, r.datasets, inv)
+        yield from _datasets_exist(doc, r.datasets, datasets)
         for pointer, named in (("/requester/agency", r.requester.agency),
                                ("/handled_by", r.handled_by)):
             if named and named not in inv.agencies:
@@ -125,9 +147,17 @@ def check(inv: "Inventory") -> Iterator[Problem]:
     for agreement in inv.agreements.values():
         a, doc = agreement.model, agreement.doc
         yield from _id_matches_file(agreement)
-        yield from _datasets_exist(doc, a.datasets, inv)
+        yield from _datasets_exist(doc, a.datasets, datasets)
         for i, party in enumerate(a.parties):
             if party.agency and party.agency not in inv.agencies:
                 yield doc.problem(P.UNKNOWN_AGENCY, f"party agency '{party.agency}' does not "
                                   "exist", f"/parties/{i}/agency",
                                   hint=_suggest(party.agency, inv.agencies))
+
+
+def check(inv: "Inventory") -> Iterator[Problem]:
+    yield from check_agencies(inv)
+    for entry in inv.datasets.values():
+        yield from check_dataset(entry, inv.standards)
+        yield from check_links(entry, inv.agencies, inv.agreements)
+    yield from check_registers(inv, inv.datasets)

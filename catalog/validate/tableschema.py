@@ -3,10 +3,8 @@ sample file (if any) is valid data under that schema."""
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Iterator
-from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from .. import problems as P
@@ -94,13 +92,22 @@ FREE_TEXT = frozenset({"name", "title", "description", "example", "rdfType"})
 SCHEMA_LEVEL = ("primaryKey", "foreignKeys", "missingValues")
 
 
-@lru_cache(maxsize=8192)
-def _shape_notes(shape: str) -> tuple[str, ...]:
-    """Frictionless's verdict on one field shape (memoised: validated once per build)."""
-    from frictionless import Field
+_SHAPES: dict[str, tuple[str, ...]] = {}
 
-    report = Field.validate_descriptor({"name": "field", **json.loads(shape)})
-    return tuple(getattr(e, "note", "") or e.message for e in report.errors)
+
+def _shape_notes(field: dict[str, Any]) -> tuple[str, ...]:
+    """Frictionless's verdict on one field's shape (everything but its free text),
+    memoised: each distinct shape is validated once per process."""
+    shape = {k: v for k, v in field.items() if k not in FREE_TEXT}
+    key = repr(sorted(shape.items()))
+    notes = _SHAPES.get(key)
+    if notes is None:
+        from frictionless import Field
+
+        report = Field.validate_descriptor({"name": "field", **shape})
+        notes = _SHAPES[key] = tuple(getattr(e, "note", "") or e.message
+                                     for e in report.errors)
+    return notes
 
 
 def check_schema(entry: "Entry[Dataset]") -> Iterator[Problem]:
@@ -112,9 +119,7 @@ def check_schema(entry: "Entry[Dataset]") -> Iterator[Problem]:
     raw = entry.doc.data.get("schema")
     descriptor = table_schema(entry.model)
     for i, f in enumerate(descriptor["fields"]):
-        shape = json.dumps({k: v for k, v in f.items() if k not in FREE_TEXT},
-                           sort_keys=True, default=str)
-        for note in _shape_notes(shape):
+        for note in _shape_notes(f):
             yield entry.doc.problem(P.TABLE_SCHEMA_INVALID, f"field '{f['name']}': {note}",
                                     f"/schema/fields/{i}", hint=HINT)
     names = [f["name"] for f in descriptor["fields"]]
@@ -153,11 +158,16 @@ def check_sample(entry: "Entry[Dataset]", inv: "Inventory") -> Iterator[Problem]
                              "standard allow only its values); fix the data or the field")
 
 
+def check_dataset(entry: "Entry[Dataset]", inv: "Inventory") -> list[Problem]:
+    """The data dictionary, then (when it is sound) the sample data against it."""
+    if entry.model.schema_ is None:
+        return []
+    problems = list(check_schema(entry))
+    if entry.model.sample and not problems:
+        problems.extend(check_sample(entry, inv))
+    return problems
+
+
 def check(inv: "Inventory") -> Iterator[Problem]:
     for entry in inv.datasets.values():
-        if entry.model.schema_ is None:
-            continue
-        schema_problems = list(check_schema(entry))
-        yield from schema_problems
-        if entry.model.sample and not schema_problems:
-            yield from check_sample(entry, inv)
+        yield from check_dataset(entry, inv)

@@ -1,0 +1,394 @@
+"""Builds that redo only what changed: validate + compile with a content-hash cache.
+
+A build keeps, in ``build/.cache/manifest.pickle``, what it learnt of every dataset
+descriptor: the file's stat and SHA-256, its id, agency and links, the problems of the
+per-file rules (:func:`catalog.validate.dataset_rules`) and its scorecard tally. The
+next build
+
+1. re-reads only the descriptors whose size, mtime or inode changed, and re-checks only
+   those whose content changed (touching a file costs a hash, not a parse);
+2. runs the cross-file rules (unique ids, agencies, agreements) over the kept facts, and
+   every rule of the small registers (agencies, agreements, requests), always read;
+3. patches copies of the previous databases (the changed datasets' rows out, their new
+   rows in, the whole-inventory tables rewritten) and renames them into place.
+
+Anything that could change every descriptor's outcome (the standards, the catalog's base
+URL, the schema or catalog version) changes the cache key and makes a full build, as do
+missing databases or databases the manifest does not describe. A full build analyses
+descriptors on every core (a process pool) while this process writes the databases.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import multiprocessing
+import os
+import pickle
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
+from dataclasses import dataclass, field
+from itertools import islice
+from pathlib import Path
+from typing import Literal
+
+from . import __version__
+from .compile import (
+    INVENTORY_DB,
+    PUBLIC_DB,
+    BuildResult,
+    Writer,
+    build_lock,
+    build_meta,
+    built_hash,
+    digest,
+    finish_both,
+    standards_files,
+)
+from .compile import tables as T
+from .compile.rows import Rows, dataset_rows, public_rows, renumber, shared_rows
+from .governance.scorecard import Tally, compute_tallies, tally
+from .load import load_bytes
+from .model import Dataset
+from .model.check import check
+from .problems import Problem, Report
+from .project import Project, Source, discover
+from .standards import load_standards
+from .validate import Entry, Inventory, add_entry, dataset_rules, load_sources, references
+
+CACHE_FORMAT = "1"
+MANIFEST = Path(".cache") / "manifest.pickle"
+POOL_MIN = 200  # descriptors to analyse before a process pool pays for itself
+CHUNK = 25
+
+Mode = Literal["full", "incremental", "unchanged", "blocked", "checked"]
+
+
+@dataclass
+class Unit:
+    """What a build knows of one dataset descriptor (rows only while it is being built)."""
+
+    rel: str
+    sha: str
+    stat: tuple[int, int, int]
+    id: str | None = None
+    agency: str = ""
+    related: tuple[str, ...] = ()
+    sample: str | None = None  # project-relative path of its sample data
+    sample_sha: str | None = None
+    load_problems: list[Problem] = field(default_factory=list)
+    rule_problems: list[Problem] = field(default_factory=list)
+    tally: Tally = field(default_factory=dict)
+    last_reviewed: dt.date | None = None
+    visibility: str = ""
+    rows: Rows | None = None
+    public: Rows | None = None
+
+
+@dataclass
+class Manifest:
+    key: str = ""  # the cache key: standards, base URL, versions
+    built: str = ""  # the source hash of the databases these units describe
+    units: dict[str, Unit] = field(default_factory=dict)
+
+
+@dataclass
+class Outcome:
+    report: Report
+    mode: Mode
+    analysed: int  # descriptors parsed and checked (the rest came from the cache)
+    result: BuildResult | None = None
+
+
+def _stat(path: Path) -> tuple[int, int, int]:
+    st = path.stat()
+    return (st.st_size, st.st_mtime_ns, st.st_ino)
+
+
+def _sha(path: Path) -> str | None:
+    try:
+        return hashlib.sha256(path.read_bytes()).hexdigest()
+    except OSError:
+        return None
+
+
+def analyse(source: Source, ctx: Inventory, *, rows: bool = True) -> Unit:
+    """Parse one descriptor and run every per-file rule on it; its rows too (unless
+    ``rows`` is false: a check that writes nothing)."""
+    try:
+        stat = _stat(source.path)
+        raw = source.path.read_bytes()
+    except OSError:
+        stat, raw = (0, 0, 0), None
+    if raw is None:
+        from .load import load_file
+
+        doc = load_file(source.path, source.rel)  # reports the unreadable file
+    else:
+        doc = load_bytes(raw, source.path, source.rel)
+    model, problems = check(doc, Dataset) if doc.data is not None else (None, [])
+    unit = Unit(source.rel, doc.sha256, stat, load_problems=doc.problems + problems)
+    if not isinstance(model, Dataset):
+        return unit
+    entry = Entry(source, doc, model)
+    unit.rule_problems, conf = dataset_rules(entry, ctx)
+    unit.id, unit.agency, unit.related = model.id, model.agency, tuple(model.related_agreements)
+    unit.visibility = model.access.effective_visibility.value
+    unit.tally = tally(model, lambda name: (c := conf.get(name)) is not None
+                       and c.status == "conformant", ctx.standards)
+    unit.last_reviewed = model.lifecycle.last_reviewed if model.lifecycle else None
+    if model.sample:
+        sample = source.path.parent / model.sample
+        unit.sample, unit.sample_sha = ctx.project.rel(sample), _sha(sample)
+    if rows:
+        unit.rows = dataset_rows(model, source.rel, conf, ctx.base_url)
+        unit.public = public_rows(unit.rows)
+    return unit
+
+
+_CTX: Inventory | None = None  # the context a forked worker analyses in
+_ROWS = True
+
+
+def _analyse_chunk(sources: list[Source]) -> list[Unit]:
+    assert _CTX is not None
+    return [analyse(s, _CTX, rows=_ROWS) for s in sources]
+
+
+def _analysed(sources: list[Source], ctx: Inventory, jobs: int, rows: bool
+              ) -> Iterator[Unit]:
+    """Units in the order of ``sources``: in worker processes when there are many, with
+    a bounded number of chunks in flight (so memory stays flat however many there are)."""
+    global _CTX, _ROWS
+    if jobs <= 1 or len(sources) < POOL_MIN:
+        for s in sources:
+            yield analyse(s, ctx, rows=rows)
+        return
+    _CTX, _ROWS = ctx, rows  # inherited by the forked workers
+    chunks = iter([sources[i:i + CHUNK] for i in range(0, len(sources), CHUNK)])
+    try:
+        with ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("fork")) as pool:
+            window: deque[Future[list[Unit]]] = deque(
+                pool.submit(_analyse_chunk, c) for c in islice(chunks, 4 * jobs))
+            while window:
+                units = window.popleft().result()
+                for c in islice(chunks, 1):
+                    window.append(pool.submit(_analyse_chunk, c))
+                yield from units
+    finally:
+        _CTX = None
+
+
+def _cache_key(inv: Inventory) -> str:
+    std = digest(((d.rel, d.sha256) for d in inv.standards.documents),
+                 standards_files(inv.project), inv.project)
+    return hashlib.sha256(f"{CACHE_FORMAT}\0{__version__}\0{T.SCHEMA_VERSION}\0"
+                          f"{inv.base_url}\0{std}".encode()).hexdigest()
+
+
+def load_manifest(path: Path) -> Manifest:
+    try:
+        with open(path, "rb") as fh:
+            found = pickle.load(fh)
+    except (OSError, EOFError, pickle.UnpicklingError, AttributeError, ImportError,
+            TypeError, ValueError):
+        return Manifest()
+    return found if isinstance(found, Manifest) else Manifest()
+
+
+def _save_manifest(path: Path, manifest: Manifest) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    with open(tmp, "wb") as fh:
+        pickle.dump(manifest, fh, protocol=pickle.HIGHEST_PROTOCOL)
+    os.replace(tmp, path)
+
+
+def _reusable(source: Source, old: Unit | None, root: Path) -> Unit | None:
+    """The cached unit, if the file (and its sample) still has the content it had."""
+    if old is None or old.id is None:
+        return None
+    try:
+        stat = _stat(source.path)
+    except OSError:
+        return None
+    if stat != old.stat:
+        if _sha(source.path) != old.sha:
+            return None
+        old.stat = stat
+    if old.sample is not None and _sha(root / old.sample) != old.sample_sha:
+        return None
+    return old
+
+
+def check_project(project: Project, out_dir: Path | None = None, *,
+                  today: dt.date | None = None, jobs: int | None = None,
+                  progress: Callable[[int], None] | None = None) -> Outcome:
+    """Validate only: every problem, as a build would find them, writing nothing. Uses
+    the build's cache for descriptors that did not change (read only)."""
+    out_dir = out_dir or project.build_dir
+    return _build(project, out_dir, today, False, jobs or os.cpu_count() or 1, False,
+                  False, progress, check_only=True)
+
+
+def build(project: Project, out_dir: Path | None = None, *, today: dt.date | None = None,
+          allow_warnings: bool = False, jobs: int | None = None, full: bool = False,
+          if_changed: bool = False, progress: Callable[[int], None] | None = None
+          ) -> Outcome:
+    """Validate and compile ``project`` into ``out_dir``, reusing the previous build.
+
+    ``full`` ignores the cache; ``if_changed`` leaves the databases alone when they were
+    built from these very sources. The outcome's report holds every problem; nothing is
+    written when it has errors, or warnings without ``allow_warnings``."""
+    out_dir = out_dir or project.build_dir
+    jobs = jobs or os.cpu_count() or 1
+    with build_lock(out_dir):
+        return _build(project, out_dir, today, allow_warnings, jobs, full, if_changed,
+                      progress)
+
+
+def _build(project: Project, out_dir: Path, today: dt.date | None, allow_warnings: bool,
+           jobs: int, full: bool, if_changed: bool,
+           progress: Callable[[int], None] | None, check_only: bool = False) -> Outcome:
+    standards, std_problems = load_standards(project)
+    inv = Inventory(project=project, standards=standards, today=today or dt.date.today())
+    inv.report.extend(std_problems)
+    found = discover(project)
+    inv.report.extend(found.problems)
+    datasets = [s for s in found.sources if s.kind == "dataset"]
+    for loaded in load_sources(s for s in found.sources if s.kind != "dataset"):
+        add_entry(inv, *loaded)
+
+    manifest_path = out_dir / MANIFEST
+    old = Manifest() if full else load_manifest(manifest_path)
+    key = _cache_key(inv)
+    targets = (out_dir / INVENTORY_DB, out_dir / PUBLIC_DB)
+    incremental = old.key == key and (check_only or bool(old.built) and all(
+        built_hash(t) == old.built for t in targets))
+    units: list[Unit | None] = [None] * len(datasets)
+    if incremental:
+        for i, source in enumerate(datasets):
+            units[i] = _reusable(source, old.units.get(source.rel), project.root)
+    todo = [i for i, u in enumerate(units) if u is None]
+
+    writers: tuple[Writer, Writer] | None = None
+    next_id = 0
+    try:
+        seen: set[str] = set()
+        fresh: list[Unit] = []
+        for i, unit in zip(todo, _analysed([datasets[i] for i in todo], inv, jobs,
+                                           rows=not check_only), strict=True):
+            units[i] = unit
+            fresh.append(unit)
+            if progress:
+                progress(1)
+            if incremental or check_only or unit.rows is None or unit.id in seen:
+                continue
+            if writers is None:  # opened once the workers exist: write while they analyse
+                writers = (Writer(targets[0]), Writer(targets[1]))
+            seen.add(unit.id or "")
+            next_id = _add(writers, unit, next_id)
+        done = [u for u in units if u is not None]
+        valid = _cross_check(inv, datasets, done)
+        if check_only:
+            return Outcome(inv.report, "checked", len(todo))
+        blocked = bool(inv.report.errors or (inv.report.warnings and not allow_warnings))
+        source_digest = digest(
+            [(d.rel, d.sha256) for d in inv.documents + inv.standards.documents]
+            + [(u.rel, u.sha) for u in done],
+            standards_files(project) + [project.root / u.sample for u in valid if u.sample],
+            project)
+        if blocked:
+            _abort(writers)
+            return Outcome(inv.report, "blocked", len(todo))
+        if if_changed and all(built_hash(t) == source_digest for t in targets):
+            _abort(writers)
+            return Outcome(inv.report, "unchanged", len(todo))
+        if incremental:
+            writers = (Writer(targets[0], targets[0]), Writer(targets[1], targets[1]))
+            reused = {u.rel for u in done} - {u.rel for u in fresh}
+            gone = {u.id for rel, u in old.units.items() if rel not in reused and u.id}
+            for w in writers:
+                w.remove_datasets(gone)
+            next_id = writers[0].next_field_id()
+            for unit in fresh:
+                if unit.rows is not None:
+                    next_id = _add(writers, unit, next_id)
+        elif writers is None:  # no descriptors at all
+            writers = (Writer(targets[0]), Writer(targets[1]))
+        shared = shared_rows(inv, compute_tallies(
+            sorted(inv.agencies), ((u.agency, u.tally, u.last_reviewed) for u in valid),
+            inv.today), inv.report.sorted())
+        known = {u.id for u in valid if u.id and u.visibility != "hidden"}
+        meta = build_meta(inv, source_digest)
+        if incremental:
+            writers[0].replace_shared(shared)
+            writers[1].replace_shared(public_rows(shared, known))
+        else:
+            writers[0].add(shared)
+            writers[1].add(public_rows(shared, known))
+        counts, public_counts = finish_both(writers, meta)
+    except BaseException:
+        _abort(writers)
+        raise
+    for w in writers:
+        w.commit()
+    _save_manifest(out_dir / MANIFEST, Manifest(key, source_digest, {u.rel: u for u in valid}))
+    result = BuildResult(targets[0], targets[1], counts, public_counts, source_digest)
+    return Outcome(inv.report, "incremental" if incremental else "full", len(todo), result)
+
+
+def _add(writers: tuple[Writer, Writer], unit: Unit, next_id: int) -> int:
+    """Write one descriptor's rows (field ids from ``next_id`` on); drops them from the
+    unit, which the manifest keeps. Returns the last field id used."""
+    assert unit.rows is not None and unit.public is not None
+    last = renumber(unit.rows, next_id)
+    renumber(unit.public, next_id)
+    writers[0].add(unit.rows)
+    writers[1].add(unit.public)
+    unit.rows = unit.public = None
+    return last
+
+
+def _abort(writers: Iterable[Writer] | None) -> None:
+    for w in writers or ():
+        w.abort()
+
+
+def _entry(source: Source) -> Entry[Dataset] | None:
+    """A descriptor read again, for the positions of a cross-file problem."""
+    ((_, doc, model, _),) = load_sources([source])
+    return Entry(source, doc, model) if isinstance(model, Dataset) else None
+
+
+def _cross_check(inv: Inventory, sources: list[Source], units: list[Unit]) -> list[Unit]:
+    """Each unit's problems, then the cross-file rules, into ``inv.report``; returns the
+    units kept (the first of each id, as :func:`catalog.validate.validate_project`)."""
+    from .validate import agreements, requests
+
+    by_rel = {s.rel: s for s in sources}
+    first: dict[str, str] = {}
+    kept: list[Unit] = []
+    for unit in units:
+        inv.report.extend(unit.load_problems)
+        if unit.id is None:
+            continue
+        if unit.id in first:
+            entry = _entry(by_rel[unit.rel])
+            if entry:
+                inv.report.add(references.duplicate(entry.doc, unit.id, first[unit.id]))
+            continue
+        first[unit.id] = unit.rel
+        kept.append(unit)
+        inv.report.extend(unit.rule_problems)
+    inv.report.extend(references.check_agencies(inv))
+    for unit in kept:
+        if not references.links_ok(unit.agency, unit.related, inv.agencies, inv.agreements):
+            entry = _entry(by_rel[unit.rel])
+            if entry:
+                inv.report.extend(references.check_links(entry, inv.agencies, inv.agreements))
+    inv.report.extend(references.check_registers(inv, first))
+    inv.report.extend(agreements.check(inv))
+    inv.report.extend(requests.check(inv))
+    return kept
