@@ -53,10 +53,11 @@ class Project:
         except ValueError:
             return path.as_posix()
 
-    def inside(self, path: Path) -> bool:
-        """Does ``path`` (after following symlinks) stay inside the project root?"""
+    def inside(self, path: Path, base: Path | None = None) -> bool:
+        """Does ``path`` (after following symlinks) stay inside ``base`` (the project
+        root by default)?"""
         try:
-            Path(os.path.realpath(path)).relative_to(os.path.realpath(self.root))
+            Path(os.path.realpath(path)).relative_to(os.path.realpath(base or self.root))
         except ValueError:
             return False
         return True
@@ -110,9 +111,9 @@ def discover(project: Project) -> Discovery:
             if not _is_yaml(path):
                 continue
             rel = project.rel(path)
-            if not project.inside(path):
+            if not project.inside(path, inv):
                 found.problems.append(Problem.make(
-                    P.FILE_OUTSIDE_ROOT, "symlink points outside the project", file=rel,
+                    P.FILE_OUTSIDE_ROOT, "symlink points outside inventory/", file=rel,
                     hint="copy the file into the inventory instead of linking to it"))
                 continue
             parts = path.relative_to(inv).parts
@@ -142,9 +143,9 @@ def discover(project: Project) -> Discovery:
         # symlinked directories are not followed; say so if they point outside
         for d in list(dirnames):
             sub = here / d
-            if sub.is_symlink() and not project.inside(sub):
+            if sub.is_symlink() and not project.inside(sub, inv):
                 found.problems.append(Problem.make(
-                    P.FILE_OUTSIDE_ROOT, "symlinked folder points outside the project",
+                    P.FILE_OUTSIDE_ROOT, "symlinked folder points outside inventory/",
                     file=project.rel(sub), hint="copy the folder into the inventory"))
                 dirnames.remove(d)
     return found
