@@ -22,16 +22,16 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import marshal
 import multiprocessing
 import os
-import pickle
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from itertools import islice
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from . import __version__
 from .compile import (
@@ -42,6 +42,7 @@ from .compile import (
     build_lock,
     build_meta,
     built_hash,
+    built_meta,
     digest,
     finish_both,
     standards_files,
@@ -49,16 +50,16 @@ from .compile import (
 from .compile import tables as T
 from .compile.rows import Rows, dataset_rows, public_rows, renumber, shared_rows
 from .governance.scorecard import Tally, compute_tallies, tally
-from .load import load_bytes
+from .load import load_file
 from .model import Dataset
 from .model.check import check
-from .problems import Problem, Report
+from .problems import Problem, Report, Severity
 from .project import Project, Source, discover
 from .standards import load_standards
 from .validate import Entry, Inventory, add_entry, dataset_rules, load_sources, references
 
-CACHE_FORMAT = "1"
-MANIFEST = Path(".cache") / "manifest.pickle"
+CACHE_FORMAT = "2"
+MANIFEST = Path(".cache") / "manifest"  # marshal: plain tuples, fast to read
 POOL_MIN = 200  # descriptors to analyse before a process pool pays for itself
 CHUNK = 25
 
@@ -79,7 +80,7 @@ class Unit:
     sample_sha: str | None = None
     load_problems: list[Problem] = field(default_factory=list)
     rule_problems: list[Problem] = field(default_factory=list)
-    tally: Tally = field(default_factory=dict)
+    tally: Tally = ()
     last_reviewed: dt.date | None = None
     visibility: str = ""
     rows: Rows | None = None
@@ -108,7 +109,8 @@ def _stat(path: Path) -> tuple[int, int, int]:
 
 def _sha(path: Path) -> str | None:
     try:
-        return hashlib.sha256(path.read_bytes()).hexdigest()
+        with open(path, "rb") as fh:
+            return hashlib.file_digest(fh, "sha256").hexdigest()
     except OSError:
         return None
 
@@ -118,15 +120,9 @@ def analyse(source: Source, ctx: Inventory, *, rows: bool = True) -> Unit:
     ``rows`` is false: a check that writes nothing)."""
     try:
         stat = _stat(source.path)
-        raw = source.path.read_bytes()
     except OSError:
-        stat, raw = (0, 0, 0), None
-    if raw is None:
-        from .load import load_file
-
-        doc = load_file(source.path, source.rel)  # reports the unreadable file
-    else:
-        doc = load_bytes(raw, source.path, source.rel)
+        stat = (0, 0, 0)
+    doc = load_file(source.path, source.rel)
     model, problems = check(doc, Dataset) if doc.data is not None else (None, [])
     unit = Unit(source.rel, doc.sha256, stat, load_problems=doc.problems + problems)
     if not isinstance(model, Dataset):
@@ -187,21 +183,42 @@ def _cache_key(inv: Inventory) -> str:
                           f"{inv.base_url}\0{std}".encode()).hexdigest()
 
 
+def _pack_problems(problems: list[Problem]) -> tuple[tuple[Any, ...], ...]:
+    return tuple((p.code, p.message, p.file, p.line, p.column, p.pointer, p.hint,
+                  p.severity.value) for p in problems)
+
+
+def _unpack_problems(packed: tuple[tuple[Any, ...], ...]) -> list[Problem]:
+    return [Problem(*p[:7], severity=Severity(p[7])) for p in packed]  # type: ignore[misc]
+
+
+def _pack(u: Unit) -> tuple[Any, ...]:
+    return (u.rel, u.sha, u.stat, u.id, u.agency, u.related, u.sample, u.sample_sha,
+            _pack_problems(u.load_problems), _pack_problems(u.rule_problems), u.tally,
+            u.last_reviewed.toordinal() if u.last_reviewed else None, u.visibility)
+
+
+def _unpack(t: tuple[Any, ...]) -> Unit:
+    return Unit(t[0], t[1], t[2], t[3], t[4], t[5], t[6], t[7], _unpack_problems(t[8]),
+                _unpack_problems(t[9]), t[10],
+                dt.date.fromordinal(t[11]) if t[11] is not None else None, t[12])
+
+
 def load_manifest(path: Path) -> Manifest:
+    """The manifest of the last build (empty when absent, unreadable or of another
+    format: the build is then a full one)."""
     try:
-        with open(path, "rb") as fh:
-            found = pickle.load(fh)
-    except (OSError, EOFError, pickle.UnpicklingError, AttributeError, ImportError,
-            TypeError, ValueError):
+        key, built, units = marshal.loads(path.read_bytes())
+        return Manifest(key, built, {u[0]: _unpack(u) for u in units})
+    except (OSError, EOFError, ValueError, TypeError, IndexError, KeyError):
         return Manifest()
-    return found if isinstance(found, Manifest) else Manifest()
 
 
 def _save_manifest(path: Path, manifest: Manifest) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    with open(tmp, "wb") as fh:
-        pickle.dump(manifest, fh, protocol=pickle.HIGHEST_PROTOCOL)
+    tmp.write_bytes(marshal.dumps((manifest.key, manifest.built,
+                                   [_pack(u) for u in manifest.units.values()])))
     os.replace(tmp, path)
 
 
@@ -302,8 +319,12 @@ def _build(project: Project, out_dir: Path, today: dt.date | None, allow_warning
         if blocked:
             _abort(writers)
             return Outcome(inv.report, "blocked", len(todo))
-        if if_changed and all(built_hash(t) == source_digest for t in targets):
-            _abort(writers)
+        if not full and all(built_hash(t) == source_digest for t in targets) and (
+                if_changed or all(built_meta(t, "validated_on") == inv.today.isoformat()
+                                  for t in targets)):
+            _abort(writers)  # built from these very sources (on this day): nothing to do
+            _save_manifest(manifest_path, Manifest(key, source_digest,
+                                                   {u.rel: u for u in valid}))
             return Outcome(inv.report, "unchanged", len(todo))
         if incremental:
             writers = (Writer(targets[0], targets[0]), Writer(targets[1], targets[1]))

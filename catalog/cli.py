@@ -141,10 +141,15 @@ def build(out_dir: Path | None, allow_warnings: bool, full: bool, jobs: int | No
             outcome = run_build(project, out_dir, today=day, allow_warnings=allow_warnings,
                                 jobs=jobs, full=full, progress=bar.update)
     report, result = outcome.report, outcome.result
-    if result is None:
+    if outcome.mode == "blocked":
         _emit(report, project, "text", err=True)
         hint = "" if report.errors else " (pass --allow-warnings to build anyway)"
         raise click.ClickException(f"not built: {report.summary()}{hint}")
+    if result is None:  # unchanged
+        if not quiet:
+            click.echo(f"up to date: {out_dir or project.build_dir} was built from these "
+                       "sources today (catalog build --full to rebuild anyway)")
+        return
     if not quiet:
         c, pc = result.counts, result.public_counts
         click.echo(f"built {result.inventory_db}: {c.get('datasets', 0)} datasets, "

@@ -15,6 +15,7 @@ Nothing here raises on bad input: problems are returned as data.
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -357,12 +358,30 @@ def load_bytes(raw: bytes, path: Path, rel: str) -> Document:
     return doc
 
 
+def _too_large(path: Path, rel: str, size: int) -> Document:
+    """A file over the size limit: hashed in blocks, never held in memory."""
+    with open(path, "rb") as fh:
+        sha = hashlib.file_digest(fh, "sha256").hexdigest()
+    doc = Document(path=path, rel=rel, sha256=sha)
+    doc.problems.append(Problem.make(
+        P.FILE_TOO_LARGE, f"file is {size:,} bytes; the limit is {MAX_BYTES:,}", file=rel,
+        hint="descriptors hold metadata, not data: move data to a sample file"))
+    return doc
+
+
 def load_file(path: Path, rel: str) -> Document:
+    """Read and parse one file (one over the size limit is refused unread)."""
     try:
-        raw = path.read_bytes()
+        with open(path, "rb") as fh:
+            size = os.fstat(fh.fileno()).st_size
+            if size > MAX_BYTES:
+                return _too_large(path, rel, size)
+            raw = fh.read(MAX_BYTES + 1)
     except OSError as exc:
         doc = Document(path=path, rel=rel)
         doc.problems.append(Problem.make(P.FILE_UNREADABLE, exc.strerror or str(exc), file=rel,
                                          hint="check the file's permissions"))
         return doc
+    if len(raw) > MAX_BYTES:  # grew since it was measured
+        return _too_large(path, rel, len(raw))
     return load_bytes(raw, path, rel)

@@ -96,56 +96,74 @@ def _is_yaml(path: Path) -> bool:
 
 
 def discover(project: Project) -> Discovery:
-    """Every YAML file under inventory/, classified by where it lives."""
+    """Every YAML file under inventory/, classified by where it lives.
+
+    Symlinked folders are not followed (and reported when they leave inventory/); a
+    symlinked file is read only if it stays inside inventory/."""
     found = Discovery()
     inv = project.inventory_dir
     if not inv.is_dir():
         raise CatalogError(f"{project.rel(inv)} does not exist",
                            hint="create it, or run 'catalog new AGENCY DATASET'")
-    for dirpath, dirnames, filenames in os.walk(inv, followlinks=False):
-        dirnames.sort()
-        here = Path(dirpath)
-        depth = len(here.relative_to(inv).parts)
-        for name in sorted(filenames):
-            path = here / name
-            if not _is_yaml(path):
-                continue
-            rel = project.rel(path)
-            if not project.inside(path, inv):
-                found.problems.append(Problem.make(
-                    P.FILE_OUTSIDE_ROOT, "symlink points outside inventory/", file=rel,
-                    hint="copy the file into the inventory instead of linking to it"))
-                continue
-            parts = path.relative_to(inv).parts
-            if depth == 0 and path.stem == CATALOG_FILE:
-                found.sources.append(Source(path, rel, "catalog", ""))
-                continue
-            if depth != 1:
-                where = "directly in inventory/" if depth == 0 else "in a sub-folder"
-                found.problems.append(Problem.make(
-                    P.FILE_MISPLACED, f"YAML file {where} is not part of the inventory",
-                    file=rel, hint="descriptors go in inventory/<agency>/<dataset>.yml, "
-                    "agreements in inventory/_agreements/<id>.yml"))
-                continue
-            folder = parts[0]
-            if folder == AGREEMENTS_DIR:
-                found.sources.append(Source(path, rel, "agreement", ""))
-            elif folder == REQUESTS_DIR:
-                found.sources.append(Source(path, rel, "request", ""))
-            elif path.stem == AGENCY_FILE:
-                found.sources.append(Source(path, rel, "agency", folder))
-            elif path.stem.startswith("_"):
-                found.problems.append(Problem.make(
-                    P.FILE_MISPLACED, f"unknown special file {path.name}", file=rel,
-                    hint="the only special file in an agency folder is _agency.yml"))
-            else:
-                found.sources.append(Source(path, rel, "dataset", folder))
-        # symlinked directories are not followed; say so if they point outside
-        for d in list(dirnames):
-            sub = here / d
-            if sub.is_symlink() and not project.inside(sub, inv):
-                found.problems.append(Problem.make(
-                    P.FILE_OUTSIDE_ROOT, "symlinked folder points outside inventory/",
-                    file=project.rel(sub), hint="copy the folder into the inventory"))
-                dirnames.remove(d)
+    prefix = project.rel(inv)
+    _walk(project, inv, prefix, (), found)
     return found
+
+
+def _walk(project: Project, here: Path, rel: str, parts: tuple[str, ...],
+          found: Discovery) -> None:
+    with os.scandir(here) as it:
+        entries = sorted(it, key=lambda e: e.name)
+    inv = project.inventory_dir
+    for entry in entries:
+        if entry.is_dir(follow_symlinks=False) or entry.is_file(follow_symlinks=False) \
+                or not entry.is_symlink():
+            continue
+        if Path(entry.path).is_dir() and not project.inside(Path(entry.path), inv):
+            found.problems.append(Problem.make(
+                P.FILE_OUTSIDE_ROOT, "symlinked folder points outside inventory/",
+                file=f"{rel}/{entry.name}", hint="copy the folder into the inventory"))
+    for entry in entries:
+        if entry.is_dir(follow_symlinks=False) or not entry.name.endswith(YAML_SUFFIXES):
+            continue
+        path = Path(entry.path)
+        _classify(project, path, f"{rel}/{entry.name}", parts,
+                  entry.is_symlink() and not project.inside(path, inv), found)
+    for entry in entries:
+        if entry.is_dir(follow_symlinks=False):
+            _walk(project, Path(entry.path), f"{rel}/{entry.name}", (*parts, entry.name),
+                  found)
+
+
+def _classify(project: Project, path: Path, rel: str, parts: tuple[str, ...], outside: bool,
+              found: Discovery) -> None:
+    """One YAML file at ``inventory/<parts>/``: a source, or a problem."""
+    if outside:
+        found.problems.append(Problem.make(
+            P.FILE_OUTSIDE_ROOT, "symlink points outside inventory/", file=rel,
+            hint="copy the file into the inventory instead of linking to it"))
+        return
+    stem = path.stem
+    if not parts and stem == CATALOG_FILE:
+        found.sources.append(Source(path, rel, "catalog", ""))
+        return
+    if len(parts) != 1:
+        where = "directly in inventory/" if not parts else "in a sub-folder"
+        found.problems.append(Problem.make(
+            P.FILE_MISPLACED, f"YAML file {where} is not part of the inventory",
+            file=rel, hint="descriptors go in inventory/<agency>/<dataset>.yml, "
+            "agreements in inventory/_agreements/<id>.yml"))
+        return
+    folder = parts[0]
+    if folder == AGREEMENTS_DIR:
+        found.sources.append(Source(path, rel, "agreement", ""))
+    elif folder == REQUESTS_DIR:
+        found.sources.append(Source(path, rel, "request", ""))
+    elif stem == AGENCY_FILE:
+        found.sources.append(Source(path, rel, "agency", folder))
+    elif stem.startswith("_"):
+        found.problems.append(Problem.make(
+            P.FILE_MISPLACED, f"unknown special file {path.name}", file=rel,
+            hint="the only special file in an agency folder is _agency.yml"))
+    else:
+        found.sources.append(Source(path, rel, "dataset", folder))

@@ -58,11 +58,20 @@ def snapshot(db: Path) -> dict[str, list[tuple[Any, ...]]]:
         conn.close()
 
 
+def snapshot_meta(db: Path, key: str) -> str:
+    conn = sqlite3.connect(db)
+    try:
+        return str(conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()[0])
+    finally:
+        conn.close()
+
+
 def same_as_full(root: Path) -> None:
     """The build in root/build equals a full build of the same sources elsewhere."""
     fresh = root.parent / f"{root.name}-full"
     shutil.rmtree(fresh, ignore_errors=True)
-    outcome = build(Project(root), fresh, today=TODAY, full=True, jobs=1)
+    day = dt.date.fromisoformat(snapshot_meta(root / "build" / INVENTORY_DB, "validated_on"))
+    outcome = build(Project(root), fresh, today=day, full=True, jobs=1)
     assert outcome.mode == "full", [p.render() for p in outcome.report.errors]
     for db in (INVENTORY_DB, PUBLIC_DB):
         assert snapshot(root / "build" / db) == snapshot(fresh / db), db
@@ -70,7 +79,7 @@ def same_as_full(root: Path) -> None:
 
 def run(root: Path, **kw: Any) -> Outcome:
     outcome = build(Project(root), today=TODAY, jobs=1, **kw)
-    assert outcome.result is not None, [p.render() for p in outcome.report.sorted()[:5]]
+    assert outcome.mode != "blocked", [p.render() for p in outcome.report.sorted()[:5]]
     return outcome
 
 
@@ -93,11 +102,16 @@ def dataset(root: Path, n: int) -> Path:
 
 
 def test_unchanged_and_touched_files_are_not_read_again(bench: Path) -> None:
-    assert run(bench).analysed == 0
+    before = (bench / "build" / INVENTORY_DB).stat().st_mtime_ns
+    outcome = run(bench)
+    assert (outcome.mode, outcome.analysed) == ("unchanged", 0)
     path = dataset(bench, 3)
     path.write_text(path.read_text())  # new mtime, same content
     outcome = run(bench)
-    assert (outcome.mode, outcome.analysed) == ("incremental", 0)
+    assert (outcome.mode, outcome.analysed) == ("unchanged", 0)
+    assert (bench / "build" / INVENTORY_DB).stat().st_mtime_ns == before
+    later = build(Project(bench), today=TODAY + dt.timedelta(days=1), jobs=1)
+    assert (later.mode, later.analysed) == ("incremental", 0)  # "reviewed" is day-bound
     same_as_full(bench)
 
 
@@ -137,7 +151,8 @@ def test_agreements_and_agencies_are_rewritten_whole(bench: Path) -> None:
     edit(bench / "inventory" / "ag000" / "_agency.yml", "name: ", "name: Renamed ")
     agreement = bench / "inventory" / "_agreements" / "agreement-0000.yml"
     edit(agreement, "title: ", "title: Retitled ")
-    assert run(bench).analysed == 0
+    outcome = run(bench)
+    assert (outcome.mode, outcome.analysed) == ("incremental", 0)
     same_as_full(bench)
 
 
@@ -157,7 +172,7 @@ def test_a_new_duplicate_id_blocks_and_keeps_the_build(bench: Path) -> None:
     assert ("duplicate-id", "inventory/ag002/ag001-dataset-00004.yml", True) in codes
     assert {db: (bench / "build" / db).read_bytes() for db in before} == before
     (bench / "inventory" / "ag002" / "ag001-dataset-00004.yml").unlink()
-    assert run(bench).mode == "incremental"
+    assert run(bench).mode == "unchanged"
     same_as_full(bench)
 
 

@@ -103,7 +103,8 @@ def build_lock(build_dir: Path) -> Iterator[None]:
             raise CatalogError(f"another build is running in {build_dir}",
                                hint="wait for it to finish; builds never run at once") from None
         try:
-            for stale in build_dir.glob(TEMP_GLOB):  # only a build holding the lock writes these
+            # only a build holding the lock writes these: any found were left by a crash
+            for stale in [*build_dir.glob(TEMP_GLOB), *build_dir.glob(f".cache/{TEMP_GLOB}")]:
                 stale.unlink(missing_ok=True)
             yield
         finally:
@@ -322,16 +323,21 @@ def compile_inventory(inv: Inventory, out_dir: Path | None = None) -> BuildResul
                        counts=counts, public_counts=public_counts, source_hash=source_digest)
 
 
-def built_hash(db: Path) -> str | None:
-    """The source hash a database was built from (None if absent or unreadable)."""
+def built_meta(db: Path, key: str) -> str | None:
+    """One value of a database's meta table (None if absent or unreadable)."""
     if not db.is_file():
         return None
     try:
         conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
         try:
-            row = conn.execute("SELECT value FROM meta WHERE key = 'source_hash'").fetchone()
+            row = conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
         finally:
             conn.close()
     except sqlite3.Error:
         return None
     return row[0] if row else None
+
+
+def built_hash(db: Path) -> str | None:
+    """The source hash a database was built from (None if absent or unreadable)."""
+    return built_meta(db, "source_hash")

@@ -98,7 +98,10 @@ def _documented(d: Dataset) -> bool:
                 and life and life.update_frequency and life.modified and d.keywords)
 
 
-Tally = dict[str, tuple[int, int]]  # metric -> (numerator, denominator) of one dataset
+# one dataset's (numerator, denominator) of each metric in TALLIED, flattened
+Tally = tuple[int, ...]
+TALLIED = METRIC_IDS[:-1]  # all but "reviewed", which depends on the day
+assert METRIC_IDS[-1] == "reviewed"
 
 
 def tally(d: Dataset, conformant: Callable[[str], bool], std: "Standards") -> Tally:
@@ -113,7 +116,7 @@ def tally(d: Dataset, conformant: Callable[[str], bool], std: "Standards") -> Ta
            LOCATIONAL_NAME.search(f.name.lower())]
     demo = [f for f in fields if f.demographic]
     pii = any(f.pii for f in fields)
-    return {
+    shares = {
         "inventory-completeness": _completeness(d),
         "open-documented": (int(_documented(d)), 1) if public else (0, 0),
         "fields-conformant": (sum(1 for f in with_standard if conformant(f.name)),
@@ -127,20 +130,21 @@ def tally(d: Dataset, conformant: Callable[[str], bool], std: "Standards") -> Ta
         "race-ethnicity": (int(any(f.standard in RACE_STANDARDS for f in fields)), 1),
         "personal-data-policy": (int(d.personal_data is not None), 1) if pii else (0, 0),
     }
+    return tuple(n for metric in TALLIED for n in shares[metric])
 
 
 def scores(scope: str, tallies: Iterable[tuple[Tally, dt.date | None]], today: dt.date
            ) -> list[Score]:
     """The scores of one scope from its datasets' tallies and last-reviewed dates."""
-    totals = {m: [0, 0] for m in METRIC_IDS}
-    for counts, last_reviewed in tallies:
-        for metric, (num, den) in counts.items():
-            totals[metric][0] += num
-            totals[metric][1] += den
-        totals["reviewed"][0] += bool(
-            last_reviewed and (today - last_reviewed).days <= STALE_AFTER_DAYS)
-        totals["reviewed"][1] += 1
-    return [Score(scope, m, *totals[m]) for m in METRIC_IDS]
+    counts: list[Tally] = []
+    reviewed = total = 0
+    for t, last_reviewed in tallies:
+        counts.append(t)
+        total += 1
+        reviewed += bool(last_reviewed and (today - last_reviewed).days <= STALE_AFTER_DAYS)
+    sums = [sum(column) for column in zip(*counts, strict=True)] or [0] * (2 * len(TALLIED))
+    out = [Score(scope, m, sums[2 * i], sums[2 * i + 1]) for i, m in enumerate(TALLIED)]
+    return out + [Score(scope, "reviewed", reviewed, total)]
 
 
 def compute_tallies(agencies: Iterable[str],
