@@ -29,6 +29,7 @@ from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
+from importlib.metadata import version
 from itertools import islice
 from pathlib import Path
 from typing import Any, Literal
@@ -57,8 +58,9 @@ from .problems import Problem, Report, Severity
 from .project import Project, Source, discover
 from .standards import load_standards
 from .validate import Entry, Inventory, add_entry, dataset_rules, load_sources, references
+from .validate.tableschema import known_shapes
 
-CACHE_FORMAT = "2"
+CACHE_FORMAT = "3"
 MANIFEST = Path(".cache") / "manifest"  # marshal: plain tuples, fast to read
 POOL_MIN = 200  # descriptors to analyse before a process pool pays for itself
 CHUNK = 25
@@ -92,6 +94,7 @@ class Manifest:
     key: str = ""  # the cache key: standards, base URL, versions
     built: str = ""  # the source hash of the databases these units describe
     units: dict[str, Unit] = field(default_factory=dict)
+    shapes: dict[str, tuple[str, ...]] = field(default_factory=dict)  # Frictionless's verdicts
 
 
 @dataclass
@@ -147,9 +150,13 @@ _CTX: Inventory | None = None  # the context a forked worker analyses in
 _ROWS = True
 
 
-def _analyse_chunk(sources: list[Source]) -> list[Unit]:
+def _analyse_chunk(sources: list[Source]) -> tuple[list[Unit], list[tuple[str, Any]]]:
+    """A worker's units, and the field shapes it had to ask Frictionless about."""
     assert _CTX is not None
-    return [analyse(s, _CTX, rows=_ROWS) for s in sources]
+    shapes = known_shapes()
+    before = len(shapes)
+    units = [analyse(s, _CTX, rows=_ROWS) for s in sources]
+    return units, list(shapes.items())[before:]
 
 
 def _analysed(sources: list[Source], ctx: Inventory, jobs: int, rows: bool
@@ -165,10 +172,11 @@ def _analysed(sources: list[Source], ctx: Inventory, jobs: int, rows: bool
     chunks = iter([sources[i:i + CHUNK] for i in range(0, len(sources), CHUNK)])
     try:
         with ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("fork")) as pool:
-            window: deque[Future[list[Unit]]] = deque(
+            window: deque[Future[tuple[list[Unit], list[tuple[str, Any]]]]] = deque(
                 pool.submit(_analyse_chunk, c) for c in islice(chunks, 4 * jobs))
             while window:
-                units = window.popleft().result()
+                units, shapes = window.popleft().result()
+                known_shapes().update(shapes)
                 for c in islice(chunks, 1):
                     window.append(pool.submit(_analyse_chunk, c))
                 yield from units
@@ -179,8 +187,11 @@ def _analysed(sources: list[Source], ctx: Inventory, jobs: int, rows: bool
 def _cache_key(inv: Inventory) -> str:
     std = digest(((d.rel, d.sha256) for d in inv.standards.documents),
                  standards_files(inv.project), inv.project)
+    # the libraries whose verdicts are cached
+    libraries = "\0".join(f"{lib}={version(lib)}"
+                           for lib in ("frictionless", "pydantic", "pyyaml"))
     return hashlib.sha256(f"{CACHE_FORMAT}\0{__version__}\0{T.SCHEMA_VERSION}\0"
-                          f"{inv.base_url}\0{std}".encode()).hexdigest()
+                          f"{libraries}\0{inv.base_url}\0{std}".encode()).hexdigest()
 
 
 def _pack_problems(problems: list[Problem]) -> tuple[tuple[Any, ...], ...]:
@@ -208,8 +219,8 @@ def load_manifest(path: Path) -> Manifest:
     """The manifest of the last build (empty when absent, unreadable or of another
     format: the build is then a full one)."""
     try:
-        key, built, units = marshal.loads(path.read_bytes())
-        return Manifest(key, built, {u[0]: _unpack(u) for u in units})
+        key, built, units, shapes = marshal.loads(path.read_bytes())
+        return Manifest(key, built, {u[0]: _unpack(u) for u in units}, shapes)
     except (OSError, EOFError, ValueError, TypeError, IndexError, KeyError):
         return Manifest()
 
@@ -218,7 +229,8 @@ def _save_manifest(path: Path, manifest: Manifest) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     tmp.write_bytes(marshal.dumps((manifest.key, manifest.built,
-                                   [_pack(u) for u in manifest.units.values()])))
+                                   [_pack(u) for u in manifest.units.values()],
+                                   dict(known_shapes()))))
     os.replace(tmp, path)
 
 
@@ -280,6 +292,8 @@ def _build(project: Project, out_dir: Path, today: dt.date | None, allow_warning
     manifest_path = out_dir / MANIFEST
     old = Manifest() if full else load_manifest(manifest_path)
     key = _cache_key(inv)
+    if old.key == key:
+        known_shapes().update(old.shapes)
     targets = (out_dir / INVENTORY_DB, out_dir / PUBLIC_DB)
     incremental = old.key == key and (check_only or bool(old.built) and all(
         built_hash(t) == old.built for t in targets))

@@ -95,6 +95,11 @@ SCHEMA_LEVEL = ("primaryKey", "foreignKeys", "missingValues")
 _SHAPES: dict[str, tuple[str, ...]] = {}
 
 
+def known_shapes() -> dict[str, tuple[str, ...]]:
+    """The memo of field shapes (a build keeps it, so a rebuild seldom needs Frictionless)."""
+    return _SHAPES
+
+
 def _shape_notes(field: dict[str, Any]) -> tuple[str, ...]:
     """Frictionless's verdict on one field's shape (everything but its free text),
     memoised: each distinct shape is validated once per process."""
@@ -113,8 +118,6 @@ def _shape_notes(field: dict[str, Any]) -> tuple[str, ...]:
 def check_schema(entry: "Entry[Dataset]") -> Iterator[Problem]:
     """Frictionless on each field (by shape) and, where the schema has keys, duplicate
     names or missing values, on the whole schema."""
-    from frictionless import Schema
-
     yield from _constraint_problems(entry)
     raw = entry.doc.data.get("schema")
     descriptor = table_schema(entry.model)
@@ -125,6 +128,8 @@ def check_schema(entry: "Entry[Dataset]") -> Iterator[Problem]:
     names = [f["name"] for f in descriptor["fields"]]
     if len(set(names)) == len(names) and not any(k in descriptor for k in SCHEMA_LEVEL):
         return
+    from frictionless import Schema  # imported only when needed: it takes a third of a second
+
     report = Schema.validate_descriptor(descriptor)
     for error in report.errors:
         note = getattr(error, "note", "") or error.message
