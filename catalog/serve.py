@@ -13,9 +13,9 @@ serve`` watches the build instead (docs/robustness.md):
   socket, so connections wait in its queue while one process hands over to the next;
 * each Datasette process serves a *snapshot* of one build: hard links to both databases
   in ``build/.serving/<pid>.<n>/``, which later builds never touch;
-* several times a second it looks at the build; once both databases carry a new source hash it
-  starts Datasette on a snapshot of them, warms it up, stops the old process from
-  accepting (it finishes what it has), then lets the new one accept.
+* several times a second it looks at the build; once both databases carry a new source
+  hash it starts Datasette on a snapshot of them, warms it up, stops the old process
+  from accepting (it finishes what it has), then lets the new one accept.
 
 ``--no-watch`` runs Datasette itself on ``build/`` (restart it after each build).
 """
