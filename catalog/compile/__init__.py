@@ -20,6 +20,7 @@ from collections.abc import Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 from sqlalchemy import create_engine
@@ -126,6 +127,26 @@ SHARED_TABLES = ("meta", "agencies", "agreements", "agreement_parties", "agreeme
 FLUSH_ROWS = 20_000
 
 
+CACHE_KIB = 64 * 1024  # page cache per database being written
+
+
+@lru_cache(maxsize=1)
+def schema_sql() -> tuple[list[str], list[str]]:
+    """The DDL of every table (as sqlmodel declares them), and of their indexes."""
+    engine = create_engine("sqlite://")
+    try:
+        SQLModel.metadata.create_all(
+            engine, tables=[t.__table__ for t in T.TABLES])  # type: ignore[attr-defined]
+        with engine.connect() as conn:
+            found = conn.exec_driver_sql(
+                "SELECT type, sql FROM sqlite_master WHERE sql IS NOT NULL "
+                "ORDER BY rowid").fetchall()
+    finally:
+        engine.dispose()
+    return ([sql for kind, sql in found if kind == "table"],
+            [sql for kind, sql in found if kind == "index"])
+
+
 class Writer:
     """One database written to a temporary file beside ``target``, then renamed over it.
 
@@ -150,19 +171,14 @@ class Writer:
             self.indexes: list[str] = []
         else:
             self.tmp.unlink(missing_ok=True)
-            engine = create_engine(f"sqlite:///{self.tmp}")
-            tables = [t.__table__ for t in T.TABLES]  # type: ignore[attr-defined]
-            SQLModel.metadata.create_all(engine, tables=tables)
-            engine.dispose()
             self.conn = sqlite3.connect(self.tmp, check_same_thread=False)
-            # secondary indexes are built once, after the bulk insert
-            found = self.conn.execute("SELECT name, sql FROM sqlite_master WHERE type = "
-                                      "'index' AND sql IS NOT NULL").fetchall()
-            self.indexes = [sql for _, sql in found]
-            for name, _ in found:
-                self.conn.execute(f"DROP INDEX [{name}]")
+            tables, self.indexes = schema_sql()  # indexes: built after the bulk insert
+            for sql in tables:
+                self.conn.execute(sql)
         self.conn.execute("PRAGMA journal_mode=OFF")  # a temp file: a crash discards it
         self.conn.execute("PRAGMA synchronous=OFF")
+        self.conn.execute("PRAGMA temp_store=MEMORY")  # index and full-text builds sort
+        self.conn.execute(f"PRAGMA cache_size=-{CACHE_KIB}")
         self.conn.execute("BEGIN")
 
     def add(self, rows: Rows) -> None:

@@ -149,11 +149,12 @@ def _suppression(entry: Entry[Dataset], inv: Inventory, schema_problems: list[Pr
                  ) -> list[Problem]:
     """The sample file checked against the small-N policy its dataset names (unless the
     sample could not be read against its schema)."""
-    from ..governance.suppression import check_dataset
-
     if entry.model.sample is None or any(
             p.code in ("sample-invalid", "sample-not-found") for p in schema_problems):
         return []
+    from ..governance.suppression import check_dataset  # imports Frictionless
+
+
     hint = (f"the policy is {entry.model.disclosure.suppression_policy}"
             if entry.model.disclosure else "")
     return [v.to_problem(hint=hint) for v in check_dataset(entry, inv)]
