@@ -35,7 +35,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .compile import INVENTORY_DB, PUBLIC_DB, built_hash, compile_inventory, source_hash
+from .compile import INVENTORY_DB, PUBLIC_DB, built_hash
 from .problems import CatalogError
 from .project import Project
 
@@ -50,22 +50,20 @@ WATCH_REFUSES = ("-h", "--host", "-p", "--port", "--uds", "--reload", "--get")
 
 
 def ensure_built(project: Project, out_dir: Path | None = None) -> Path:
-    """Rebuild when the inventory's source hash differs from the built one."""
-    from .validate import validate_project
+    """Build when the sources changed since the last build (with the build cache, and
+    under the build lock, as `catalog build` does; warnings do not stop it)."""
+    from .build import build
 
     out_dir = out_dir or project.build_dir
-    inv = validate_project(project)
-    if inv.report.errors:
+    outcome = build(project, out_dir, allow_warnings=True, if_changed=True)
+    if outcome.mode == "blocked":
         from .render import text
 
-        print(text(inv.report, project.root), file=sys.stderr)
-        raise CatalogError(f"the inventory has {len(inv.report.errors)} error(s); not serving",
-                           hint="fix them (catalog validate), or serve the last build with "
-                           "--no-build")
-    digest = source_hash(inv)
-    current = {built_hash(out_dir / INVENTORY_DB), built_hash(out_dir / PUBLIC_DB)}
-    if current != {digest}:
-        compile_inventory(inv, out_dir)
+        print(text(outcome.report, project.root), file=sys.stderr)
+        raise CatalogError(f"the inventory has {len(outcome.report.errors)} error(s); "
+                           "not serving", hint="fix them (catalog validate), or serve the "
+                           "last build with --no-build")
+    if outcome.result is not None:
         print(f"built {out_dir}", file=sys.stderr)
     return out_dir
 
