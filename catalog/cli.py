@@ -4,6 +4,7 @@ result; :class:`~catalog.problems.CatalogError` becomes a click error in one pla
 from __future__ import annotations
 
 import datetime as dt
+import importlib
 import sys
 from pathlib import Path
 from typing import Any
@@ -20,7 +21,29 @@ def _project(root: Path | None) -> Project:
     return Project(root.resolve()) if root else Project.find()
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class LazyGroup(click.Group):
+    """A group whose commands from other packages are imported only when run (or listed
+    in --help): ``catalog build`` need not import Frictionless or the usage store."""
+
+    LAZY = {  # command: "module:attribute"
+        "import": "catalog.interop.cli_import:import_command",
+        "check-suppression": "catalog.governance.cli:check_suppression",
+        "agreements": "catalog.agreements.cli:agreements",
+        "usage": "catalog.usage.cli:usage",
+    }
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *self.LAZY})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name in self.LAZY:
+            module, attribute = self.LAZY[cmd_name].split(":")
+            command: click.Command = getattr(importlib.import_module(module), attribute)
+            return command
+        return super().get_command(ctx, cmd_name)
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="catalog")
 def main() -> None:
     """State metadata catalog and high-value data inventory.
@@ -373,20 +396,6 @@ def report(fmt: str, agencies: tuple[str, ...], root: Path | None,
     click.echo(render(scores, fmt), nl=False)
 
 
-def _register_subcommands() -> None:
-    """Command groups that live with their feature's package."""
-    from .agreements.cli import agreements
-    from .governance.cli import check_suppression
-    from .interop.cli_import import import_command
-    from .usage.cli import usage
-
-    main.add_command(import_command, "import")
-    main.add_command(check_suppression)
-    main.add_command(agreements)
-    main.add_command(usage)
-
-
-_register_subcommands()
 
 
 @main.command()

@@ -329,10 +329,16 @@ def load_bytes(raw: bytes, path: Path, rel: str) -> Document:
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         message = " ".join(str(x) for x in (exc.context, exc.problem) if x)
+        hint = _syntax_hint(message, text, mark)
+        if exc.context == "while scanning a quoted scalar" and exc.context_mark:
+            # libyaml notices where the text ends; the steward needs where the quote opened
+            mark = exc.context_mark
+            message = "this quoted string is never closed"
+            hint = "end the value with the same quote character, or remove the opening one"
         doc.problems.append(Problem.make(
             P.YAML_SYNTAX, message or "invalid YAML", file=rel,
             line=mark.line + 1 if mark else None, column=mark.column + 1 if mark else None,
-            hint=_syntax_hint(message, text, mark)))
+            hint=hint))
         return doc
     except yaml.YAMLError as exc:  # e.g. several documents in one stream
         doc.problems.append(Problem.make(P.YAML_SYNTAX, str(exc).splitlines()[0], file=rel,
