@@ -50,7 +50,7 @@ from .compile import (
 )
 from .compile import tables as T
 from .compile.rows import Rows, dataset_rows, public_rows, renumber, shared_rows
-from .governance.scorecard import Tally, compute_tallies, tally
+from .governance.scorecard import Score, Tally, compute_tallies, tally
 from .load import load_file
 from .model import Dataset
 from .model.check import check
@@ -103,6 +103,7 @@ class Outcome:
     mode: Mode
     analysed: int  # descriptors parsed and checked (the rest came from the cache)
     result: BuildResult | None = None
+    scores: list[Score] = field(default_factory=list)  # of a check: the scorecards
 
 
 def _stat(path: Path) -> tuple[int, int, int]:
@@ -323,7 +324,7 @@ def _build(project: Project, out_dir: Path, today: dt.date | None, allow_warning
         done = [u for u in units if u is not None]
         valid = _cross_check(inv, datasets, done)
         if check_only:
-            return Outcome(inv.report, "checked", len(todo))
+            return Outcome(inv.report, "checked", len(todo), scores=_scores(inv, valid))
         blocked = bool(inv.report.errors or (inv.report.warnings and not allow_warnings))
         source_digest = digest(
             [(d.rel, d.sha256) for d in inv.documents + inv.standards.documents]
@@ -352,9 +353,7 @@ def _build(project: Project, out_dir: Path, today: dt.date | None, allow_warning
                     next_id = _add(writers, unit, next_id)
         elif writers is None:  # no descriptors at all
             writers = (Writer(targets[0]), Writer(targets[1]))
-        shared = shared_rows(inv, compute_tallies(
-            sorted(inv.agencies), ((u.agency, u.tally, u.last_reviewed) for u in valid),
-            inv.today), inv.report.sorted())
+        shared = shared_rows(inv, _scores(inv, valid), inv.report.sorted())
         known = {u.id for u in valid if u.id and u.visibility != "hidden"}
         meta = build_meta(inv, source_digest)
         if incremental:
@@ -384,6 +383,11 @@ def _add(writers: tuple[Writer, Writer], unit: Unit, next_id: int) -> int:
     writers[1].add(unit.public)
     unit.rows = unit.public = None
     return last
+
+
+def _scores(inv: Inventory, units: list[Unit]) -> list[Score]:
+    return compute_tallies(sorted(inv.agencies),
+                           ((u.agency, u.tally, u.last_reviewed) for u in units), inv.today)
 
 
 def _abort(writers: Iterable[Writer] | None) -> None:

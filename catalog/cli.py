@@ -387,12 +387,11 @@ def report(fmt: str, agencies: tuple[str, ...], root: Path | None,
     Example:
         catalog report --agency dcf --format csv
     """
+    from .build import check_project
     from .governance.report import render
-    from .governance.scorecard import compute
-    from .validate import validate_project
 
-    inv = validate_project(_project(root), today=today.date() if today else None)
-    scores = [s for s in compute(inv) if not agencies or s.scope in agencies]
+    outcome = check_project(_project(root), today=today.date() if today else None)
+    scores = [s for s in outcome.scores if not agencies or s.scope in agencies]
     click.echo(render(scores, fmt), nl=False)
 
 

@@ -13,8 +13,9 @@ import pytest
 
 from catalog import build as build_mod
 from catalog.bench.generate import Scale, generate
-from catalog.build import Outcome, build
+from catalog.build import Outcome, build, check_project
 from catalog.compile import INVENTORY_DB, PUBLIC_DB, compile_inventory
+from catalog.governance.scorecard import compute
 from catalog.project import Project
 from catalog.validate import validate_project
 
@@ -201,7 +202,11 @@ def test_the_sample_inventory_builds_like_compile_inventory(tmp_path: Path) -> N
     outcome = run(root)
     assert outcome.mode == "full" and outcome.report.errors == []
     reference = tmp_path / "reference"
-    compile_inventory(validate_project(Project(root), today=TODAY), reference)
+    inv = validate_project(Project(root), today=TODAY)
+    compile_inventory(inv, reference)
+    checked = check_project(Project(root), today=TODAY)  # catalog validate and report
+    assert checked.report.sorted() == inv.report.sorted()
+    assert checked.scores == compute(inv)
     for db in (INVENTORY_DB, PUBLIC_DB):
         assert snapshot(root / "build" / db) == snapshot(reference / db), db
     sample = next((root / "inventory").rglob("*.csv"))
