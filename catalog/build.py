@@ -39,6 +39,7 @@ from .compile import (
     INVENTORY_DB,
     PUBLIC_DB,
     BuildResult,
+    ShardWriter,
     Writer,
     build_lock,
     build_meta,
@@ -46,6 +47,7 @@ from .compile import (
     built_meta,
     digest,
     finish_both,
+    schema_sql,
     standards_files,
 )
 from .compile import tables as T
@@ -63,7 +65,7 @@ from .validate.tableschema import known_shapes
 CACHE_FORMAT = "3"
 MANIFEST = Path(".cache") / "manifest"  # marshal: plain tuples, fast to read
 POOL_MIN = 200  # descriptors to analyse before a process pool pays for itself
-CHUNK = 25
+CHUNK = 50
 
 Mode = Literal["full", "incremental", "unchanged", "blocked", "checked"]
 
@@ -147,42 +149,78 @@ def analyse(source: Source, ctx: Inventory, *, rows: bool = True) -> Unit:
     return unit
 
 
-_CTX: Inventory | None = None  # the context a forked worker analyses in
+_CTX: Inventory | None = None  # what a forked worker analyses with
 _ROWS = True
+_SHARDS: Path | None = None
 
 
-def _analyse_chunk(sources: list[Source]) -> tuple[list[Unit], list[tuple[str, Any]]]:
-    """A worker's units, and the field shapes it had to ask Frictionless about."""
+@dataclass
+class Shard:
+    """Rows a worker wrote for one chunk: two SQLite files (inventory and public rows),
+    field ids counted from 1, merged into the databases by the main process in C."""
+
+    staff: Path
+    public: Path
+    fields: int
+
+    def remove(self) -> None:
+        self.staff.unlink(missing_ok=True)
+        self.public.unlink(missing_ok=True)
+
+
+Batch = tuple[list[Unit], Shard | None]
+
+
+def _analyse_chunk(job: tuple[int, list[Source]]
+                   ) -> tuple[list[Unit], Shard | None, list[tuple[str, Any]]]:
+    """A worker's units (and their rows, in a shard when a full build writes them), and
+    the field shapes it had to ask Frictionless about."""
     assert _CTX is not None
+    number, sources = job
     shapes = known_shapes()
     before = len(shapes)
     units = [analyse(s, _CTX, rows=_ROWS) for s in sources]
-    return units, list(shapes.items())[before:]
+    shard = None
+    if _ROWS and _SHARDS is not None:
+        stem = f".shard.{os.getpid()}.{number}"
+        shard = Shard(_SHARDS / f"{stem}.staff.tmp", _SHARDS / f"{stem}.public.tmp", 0)
+        shard.fields = write_shard(shard.staff, shard.public, units)
+    return units, shard, list(shapes.items())[before:]
 
 
-def _analysed(sources: list[Source], ctx: Inventory, jobs: int, rows: bool
-              ) -> Iterator[Unit]:
-    """Units in the order of ``sources``: in worker processes when there are many, with
-    a bounded number of chunks in flight (so memory stays flat however many there are)."""
-    global _CTX, _ROWS
+def _analysed(sources: list[Source], ctx: Inventory, jobs: int, rows: bool,
+              shards: Path | None = None) -> Iterator[Batch]:
+    """Units in the order of ``sources``, in batches: in worker processes when there are
+    many, with a bounded number of chunks in flight (memory stays flat however many
+    there are). With ``shards`` (a folder), workers write the rows of each chunk there
+    instead of sending them back."""
+    global _CTX, _ROWS, _SHARDS
     if jobs <= 1 or len(sources) < POOL_MIN:
         for s in sources:
-            yield analyse(s, ctx, rows=rows)
+            yield [analyse(s, ctx, rows=rows)], None
         return
-    _CTX, _ROWS = ctx, rows  # inherited by the forked workers
-    chunks = iter([sources[i:i + CHUNK] for i in range(0, len(sources), CHUNK)])
+    _CTX, _ROWS, _SHARDS = ctx, rows, shards  # inherited by the forked workers
+    schema_sql()  # compiled once, before the fork
+    chunks = iter(enumerate(sources[i:i + CHUNK] for i in range(0, len(sources), CHUNK)))
+    pending: deque[Future[tuple[list[Unit], Shard | None, list[tuple[str, Any]]]]] = deque()
     try:
         with ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("fork")) as pool:
-            window: deque[Future[tuple[list[Unit], list[tuple[str, Any]]]]] = deque(
-                pool.submit(_analyse_chunk, c) for c in islice(chunks, 4 * jobs))
-            while window:
-                units, shapes = window.popleft().result()
+            pending.extend(pool.submit(_analyse_chunk, c) for c in islice(chunks, 4 * jobs))
+            while pending:
+                units, shard, shapes = pending.popleft().result()
                 known_shapes().update(shapes)
                 for c in islice(chunks, 1):
-                    window.append(pool.submit(_analyse_chunk, c))
-                yield from units
+                    pending.append(pool.submit(_analyse_chunk, c))
+                yield units, shard
     finally:
-        _CTX = None
+        _CTX, _SHARDS = None, None
+        for future in pending:  # a build that stopped early: drop what is still coming
+            future.cancel()
+        for future in pending:
+            if not future.cancelled() and future.done() and future.exception() is None:
+                left = future.result()[1]
+                if left:
+                    left.remove()
 
 
 def _cache_key(inv: Inventory) -> str:
@@ -306,26 +344,44 @@ def _build(project: Project, out_dir: Path, today: dt.date | None, allow_warning
 
     writers: tuple[Writer, Writer] | None = None
     next_id = 0
+    written = True  # every row of the units so far is in the databases
     try:
         seen: set[str] = set()
         fresh: list[Unit] = []
-        for i, unit in zip(todo, _analysed([datasets[i] for i in todo], inv, jobs,
-                                           rows=not check_only), strict=True):
-            units[i] = unit
-            fresh.append(unit)
-            if progress:
-                progress(1)
-            if incremental or check_only or unit.rows is None or unit.id in seen:
+        analysed = _analysed([datasets[i] for i in todo], inv, jobs, rows=not check_only,
+                             shards=None if incremental or check_only else out_dir)
+        slots = iter(todo)
+        for batch, shard in analysed:
+            for unit in batch:
+                units[next(slots)] = unit
+                fresh.append(unit)
+                if progress:
+                    progress(1)
+            if incremental or check_only:
                 continue
             if writers is None:  # opened once the workers exist: write while they analyse
                 writers = (Writer(targets[0]), Writer(targets[1]))
-            seen.add(unit.id or "")
-            next_id = _add(writers, unit, next_id)
+            ids = [u.id for u in batch if u.id]
+            # a repeated id fails the build (duplicate-id): stop writing, keep checking
+            written = written and len(set(ids)) == len(ids) and not seen.intersection(ids)
+            seen.update(ids)
+            if shard is not None:
+                if written:
+                    for w, path in zip(writers, (shard.staff, shard.public), strict=True):
+                        w.merge(path, next_id)
+                    next_id += shard.fields
+                shard.remove()
+            elif written:
+                for unit in batch:
+                    if unit.rows is not None:
+                        next_id = _add(writers, unit, next_id)
         done = [u for u in units if u is not None]
         valid = _cross_check(inv, datasets, done)
         if check_only:
             return Outcome(inv.report, "checked", len(todo), scores=_scores(inv, valid))
         blocked = bool(inv.report.errors or (inv.report.warnings and not allow_warnings))
+        if not written and not blocked:
+            raise RuntimeError("a repeated dataset id was not reported")
         source_digest = digest(
             [(d.rel, d.sha256) for d in inv.documents + inv.standards.documents]
             + [(u.rel, u.sha) for u in done],
@@ -371,6 +427,23 @@ def _build(project: Project, out_dir: Path, today: dt.date | None, allow_warning
     _save_manifest(out_dir / MANIFEST, Manifest(key, source_digest, {u.rel: u for u in valid}))
     result = BuildResult(targets[0], targets[1], counts, public_counts, source_digest)
     return Outcome(inv.report, "incremental" if incremental else "full", len(todo), result)
+
+
+def write_shard(staff: Path, public: Path, units: list[Unit]) -> int:
+    """Write the rows of ``units`` into two shard files (field ids from 1); returns the
+    number of fields. Drops the rows from the units, which go back without them."""
+    last = 0
+    with ShardWriter(staff) as s, ShardWriter(public) as p:
+        for unit in units:
+            if unit.rows is None or unit.public is None:
+                continue
+            offset = last
+            last = renumber(unit.rows, offset)
+            renumber(unit.public, offset)
+            s.add(unit.rows)
+            p.add(unit.public)
+            unit.rows = unit.public = None
+    return last
 
 
 def _add(writers: tuple[Writer, Writer], unit: Unit, next_id: int) -> int:

@@ -214,3 +214,20 @@ def test_the_sample_inventory_builds_like_compile_inventory(tmp_path: Path) -> N
     outcome = build(Project(root), today=TODAY, jobs=1)
     assert (outcome.mode, outcome.analysed) == ("blocked", 1)
     assert {p.code for p in outcome.report.errors} == {"sample-invalid"}
+
+
+def test_workers_stop_writing_at_a_repeated_id(bench: Path,
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    """A full build on workers: the duplicate is reported at its line and nothing is
+    replaced; the shards the workers wrote are gone."""
+    monkeypatch.setattr(build_mod, "POOL_MIN", 1)
+    monkeypatch.setattr(build_mod, "CHUNK", 4)
+    before = {db: (bench / "build" / db).read_bytes() for db in (INVENTORY_DB, PUBLIC_DB)}
+    copy = dataset(bench, 4).read_text().replace("agency: ag001", "agency: ag002")
+    (bench / "inventory" / "ag002" / "ag001-dataset-00004.yml").write_text(copy)
+    outcome = build(Project(bench), today=TODAY, jobs=2, full=True)
+    assert outcome.mode == "blocked"
+    assert [(p.code, p.line is not None) for p in outcome.report.errors] == [
+        ("duplicate-id", True)]
+    assert {db: (bench / "build" / db).read_bytes() for db in before} == before
+    assert not list((bench / "build").glob(".*.tmp"))

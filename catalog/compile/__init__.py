@@ -22,6 +22,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import create_engine
 from sqlmodel import SQLModel
@@ -131,55 +132,38 @@ CACHE_KIB = 64 * 1024  # page cache per database being written
 
 
 @lru_cache(maxsize=1)
-def schema_sql() -> tuple[list[str], list[str]]:
-    """The DDL of every table (as sqlmodel declares them), and of their indexes."""
+def schema_sql() -> tuple[dict[str, str], list[str]]:
+    """The DDL of every table (as sqlmodel declares them) by name, and of their indexes."""
     engine = create_engine("sqlite://")
     try:
         SQLModel.metadata.create_all(
             engine, tables=[t.__table__ for t in T.TABLES])  # type: ignore[attr-defined]
         with engine.connect() as conn:
             found = conn.exec_driver_sql(
-                "SELECT type, sql FROM sqlite_master WHERE sql IS NOT NULL "
+                "SELECT type, name, sql FROM sqlite_master WHERE sql IS NOT NULL "
                 "ORDER BY rowid").fetchall()
     finally:
         engine.dispose()
-    return ([sql for kind, sql in found if kind == "table"],
-            [sql for kind, sql in found if kind == "index"])
+    return ({name: sql for kind, name, sql in found if kind == "table"},
+            sorted(sql for kind, _, sql in found if kind == "index"))
 
 
-class Writer:
-    """One database written to a temporary file beside ``target``, then renamed over it.
+class _Inserter:
+    """Rows buffered and inserted in bulk into an open connection (in a transaction)."""
 
-    Fresh (``base=None``): tables are created empty, rows streamed in with :meth:`add`,
-    then indexes and full-text indexes built once at the end. Incremental (``base`` an
-    existing build): the file is copied and patched: :meth:`remove_datasets` deletes one
-    descriptor's rows (and their full-text entries), :meth:`add` inserts new ones.
-    Nothing touches ``target`` until :meth:`commit`; :meth:`abort` leaves it as it was.
-    """
+    conn: sqlite3.Connection
 
-    def __init__(self, target: Path, base: Path | None = None) -> None:
-        self.target = target
-        self.tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
-        self.incremental = base is not None
+    def __init__(self) -> None:
         self.pending: Rows = {}
         self.pending_count = 0
         self.columns: dict[str, list[str]] = {}
-        self.added: set[str] = set()
-        if base is not None:
-            shutil.copyfile(base, self.tmp)
-            self.conn = sqlite3.connect(self.tmp, check_same_thread=False)
-            self.indexes: list[str] = []
-        else:
-            self.tmp.unlink(missing_ok=True)
-            self.conn = sqlite3.connect(self.tmp, check_same_thread=False)
-            tables, self.indexes = schema_sql()  # indexes: built after the bulk insert
-            for sql in tables:
-                self.conn.execute(sql)
+
+    def _open(self, path: Path) -> None:
+        self.conn = sqlite3.connect(path, check_same_thread=False)
         self.conn.execute("PRAGMA journal_mode=OFF")  # a temp file: a crash discards it
         self.conn.execute("PRAGMA synchronous=OFF")
         self.conn.execute("PRAGMA temp_store=MEMORY")  # index and full-text builds sort
         self.conn.execute(f"PRAGMA cache_size=-{CACHE_KIB}")
-        self.conn.execute("BEGIN")
 
     def add(self, rows: Rows) -> None:
         for name, table_rows in rows.items():
@@ -200,10 +184,102 @@ class Writer:
                    f"VALUES ({', '.join('?' for _ in columns)})")
             self.conn.executemany(sql, map(operator.itemgetter(*columns), data)
                                   if len(columns) > 1 else ((r[columns[0]],) for r in data))
-            if self.incremental and name in FTS_KEYS:
-                self.added.update(r[FTS_KEYS[name][1]] for r in data)
+            self.inserted(name, data)
         self.pending.clear()
         self.pending_count = 0
+
+    def inserted(self, name: str, data: list[dict[str, Any]]) -> None:
+        """Called after each bulk insert."""
+
+
+class ShardWriter(_Inserter):
+    """The dataset-scoped rows of a chunk of descriptors, written by a build worker into
+    a file of its own and merged by :meth:`Writer.merge`."""
+
+    def __init__(self, path: Path) -> None:
+        super().__init__()
+        self.path = path
+        path.unlink(missing_ok=True)
+        self._open(path)
+        tables, _ = schema_sql()
+        for name in DATASET_TABLES:
+            self.conn.execute(tables[name])
+        self.conn.execute("BEGIN")
+
+    def __enter__(self) -> "ShardWriter":
+        return self
+
+    def __exit__(self, kind: object, *exc: object) -> None:
+        try:
+            if kind is None:
+                self.flush()
+                self.conn.execute("COMMIT")
+        finally:
+            self.conn.close()
+            if kind is not None:
+                self.path.unlink(missing_ok=True)
+
+
+# columns shifted by a shard's field-id offset when it is merged
+SHIFTED = {("fields", "id"), ("field_conformance", "field_id")}
+
+
+class Writer(_Inserter):
+    """One database written to a temporary file beside ``target``, then renamed over it.
+
+    Fresh (``base=None``): tables are created empty, rows streamed in with :meth:`add`
+    (or merged from workers' shards with :meth:`merge`), then indexes and full-text
+    indexes built once at the end. Incremental (``base`` an existing build): the file is
+    copied and patched: :meth:`remove_datasets` deletes one descriptor's rows (and their
+    full-text entries), :meth:`add` inserts new ones.
+    Nothing touches ``target`` until :meth:`commit`; :meth:`abort` leaves it as it was.
+    """
+
+    def __init__(self, target: Path, base: Path | None = None) -> None:
+        super().__init__()
+        self.target = target
+        self.tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+        self.incremental = base is not None
+        self.added: set[str] = set()
+        self.indexes: list[str] = []
+        if base is not None:
+            shutil.copyfile(base, self.tmp)
+            self._open(self.tmp)
+        else:
+            self.tmp.unlink(missing_ok=True)
+            self._open(self.tmp)
+            tables, self.indexes = schema_sql()  # indexes: built after the bulk insert
+            for sql in tables.values():
+                self.conn.execute(sql)
+        self.conn.execute("BEGIN")
+
+    def inserted(self, name: str, data: list[dict[str, Any]]) -> None:
+        if self.incremental and name in FTS_KEYS:
+            self.added.update(str(r[FTS_KEYS[name][1]]) for r in data)
+
+    def merge(self, shard: Path, field_offset: int) -> None:
+        """Copy a worker's shard in (field ids shifted by ``field_offset``), in SQLite."""
+        self.flush()
+        conn = self.conn
+        conn.execute("COMMIT")  # ATTACH is not allowed inside a transaction
+        conn.execute("ATTACH DATABASE ? AS shard", (str(shard),))
+        try:
+            conn.execute("BEGIN")
+            for name in DATASET_TABLES:
+                table = BY_NAME[name].__table__  # type: ignore[attr-defined]
+                cols = [c.name for c in table.columns]
+                shifted = [c for c in cols if (name, c) in SHIFTED]
+                picked = ", ".join(f"[{c}] + ?" if c in shifted else f"[{c}]" for c in cols)
+                conn.execute(f"INSERT INTO main.[{name}] ({', '.join(f'[{c}]' for c in cols)})"
+                             f" SELECT {picked} FROM shard.[{name}]",
+                             [field_offset] * len(shifted))
+            conn.commit()
+        except BaseException:
+            conn.rollback()
+            raise
+        finally:
+            conn.execute("DETACH DATABASE shard")
+        conn.execute("BEGIN")
 
     def remove_datasets(self, ids: Iterable[str]) -> None:
         """Delete every row of these datasets (incremental builds)."""
