@@ -1,6 +1,7 @@
 """Serve the public catalog's exports at conventional URLs: /data.json (DCAT-US 1.1,
 what data.gov and CKAN harvest), /catalog.jsonld (DCAT-US 3.0), /datapackage.json and
-/inventory.csv. Only public.db is ever read."""
+/inventory.csv. Only public.db is ever read. Their caching headers (public, with an
+ETag, for anonymous readers) come from catalog.site.caching like every public page's."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from datasette.utils.asgi import NotFound, Response
 from catalog.site import exports
 from catalog.site.access import PUBLIC_DB
 
-CACHE = "public, max-age=300"
+CORS = {"Access-Control-Allow-Origin": "*"}
 
 
 async def serve_export(request: Any, datasette: Any) -> Response:
@@ -23,9 +24,9 @@ async def serve_export(request: Any, datasette: Any) -> Response:
     if spec is None:
         raise NotFound("No such export")
     db = datasette.get_database(PUBLIC_DB)
-    text = await asyncio.to_thread(exports.render, spec.name, Path(db.path))
-    return Response(text, content_type=f"{spec.media_type}; charset=utf-8",
-                    headers={"Cache-Control": CACHE, "Access-Control-Allow-Origin": "*"})
+    body = await asyncio.to_thread(exports.render, spec.name, Path(db.path))
+    return Response(body, content_type=f"{spec.media_type}; charset=utf-8",
+                    headers=CORS)
 
 
 async def serve_dataset_package(request: Any, datasette: Any) -> Response:
@@ -35,7 +36,7 @@ async def serve_dataset_package(request: Any, datasette: Any) -> Response:
     if text is None:
         raise NotFound("This dataset has no public data package")
     return Response(text, content_type="application/json; charset=utf-8",
-                    headers={"Cache-Control": CACHE, "Access-Control-Allow-Origin": "*"})
+                    headers=CORS)
 
 
 @hookimpl

@@ -63,6 +63,14 @@ def permission(actor: Actor, action: str, resource: Any) -> bool | None:
     return None
 
 
+def identity_headers(environ: dict[str, str] | None = None) -> tuple[bytes, ...]:
+    """Request headers that may name who is asking (lower case): a response to a request
+    carrying any of them may be personal and is never cached for others."""
+    env = os.environ if environ is None else environ
+    sso = env.get("CATALOG_SSO_HEADER", "").strip().lower()
+    return (b"cookie", b"authorization") + ((sso.encode("latin-1"),) if sso else ())
+
+
 def actor_from_headers(headers: dict[str, str], environ: dict[str, str] | None = None) -> Actor:
     """An actor from an SSO proxy's headers, when that mode is configured."""
     env = os.environ if environ is None else environ

@@ -19,6 +19,9 @@ SETTINGS: dict[str, Any] = {
     "default_page_size": 50,
     "facet_time_limit_ms": 400,
     "allow_facet": True,
+    # suggestions try a facet on every column of the table on every table request:
+    # seconds for the datasets table at 10,000 rows (docs/performance-serving.md)
+    "suggest_facets": False,
     "trace_debug": False,
 }
 

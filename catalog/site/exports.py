@@ -1,7 +1,8 @@
 """Exports served live by the site at their conventional URLs (/data.json, …).
 
 Each is computed once per build of public.db (the database is immutable while served)
-and kept in memory; a new build (new file) computes afresh.
+and kept in memory as the UTF-8 bytes sent (data.json is 13 MB at 10,000 datasets, and
+is not encoded again for every request); a new build (new file) computes afresh.
 """
 
 from __future__ import annotations
@@ -17,12 +18,12 @@ BY_FILENAME: dict[str, Format] = {f.filename: f for f in EXPORTS.values()}
 
 
 @lru_cache(maxsize=16)
-def _render(name: str, db: str, stamp: tuple[int, int]) -> str:
-    return EXPORTS[name].load()(read(Path(db)))
+def _render(name: str, db: str, stamp: tuple[int, int]) -> bytes:
+    return EXPORTS[name].load()(read(Path(db))).encode("utf-8")
 
 
-def render(name: str, db: Path) -> str:
-    """The export ``name`` of the public database at ``db``."""
+def render(name: str, db: Path) -> bytes:
+    """The export ``name`` of the public database at ``db``, encoded."""
     st = os.stat(db)
     return _render(name, str(db), (st.st_mtime_ns, st.st_size))
 

@@ -4,13 +4,22 @@ Each page is a loader ``(Reader, request) -> Page``; :func:`view` turns it into 
 Datasette route answering HTML at its path and the same data as JSON at the path plus
 ``.json``. Loaders read through :class:`~.common.Reader`, which opens only the database
 the actor may see, so the public pages cannot touch inventory.db.
+
+A page read from public.db depends only on the build, the URL and the date, so
+:func:`view` keeps it (and its JSON) in memory under those, and gives the templates a
+``catalog_cache`` key for their ``{% cache %}`` fragments (catalog.site.caching).
+Staff pages are loaded and rendered every time.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from typing import Any
 
+from ..access import PUBLIC_DB
+from ..caching import Lru
 from .agencies import agencies, agency
 from .common import NotFoundError, Page, Reader
 from .dataset import dataset
@@ -41,6 +50,22 @@ async def not_found(datasette: Any, request: Any, message: str, *, as_json: bool
     return Response.html(html, status=404)
 
 
+@dataclass
+class Cached:
+    page: Page
+    json: bytes | None = None
+
+
+PAGES = Lru(256)
+
+
+def cache_key(reader: Reader, request: Any) -> str | None:
+    """What a public page depends on: the build, the date and the URL (None for staff)."""
+    if reader.name != PUBLIC_DB:
+        return None
+    return f"{reader.build}|{reader.today.isoformat()}|{request.path}?{request.query_string}"
+
+
 def view(loader: Loader) -> Handler:
     """A Datasette route for ``loader``: HTML, or JSON when the URL ends in ``.json``."""
     from datasette.utils.asgi import Response
@@ -48,14 +73,22 @@ def view(loader: Loader) -> Handler:
     async def handle(datasette: Any, request: Any) -> Any:
         reader = Reader(datasette, request.actor)
         as_json = bool(request.url_vars.get("format"))
-        try:
-            page = await loader(reader, request)
-        except NotFoundError as e:
-            return await not_found(datasette, request, str(e), as_json=as_json)
+        key = cache_key(reader, request)
+        cached = PAGES.get(key) if key else None
+        if cached is None:
+            try:
+                cached = Cached(await loader(reader, request))
+            except NotFoundError as e:
+                return await not_found(datasette, request, str(e), as_json=as_json)
+            if key:
+                PAGES.put(key, cached)
+        page = cached.page
         if as_json:
-            return Response.json(page.data, default=str)
+            if cached.json is None:
+                cached.json = json.dumps(page.data, default=str).encode()
+            return Response(cached.json, content_type="application/json; charset=utf-8")
         context = {**page.data, **page.extra, "page_title": page.title,
-                   "staff": reader.staff, "catalog_main": True}
+                   "staff": reader.staff, "catalog_main": True, "catalog_cache": key}
         context.setdefault("json_url", json_url(request))
         html = await datasette.render_template(page.template, context, request=request)
         return Response.html(html)

@@ -10,6 +10,7 @@ from typing import Any
 from urllib.parse import quote, urlencode
 
 from ..access import database_for, is_staff
+from ..caching import build_tag
 
 Row = dict[str, Any]
 
@@ -55,6 +56,11 @@ class Reader:
         self.staff = is_staff(actor)
         self.today = today or dt.date.today()
         self._db = datasette.get_database(self.name)
+
+    @property
+    def build(self) -> str:
+        """The source hash of the build this database comes from."""
+        return build_tag(self._db.path)
 
     async def rows(self, sql: str, params: dict[str, Any] | None = None) -> list[Row]:
         result = await self._db.execute(sql, params or {})
