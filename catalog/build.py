@@ -239,6 +239,8 @@ def _pack_problems(problems: list[Problem]) -> tuple[tuple[Any, ...], ...]:
 
 
 def _unpack_problems(packed: tuple[tuple[Any, ...], ...]) -> list[Problem]:
+    if not packed:  # most descriptors: nothing to report
+        return []
     return [Problem(*p[:7], severity=Severity(p[7])) for p in packed]  # type: ignore[misc]
 
 

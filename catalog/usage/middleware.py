@@ -45,7 +45,10 @@ def header(scope: dict[str, Any], name: bytes) -> str:
 
 
 def counting(app: ASGIApp, datasette: Any) -> ASGIApp:
+    from ..site.access import identity_headers
+
     exports = _export_names()
+    identifying = frozenset(identity_headers())
 
     async def usage_app(scope: dict[str, Any], receive: Any, send: Any) -> None:
         if scope.get("type") != "http" or scope.get("method") != "GET":
@@ -68,7 +71,12 @@ def counting(app: ASGIApp, datasette: Any) -> ASGIApp:
         published = state.published.get()
         query = bytes(scope.get("query_string") or b"").decode("latin-1")
         hit = classify(scope.get("path", ""), query, published.datasets, exports)
-        if hit is None or await signed_in(datasette, scope, receive):
+        if hit is None:
+            return
+        # a request that carries nothing naming anyone is anonymous: no need to ask
+        # the actor hooks (the cost of counting is most of a cached page's)
+        if any(key.lower() in identifying for key, _ in scope.get("headers") or ()) \
+                and await signed_in(datasette, scope, receive):
             return
         agent = header(scope, b"user-agent")
         client = (scope.get("client") or ("", 0))[0]
