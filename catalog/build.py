@@ -47,6 +47,7 @@ from .compile import (
     built_meta,
     digest,
     finish_both,
+    open_both,
     schema_sql,
     standards_files,
 )
@@ -400,7 +401,7 @@ def _build(project: Project, out_dir: Path, today: dt.date | None, allow_warning
                                                    {u.rel: u for u in valid}))
             return Outcome(inv.report, "unchanged", len(todo))
         if incremental:
-            writers = (Writer(targets[0], targets[0]), Writer(targets[1], targets[1]))
+            writers = open_both(targets, incremental=True)
             reused = {u.rel for u in done} - {u.rel for u in fresh}
             gone = {u.id for rel, u in old.units.items() if rel not in reused and u.id}
             for w in writers:

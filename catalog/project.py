@@ -126,24 +126,23 @@ def _walk(project: Project, here: Path, rel: str, parts: tuple[str, ...],
     for entry in entries:
         if entry.is_dir(follow_symlinks=False) or not entry.name.endswith(YAML_SUFFIXES):
             continue
-        path = Path(entry.path)
-        _classify(project, path, f"{rel}/{entry.name}", parts,
-                  entry.is_symlink() and not project.inside(path, inv), found)
+        _classify(here / entry.name, entry.name, f"{rel}/{entry.name}", parts,
+                  entry.is_symlink() and not project.inside(Path(entry.path), inv), found)
     for entry in entries:
         if entry.is_dir(follow_symlinks=False):
             _walk(project, Path(entry.path), f"{rel}/{entry.name}", (*parts, entry.name),
                   found)
 
 
-def _classify(project: Project, path: Path, rel: str, parts: tuple[str, ...], outside: bool,
+def _classify(path: Path, name: str, rel: str, parts: tuple[str, ...], outside: bool,
               found: Discovery) -> None:
-    """One YAML file at ``inventory/<parts>/``: a source, or a problem."""
+    """One YAML file, ``name`` at ``inventory/<parts>/``: a source, or a problem."""
     if outside:
         found.problems.append(Problem.make(
             P.FILE_OUTSIDE_ROOT, "symlink points outside inventory/", file=rel,
             hint="copy the file into the inventory instead of linking to it"))
         return
-    stem = path.stem
+    stem = name.rsplit(".", 1)[0]
     if not parts and stem == CATALOG_FILE:
         found.sources.append(Source(path, rel, "catalog", ""))
         return
@@ -163,7 +162,7 @@ def _classify(project: Project, path: Path, rel: str, parts: tuple[str, ...], ou
         found.sources.append(Source(path, rel, "agency", folder))
     elif stem.startswith("_"):
         found.problems.append(Problem.make(
-            P.FILE_MISPLACED, f"unknown special file {path.name}", file=rel,
+            P.FILE_MISPLACED, f"unknown special file {name}", file=rel,
             hint="the only special file in an agency folder is _agency.yml"))
     else:
         found.sources.append(Source(path, rel, "dataset", folder))

@@ -336,11 +336,12 @@ class Writer(_Inserter):
         if not self.incremental:
             conn.execute("PRAGMA optimize")
         conn.close()
+        with open(self.tmp, "rb") as fh:  # on disk before it may replace anything
+            os.fsync(fh.fileno())
         return counts
 
     def commit(self) -> None:
-        with open(self.tmp, "rb") as fh:
-            os.fsync(fh.fileno())
+        """Put the finished database in place (atomically)."""
         os.replace(self.tmp, self.target)
 
     def abort(self) -> None:
@@ -348,6 +349,18 @@ class Writer(_Inserter):
             self.conn.close()
         finally:
             self.tmp.unlink(missing_ok=True)
+
+
+def open_both(targets: tuple[Path, Path], incremental: bool) -> tuple[Writer, Writer]:
+    """Writers for both databases, opened at once (an incremental build copies both)."""
+    with ThreadPoolExecutor(2) as pool:
+        futures = [pool.submit(Writer, t, t if incremental else None) for t in targets]
+    opened = [f.result() for f in futures if f.exception() is None]
+    if len(opened) < 2:
+        for w in opened:
+            w.abort()
+        raise next(f.exception() for f in futures if f.exception()) or RuntimeError()
+    return opened[0], opened[1]
 
 
 def finish_both(writers: tuple[Writer, Writer], meta: dict[str, str]
@@ -383,12 +396,9 @@ def writers(out_dir: Path, incremental: bool = False) -> Iterator[tuple[Writer, 
     """Both databases' writers, under the build lock; committed (inventory, then public)
     when the block ends normally, discarded when it raises."""
     with build_lock(out_dir):
-        pair: list[Writer] = []
+        pair = open_both((out_dir / INVENTORY_DB, out_dir / PUBLIC_DB), incremental)
         try:
-            for name in (INVENTORY_DB, PUBLIC_DB):
-                target = out_dir / name
-                pair.append(Writer(target, target if incremental else None))
-            yield pair[0], pair[1]
+            yield pair
         except BaseException:
             for w in pair:
                 w.abort()
