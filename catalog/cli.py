@@ -7,7 +7,6 @@ import datetime as dt
 import importlib
 import sys
 from pathlib import Path
-from typing import Any
 
 import click
 
@@ -70,20 +69,6 @@ def _emit(report: Report, project: Project, fmt: str, *, err: bool = False) -> N
         click.echo(report.summary(), err=True)
     else:
         click.echo(render.text(report, project.root, context=True), err=err)
-
-
-def _validate(project: Project, today: dt.datetime | None, progress: bool) -> Any:
-    from .validate import validate_project
-
-    if not progress:
-        return validate_project(project, today=today.date() if today else None)
-    from .project import discover
-
-    total = len(discover(project).sources)
-    with click.progressbar(length=total, label="Validating", file=sys.stderr,
-                           show_pos=True) as bar:
-        return validate_project(project, today=today.date() if today else None,
-                                progress=bar.update)
 
 
 @main.command()
