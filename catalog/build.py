@@ -319,24 +319,30 @@ def build(project: Project, out_dir: Path | None = None, *, today: dt.date | Non
                       progress)
 
 
-def _build(project: Project, out_dir: Path, today: dt.date | None, allow_warnings: bool,
-           jobs: int, full: bool, if_changed: bool,
-           progress: Callable[[int], None] | None, check_only: bool = False) -> Outcome:
+def _context(project: Project, today: dt.date | None) -> tuple[Inventory, list[Source]]:
+    """The standards and the small registers (agencies, agreements, requests, the
+    catalog file), always read; and the dataset descriptors found."""
     standards, std_problems = load_standards(project)
     inv = Inventory(project=project, standards=standards, today=today or dt.date.today())
     inv.report.extend(std_problems)
     found = discover(project)
     inv.report.extend(found.problems)
-    datasets = [s for s in found.sources if s.kind == "dataset"]
     for loaded in load_sources(s for s in found.sources if s.kind != "dataset"):
         add_entry(inv, *loaded)
+    return inv, [s for s in found.sources if s.kind == "dataset"]
 
+
+def _build(project: Project, out_dir: Path, today: dt.date | None, allow_warnings: bool,
+           jobs: int, full: bool, if_changed: bool,
+           progress: Callable[[int], None] | None, check_only: bool = False) -> Outcome:
+    inv, datasets = _context(project, today)
     manifest_path = out_dir / MANIFEST
     old = Manifest() if full else load_manifest(manifest_path)
     key = _cache_key(inv)
     if old.key == key:
         known_shapes().update(old.shapes)
     targets = (out_dir / INVENTORY_DB, out_dir / PUBLIC_DB)
+    # patch the last build only if the cache describes exactly those databases
     incremental = old.key == key and (check_only or bool(old.built) and all(
         built_hash(t) == old.built for t in targets))
     units: list[Unit | None] = [None] * len(datasets)
@@ -401,15 +407,8 @@ def _build(project: Project, out_dir: Path, today: dt.date | None, allow_warning
                                                    {u.rel: u for u in valid}))
             return Outcome(inv.report, "unchanged", len(todo))
         if incremental:
-            writers = open_both(targets, incremental=True)
             reused = {u.rel for u in done} - {u.rel for u in fresh}
-            gone = {u.id for rel, u in old.units.items() if rel not in reused and u.id}
-            for w in writers:
-                w.remove_datasets(gone)
-            next_id = writers[0].next_field_id()
-            for unit in fresh:
-                if unit.rows is not None:
-                    next_id = _add(writers, unit, next_id)
+            writers = _patch(targets, old, reused, fresh)
         elif writers is None:  # no descriptors at all
             writers = (Writer(targets[0]), Writer(targets[1]))
         shared = shared_rows(inv, _scores(inv, valid), inv.report.sorted())
@@ -430,6 +429,25 @@ def _build(project: Project, out_dir: Path, today: dt.date | None, allow_warning
     _save_manifest(out_dir / MANIFEST, Manifest(key, source_digest, {u.rel: u for u in valid}))
     result = BuildResult(targets[0], targets[1], counts, public_counts, source_digest)
     return Outcome(inv.report, "incremental" if incremental else "full", len(todo), result)
+
+
+def _patch(targets: tuple[Path, Path], old: Manifest, reused: set[str],
+           fresh: list[Unit]) -> tuple[Writer, Writer]:
+    """Copies of the last build without the rows of every descriptor not reused from
+    the cache, then with the rows of the fresh ones."""
+    writers = open_both(targets, incremental=True)
+    try:
+        gone = {u.id for rel, u in old.units.items() if rel not in reused and u.id}
+        for w in writers:
+            w.remove_datasets(gone)
+        next_id = writers[0].next_field_id()
+        for unit in fresh:
+            if unit.rows is not None:
+                next_id = _add(writers, unit, next_id)
+    except BaseException:
+        _abort(writers)
+        raise
+    return writers
 
 
 def write_shard(staff: Path, public: Path, units: list[Unit]) -> int:
