@@ -51,7 +51,7 @@ from .compile import (
     schema_sql,
     standards_files,
 )
-from .compile import tables as T
+from .compile import layout as L
 from .compile.rows import Rows, dataset_rows, public_rows, renumber, shared_rows
 from .governance.scorecard import Score, Tally, compute_tallies, tally
 from .load import load_file
@@ -230,7 +230,7 @@ def _cache_key(inv: Inventory) -> str:
     # the libraries whose verdicts are cached
     libraries = "\0".join(f"{lib}={version(lib)}"
                            for lib in ("frictionless", "pydantic", "pyyaml"))
-    return hashlib.sha256(f"{CACHE_FORMAT}\0{__version__}\0{T.SCHEMA_VERSION}\0"
+    return hashlib.sha256(f"{CACHE_FORMAT}\0{__version__}\0{L.SCHEMA_VERSION}\0"
                           f"{libraries}\0{inv.base_url}\0{std}".encode()).hexdigest()
 
 

@@ -24,15 +24,12 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import create_engine
-from sqlmodel import SQLModel
-
 from .. import __version__
 from ..problems import CatalogError
 from ..project import Project
 from ..validate import Inventory
-from . import tables as T
-from .rows import BY_NAME, DATASET_TABLES, Rows, inventory_rows, public_rows
+from . import layout as L
+from .rows import DATASET_TABLES, Rows, inventory_rows, public_rows
 
 INVENTORY_DB = "inventory.db"
 PUBLIC_DB = "public.db"
@@ -57,7 +54,7 @@ class BuildResult:
 def digest(docs: Iterable[tuple[str, str]], extras: Iterable[Path], project: Project) -> str:
     """Hash of every input: (path, sha256) of each YAML document, then the content of
     extra files (standards' CSVs, sample data), and the schema version."""
-    h = hashlib.sha256(f"schema:{T.SCHEMA_VERSION}\n".encode())
+    h = hashlib.sha256(f"schema:{L.SCHEMA_VERSION}\n".encode())
     for rel, sha in sorted(docs):
         h.update(f"{rel}\0{sha}\n".encode())
     for path in extras:
@@ -134,6 +131,11 @@ CACHE_KIB = 64 * 1024  # page cache per database being written
 @lru_cache(maxsize=1)
 def schema_sql() -> tuple[dict[str, str], list[str]]:
     """The DDL of every table (as sqlmodel declares them) by name, and of their indexes."""
+    from sqlalchemy import create_engine
+    from sqlmodel import SQLModel
+
+    from . import tables as T
+
     engine = create_engine("sqlite://")
     try:
         SQLModel.metadata.create_all(
@@ -177,9 +179,7 @@ class _Inserter:
         for name, data in self.pending.items():
             columns = self.columns.get(name)
             if columns is None:
-                table = BY_NAME[name].__table__  # type: ignore[attr-defined]
-                columns = self.columns[name] = [c.name for c in table.columns
-                                                if c.name in data[0]]
+                columns = self.columns[name] = [c for c in L.COLUMNS[name] if c in data[0]]
             sql = (f"INSERT INTO [{name}] ({', '.join(f'[{c}]' for c in columns)}) "
                    f"VALUES ({', '.join('?' for _ in columns)})")
             self.conn.executemany(sql, map(operator.itemgetter(*columns), data)
@@ -266,8 +266,7 @@ class Writer(_Inserter):
         try:
             conn.execute("BEGIN")
             for name in DATASET_TABLES:
-                table = BY_NAME[name].__table__  # type: ignore[attr-defined]
-                cols = [c.name for c in table.columns]
+                cols = L.COLUMNS[name]
                 shifted = [c for c in cols if (name, c) in SHIFTED]
                 picked = ", ".join(f"[{c}] + ?" if c in shifted else f"[{c}]" for c in cols)
                 conn.execute(f"INSERT INTO main.[{name}] ({', '.join(f'[{c}]' for c in cols)})"
@@ -331,7 +330,7 @@ class Writer(_Inserter):
                 conn.execute(f"INSERT INTO [{name}_fts] ([{name}_fts]) VALUES ('rebuild')")
         conn.execute("COMMIT")
         counts = {str(name): int(conn.execute(f"SELECT count(*) FROM [{name}]").fetchone()[0])
-                  for name in BY_NAME}
+                  for name in L.COLUMNS}
         conn.execute("PRAGMA journal_mode=DELETE")
         if not self.incremental:
             conn.execute("PRAGMA optimize")
@@ -379,7 +378,7 @@ FTS_KEYS = {"datasets": ("id", "id"), "fields": ("dataset_id", "dataset_id")}
 
 def build_meta(inv: Inventory, source_digest: str) -> dict[str, str]:
     return {
-        "schema_version": T.SCHEMA_VERSION,
+        "schema_version": L.SCHEMA_VERSION,
         "catalog_version": __version__,
         "built_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
         "git_commit": git_commit(inv.project.root),

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..model.dataset import Visibility
 from ..model.standards import Element
-from . import tables as T
+from . import layout as L
 
 if TYPE_CHECKING:
     from collections.abc import Collection, Iterable, Mapping
@@ -169,7 +169,7 @@ def _standard_rows(inv: "Inventory", rows: Rows) -> None:
             description=lv.description, handling="\n".join(lv.handling) or None))
     for sp in std.policies.values():
         rows["suppression_policies"].append(sp.model_dump(include=set(
-            T.SuppressionPolicyRow.model_fields)))
+            L.COLUMNS["suppression_policies"])))
     if std.vocabularies:
         for t in std.vocabularies.themes:
             rows["themes"].append(dict(id=t.id, title=t.title, description=t.description))
@@ -356,7 +356,8 @@ def public_rows(rows: Rows, known: "Collection[str] | None" = None) -> Rows:
                     row["field_text"] = _field_text(_Field(f) for f in shown)
                     row["field_count"] = len(shown)
                 else:  # listed: existence and summary only
-                    row = {k: (v if k in LISTED_COLUMNS else _empty(BY_NAME[name], k))
+                    defaults = L.DEFAULTS[name]
+                    row = {k: (v if k in LISTED_COLUMNS else defaults.get(k))
                            for k, v in row.items()}
             out[name].append(row)
     return out
@@ -371,11 +372,5 @@ class _Field:
         self.name, self.title, self.description = row["name"], row["title"], row["description"]
 
 
-BY_NAME = {t.__tablename__: t for t in T.TABLES}  # type: ignore[attr-defined]
-STAFF_TABLES = {t.__tablename__ for t in T.STAFF_ONLY_TABLES}  # type: ignore[attr-defined]
-HIDDEN_COLUMNS = {name: T.staff_only_columns(table) for name, table in BY_NAME.items()}
-
-
-def _empty(table: Any, column: str) -> Any:
-    default = table.model_fields[column].default
-    return default if isinstance(default, (bool, int)) else None
+STAFF_TABLES = set(L.STAFF_ONLY_TABLES)
+HIDDEN_COLUMNS = {name: set(columns) for name, columns in L.STAFF_ONLY_COLUMNS.items()}
