@@ -39,6 +39,7 @@ from .compile import (
     INVENTORY_DB,
     PUBLIC_DB,
     BuildResult,
+    Inserter,
     ShardWriter,
     Writer,
     build_lock,
@@ -58,9 +59,17 @@ from .load import load_file
 from .model import Dataset
 from .model.check import check
 from .problems import Problem, Report, Severity
-from .project import Project, Source, discover
-from .standards import load_standards
-from .validate import Entry, Inventory, add_entry, dataset_rules, load_sources, references
+from .project import Project, Source
+from .validate import (
+    Entry,
+    Inventory,
+    add_entry,
+    dataset_rules,
+    load_sources,
+    references,
+    register_rules,
+    start,
+)
 from .validate.tableschema import known_shapes
 
 CACHE_FORMAT = "3"
@@ -170,10 +179,10 @@ class Shard:
 
 
 Batch = tuple[list[Unit], Shard | None]
+Chunk = tuple[list[Unit], Shard | None, list[tuple[str, Any]]]  # and the new field shapes
 
 
-def _analyse_chunk(job: tuple[int, list[Source]]
-                   ) -> tuple[list[Unit], Shard | None, list[tuple[str, Any]]]:
+def _analyse_chunk(job: tuple[int, list[Source]]) -> Chunk:
     """A worker's units (and their rows, in a shard when a full build writes them), and
     the field shapes it had to ask Frictionless about."""
     assert _CTX is not None
@@ -184,8 +193,8 @@ def _analyse_chunk(job: tuple[int, list[Source]]
     shard = None
     if _ROWS and _SHARDS is not None:
         stem = f".shard.{os.getpid()}.{number}"
-        shard = Shard(_SHARDS / f"{stem}.staff.tmp", _SHARDS / f"{stem}.public.tmp", 0)
-        shard.fields = write_shard(shard.staff, shard.public, units)
+        staff, public = _SHARDS / f"{stem}.staff.tmp", _SHARDS / f"{stem}.public.tmp"
+        shard = Shard(staff, public, write_shard(staff, public, units))
     return units, shard, list(shapes.items())[before:]
 
 
@@ -201,9 +210,10 @@ def _analysed(sources: list[Source], ctx: Inventory, jobs: int, rows: bool,
             yield [analyse(s, ctx, rows=rows)], None
         return
     _CTX, _ROWS, _SHARDS = ctx, rows, shards  # inherited by the forked workers
-    schema_sql()  # compiled once, before the fork
+    if rows and shards is not None:
+        schema_sql()  # the shards' DDL, compiled once before the fork
     chunks = iter(enumerate(sources[i:i + CHUNK] for i in range(0, len(sources), CHUNK)))
-    pending: deque[Future[tuple[list[Unit], Shard | None, list[tuple[str, Any]]]]] = deque()
+    pending: deque[Future[Chunk]] = deque()
     try:
         with ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("fork")) as pool:
             pending.extend(pool.submit(_analyse_chunk, c) for c in islice(chunks, 4 * jobs))
@@ -215,10 +225,9 @@ def _analysed(sources: list[Source], ctx: Inventory, jobs: int, rows: bool,
                 yield units, shard
     finally:
         _CTX, _SHARDS = None, None
-        for future in pending:  # a build that stopped early: drop what is still coming
-            future.cancel()
+        # a build that stopped early: the pool finished what was in flight; drop its shards
         for future in pending:
-            if not future.cancelled() and future.done() and future.exception() is None:
+            if future.done() and future.exception() is None:
                 left = future.result()[1]
                 if left:
                     left.remove()
@@ -322,11 +331,7 @@ def build(project: Project, out_dir: Path | None = None, *, today: dt.date | Non
 def _context(project: Project, today: dt.date | None) -> tuple[Inventory, list[Source]]:
     """The standards and the small registers (agencies, agreements, requests, the
     catalog file), always read; and the dataset descriptors found."""
-    standards, std_problems = load_standards(project)
-    inv = Inventory(project=project, standards=standards, today=today or dt.date.today())
-    inv.report.extend(std_problems)
-    found = discover(project)
-    inv.report.extend(found.problems)
+    inv, found = start(project, today)
     for loaded in load_sources(s for s in found.sources if s.kind != "dataset"):
         add_entry(inv, *loaded)
     return inv, [s for s in found.sources if s.kind == "dataset"]
@@ -369,7 +374,7 @@ def _build(project: Project, out_dir: Path, today: dt.date | None, allow_warning
             if incremental or check_only:
                 continue
             if writers is None:  # opened once the workers exist: write while they analyse
-                writers = (Writer(targets[0]), Writer(targets[1]))
+                writers = open_both(targets, incremental=False)
             ids = [u.id for u in batch if u.id]
             # a repeated id fails the build (duplicate-id): stop writing, keep checking
             written = written and len(set(ids)) == len(ids) and not seen.intersection(ids)
@@ -410,7 +415,7 @@ def _build(project: Project, out_dir: Path, today: dt.date | None, allow_warning
             reused = {u.rel for u in done} - {u.rel for u in fresh}
             writers = _patch(targets, old, reused, fresh)
         elif writers is None:  # no descriptors at all
-            writers = (Writer(targets[0]), Writer(targets[1]))
+            writers = open_both(targets, incremental=False)
         shared = shared_rows(inv, _scores(inv, valid), inv.report.sorted())
         known = {u.id for u in valid if u.id and u.visibility != "hidden"}
         meta = build_meta(inv, source_digest)
@@ -456,25 +461,19 @@ def write_shard(staff: Path, public: Path, units: list[Unit]) -> int:
     last = 0
     with ShardWriter(staff) as s, ShardWriter(public) as p:
         for unit in units:
-            if unit.rows is None or unit.public is None:
-                continue
-            offset = last
-            last = renumber(unit.rows, offset)
-            renumber(unit.public, offset)
-            s.add(unit.rows)
-            p.add(unit.public)
-            unit.rows = unit.public = None
+            if unit.rows is not None:
+                last = _add((s, p), unit, last)
     return last
 
 
-def _add(writers: tuple[Writer, Writer], unit: Unit, next_id: int) -> int:
-    """Write one descriptor's rows (field ids from ``next_id`` on); drops them from the
-    unit, which the manifest keeps. Returns the last field id used."""
+def _add(sinks: tuple[Inserter, Inserter], unit: Unit, next_id: int) -> int:
+    """Write one descriptor's rows, staff and public (field ids from ``next_id`` on); drops
+    them from the unit, which the manifest keeps. Returns the last field id used."""
     assert unit.rows is not None and unit.public is not None
     last = renumber(unit.rows, next_id)
     renumber(unit.public, next_id)
-    writers[0].add(unit.rows)
-    writers[1].add(unit.public)
+    sinks[0].add(unit.rows)
+    sinks[1].add(unit.public)
     unit.rows = unit.public = None
     return last
 
@@ -498,8 +497,6 @@ def _entry(source: Source) -> Entry[Dataset] | None:
 def _cross_check(inv: Inventory, sources: list[Source], units: list[Unit]) -> list[Unit]:
     """Each unit's problems, then the cross-file rules, into ``inv.report``; returns the
     units kept (the first of each id, as :func:`catalog.validate.validate_project`)."""
-    from .validate import agreements, requests
-
     by_rel = {s.rel: s for s in sources}
     first: dict[str, str] = {}
     kept: list[Unit] = []
@@ -521,7 +518,5 @@ def _cross_check(inv: Inventory, sources: list[Source], units: list[Unit]) -> li
             entry = _entry(by_rel[unit.rel])
             if entry:
                 inv.report.extend(references.check_links(entry, inv.agencies, inv.agreements))
-    inv.report.extend(references.check_registers(inv, first))
-    inv.report.extend(agreements.check(inv))
-    inv.report.extend(requests.check(inv))
+    inv.report.extend(register_rules(inv, first))
     return kept

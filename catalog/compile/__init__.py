@@ -150,7 +150,7 @@ def schema_sql() -> tuple[dict[str, str], list[str]]:
             sorted(sql for kind, _, sql in found if kind == "index"))
 
 
-class _Inserter:
+class Inserter:
     """Rows buffered and inserted in bulk into an open connection (in a transaction)."""
 
     conn: sqlite3.Connection
@@ -192,7 +192,7 @@ class _Inserter:
         """Called after each bulk insert."""
 
 
-class ShardWriter(_Inserter):
+class ShardWriter(Inserter):
     """The dataset-scoped rows of a chunk of descriptors, written by a build worker into
     a file of its own and merged by :meth:`Writer.merge`."""
 
@@ -224,7 +224,7 @@ class ShardWriter(_Inserter):
 SHIFTED = {("fields", "id"), ("field_conformance", "field_id")}
 
 
-class Writer(_Inserter):
+class Writer(Inserter):
     """One database written to a temporary file beside ``target``, then renamed over it.
 
     Fresh (``base=None``): tables are created empty, rows streamed in with :meth:`add`
@@ -354,12 +354,13 @@ def open_both(targets: tuple[Path, Path], incremental: bool) -> tuple[Writer, Wr
     """Writers for both databases, opened at once (an incremental build copies both)."""
     with ThreadPoolExecutor(2) as pool:
         futures = [pool.submit(Writer, t, t if incremental else None) for t in targets]
-    opened = [f.result() for f in futures if f.exception() is None]
-    if len(opened) < 2:
-        for w in opened:
-            w.abort()
-        raise next(f.exception() for f in futures if f.exception()) or RuntimeError()
-    return opened[0], opened[1]
+    errors = [e for f in futures if (e := f.exception()) is not None]
+    if errors:
+        for f in futures:
+            if f.exception() is None:
+                f.result().abort()
+        raise errors[0]
+    return futures[0].result(), futures[1].result()
 
 
 def finish_both(writers: tuple[Writer, Writer], meta: dict[str, str]

@@ -8,7 +8,7 @@ holding every model that parsed, the per-field conformance results and the
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Generic, TypeVar
@@ -103,16 +103,22 @@ def add_entry(inv: Inventory, source: Source, doc: Document, model: BaseModel | 
     return True
 
 
-def validate_project(project: Project, *, today: dt.date | None = None,
-                     progress: Progress | None = None) -> Inventory:
-    from . import agreements, references, requests
-
+def start(project: Project, today: dt.date | None = None) -> tuple[Inventory, Discovery]:
+    """An inventory holding the standards (and their problems) and what discovery found
+    (its problems too); no descriptor read yet."""
     standards, std_problems = load_standards(project)
     inv = Inventory(project=project, standards=standards, today=today or dt.date.today())
     inv.report.extend(std_problems)
-    found: Discovery = discover(project)
+    found = discover(project)
     inv.report.extend(found.problems)
+    return inv, found
 
+
+def validate_project(project: Project, *, today: dt.date | None = None,
+                     progress: Progress | None = None) -> Inventory:
+    from . import references
+
+    inv, found = start(project, today)
     for loaded in load_sources(found.sources, progress):
         add_entry(inv, *loaded)
 
@@ -122,10 +128,17 @@ def validate_project(project: Project, *, today: dt.date | None = None,
         inv.report.extend(problems)
         inv.conformance.update({(entry.model.id, name): c for name, c in results.items()})
         inv.report.extend(references.check_links(entry, inv.agencies, inv.agreements))
-    inv.report.extend(references.check_registers(inv, inv.datasets))
-    inv.report.extend(agreements.check(inv))
-    inv.report.extend(requests.check(inv))
+    inv.report.extend(register_rules(inv, inv.datasets))
     return inv
+
+
+def register_rules(inv: Inventory, datasets: Collection[str]) -> list[Problem]:
+    """The rules of the small registers: requests and agreements (their ids, and the
+    datasets and agencies they name; DCF 5-1 and 5-4)."""
+    from . import agreements, references, requests
+
+    return [*references.check_registers(inv, datasets), *agreements.check(inv),
+            *requests.check(inv)]
 
 
 def dataset_rules(entry: Entry[Dataset], inv: Inventory
