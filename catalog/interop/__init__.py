@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import importlib
 from dataclasses import dataclass
-from typing import Callable
+from typing import Any, Callable
 
 from ..problems import CatalogError
 
@@ -22,7 +22,7 @@ class Format:
     media_type: str
     description: str
 
-    def load(self) -> Callable[..., str]:
+    def load(self) -> Callable[..., Any]:
         module_name, _, attr = self.target.partition(":")
         try:
             module = importlib.import_module(module_name)
@@ -44,15 +44,28 @@ EXPORTS: dict[str, Format] = {f.name: f for f in (
 )}
 
 
-def exporter(name: str) -> Format:
+def _lookup(registry: dict[str, Format], kind: str, name: str) -> Format:
     try:
-        return EXPORTS[name]
+        return registry[name]
     except KeyError:
-        raise CatalogError(f"unknown export format {name!r}",
-                           hint="formats: " + ", ".join(EXPORTS)) from None
+        raise CatalogError(f"unknown {kind} format {name!r}",
+                           hint="formats: " + ", ".join(registry)) from None
+
+
+def exporter(name: str) -> Format:
+    return _lookup(EXPORTS, "export", name)
 
 
 IMPORTS: dict[str, Format] = {f.name: f for f in (
-    Format("datajson", "catalog.interop.datajson_import:import_catalog", "data.json",
-           "application/json", "a portal's DCAT-US 1.1 data.json → descriptors"),
+    Format("datajson", "catalog.interop.import_datajson:parse", "data.json",
+           "application/json", "a portal's DCAT-US data.json (Project Open Data 1.1 or 1.0)"),
+    Format("socrata", "catalog.interop.import_socrata:parse", "views.json",
+           "application/json, text/csv;q=0.9",
+           "a Socrata portal: its asset inventory CSV, or an /api/views JSON list"),
+    Format("ckan", "catalog.interop.import_ckan:parse", "package_search.json",
+           "application/json", "a CKAN portal: a package_search or package_show response"),
 )}
+
+
+def importer(name: str) -> Format:
+    return _lookup(IMPORTS, "import", name)
