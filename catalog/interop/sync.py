@@ -78,13 +78,10 @@ def merge3(base: Any, ours: Any, theirs: Any, pointer: str = "", out: Merge | No
 def _merge(base: Any, ours: Any, theirs: Any, pointer: str, out: Merge) -> Any:
     if ours == theirs:
         return ours
-    if base == ours:
-        out.taken.append(pointer or "/")
-        return theirs
     if base == theirs:
         return ours
     if isinstance(ours, dict) and isinstance(theirs, dict) and \
-            (base is MISSING or isinstance(base, dict)):
+            (base is MISSING or isinstance(base, dict)):  # key by key, for precise pointers
         base_d = base if isinstance(base, dict) else {}
         merged: dict[str, Any] = {}
         for key in [*ours, *(k for k in theirs if k not in ours)]:
@@ -94,6 +91,9 @@ def _merge(base: Any, ours: Any, theirs: Any, pointer: str, out: Merge) -> Any:
             if value is not MISSING:
                 merged[key] = value
         return merged
+    if base == ours:
+        out.taken.append(pointer or "/")
+        return theirs
     out.conflicts.append(Conflict(pointer or "/", base, ours, theirs))
     return ours
 
