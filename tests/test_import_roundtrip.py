@@ -250,3 +250,27 @@ def test_source_encodings(make_project: MakeProject, encoding: str, name: str | 
     assert yaml.safe_load(result.datasets[0].text)["title"] == "Café – “quoted”"
     warned = [p for p in result.problems if p.code == imp.P.SOURCE_ENCODING]
     assert [name in p.message for p in warned] == ([True] if name else [])
+
+
+def test_dcat_us_3_of_an_import_validates(make_project: MakeProject) -> None:
+    """An imported real catalog in DCAT-US 3.0: the official JSON Schema and SHACL
+    shapes accept it, and the licences are kept."""
+    import pyshacl
+    from rdflib import Graph
+    from rdflib import namespace as ns
+
+    from catalog.interop import dcat3
+
+    from .test_export_dcat3 import FIXTURES as DCAT3, results, schema_validator
+
+    root = make_project(base=False)
+    _import(root, _load("fcc.json"))
+    _build(root)
+    doc = dcat3.build(source.read(root / "build" / "public.db"))
+    assert [e.message for e in schema_validator().iter_errors(doc)] == []
+    g = Graph().parse(data=json.dumps(doc), format="json-ld")
+    shapes = Graph().parse(DCAT3 / "dcat-us_3.0_shacl_shapes.ttl", format="turtle")
+    _, report, _ = pyshacl.validate(g, shacl_graph=shapes, inference="rdfs", advanced=True)
+    assert results(report, ns.SH.Violation) == []
+    licences = {str(o) for o in g.objects(None, ns.DCTERMS.license)}
+    assert licences == {"https://www.usa.gov/government-works"}
