@@ -261,7 +261,8 @@ def test_dcat_us_3_of_an_import_validates(make_project: MakeProject) -> None:
 
     from catalog.interop import dcat3
 
-    from .test_export_dcat3 import FIXTURES as DCAT3, results, schema_validator
+    from .test_export_dcat3 import FIXTURES as DCAT3
+    from .test_export_dcat3 import results, schema_validator
 
     root = make_project(base=False)
     _import(root, _load("fcc.json"))
