@@ -275,3 +275,20 @@ def test_dcat_us_3_of_an_import_validates(make_project: MakeProject) -> None:
     assert results(report, ns.SH.Violation) == []
     licences = {str(o) for o in g.objects(None, ns.DCTERMS.license)}
     assert licences == {"https://www.usa.gov/government-works"}
+
+
+def test_datapackage_of_only_imported_datasets(make_project: MakeProject, offline: None
+                                               ) -> None:
+    """Imported datasets have no data dictionary yet: each download is a plain data
+    resource, and the package is valid (it used to be an error, a 500 on the site)."""
+    from catalog.interop import datapackage
+
+    from .test_export_datapackage import descriptor_errors
+
+    root = make_project(base=False)
+    _import(root, _load("fcc.json"))
+    _build(root)
+    descriptor = datapackage.build(source.read(root / "build" / "public.db"))
+    assert len(descriptor["resources"]) == 58  # one FCC dataset has no distribution
+    assert {r["profile"] for r in descriptor["resources"]} == {"data-resource"}
+    assert descriptor_errors(descriptor) == []

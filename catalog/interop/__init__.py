@@ -32,11 +32,21 @@ class Format:
         return getattr(module, attr)  # type: ignore[no-any-return]
 
 
+# the RDF serialisations of DCAT-US 3.0 (catalog.interop.rdf), by file suffix
+RDF_MEDIA_TYPES = {"jsonld": "application/ld+json", "ttl": "text/turtle",
+                   "rdf": "application/rdf+xml", "nt": "application/n-triples"}
+
 EXPORTS: dict[str, Format] = {f.name: f for f in (
     Format("datajson", "catalog.interop.datajson:export", "data.json", "application/json",
            "DCAT-US 1.1 (Project Open Data) catalog, harvested by data.gov and CKAN"),
     Format("dcat-us3", "catalog.interop.dcat3:export", "catalog.jsonld", "application/ld+json",
            "DCAT-US 3.0 JSON-LD"),
+    Format("dcat-us3-turtle", "catalog.interop.rdf:turtle", "catalog.ttl", "text/turtle",
+           "DCAT-US 3.0 as Turtle"),
+    Format("dcat-us3-rdfxml", "catalog.interop.rdf:rdfxml", "catalog.rdf", "application/rdf+xml",
+           "DCAT-US 3.0 as RDF/XML"),
+    Format("dcat-us3-ntriples", "catalog.interop.rdf:ntriples", "catalog.nt",
+           "application/n-triples", "DCAT-US 3.0 as N-Triples"),
     Format("datapackage", "catalog.interop.datapackage:export", "datapackage.json",
            "application/json", "Frictionless Data Package: one resource per dataset"),
     Format("csv", "catalog.interop.csvlist:export", "inventory.csv", "text/csv",
