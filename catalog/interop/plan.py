@@ -290,11 +290,20 @@ def _comment(text: str) -> str:
 
 def _dump(data: Mapping[str, Any], comments: Mapping[str, list[str]], header: list[str],
           dumper: type[yaml.SafeDumper]) -> str:
+    """The mapping as YAML, each top-level key preceded by its comment lines (one dump:
+    a top-level key is the only line of a block mapping that starts in column 1)."""
+    text = yaml.dump(dict(data), Dumper=dumper, sort_keys=False, allow_unicode=True,
+                     width=96, default_flow_style=False)
     lines = [_comment(h) for h in header]
-    for key, value in data.items():
-        lines.extend(_comment(c) for c in comments.get(key, []))
-        lines.append(yaml.dump({key: value}, Dumper=dumper, sort_keys=False,
-                               allow_unicode=True, width=96, default_flow_style=False).rstrip("\n"))
+    keys = iter(data)
+    pending = next(keys, None)
+    for line in text.rstrip("\n").split("\n"):
+        if pending is not None and line[:1] not in (" ", "-", "") and \
+                not line.startswith(("'", '"')) and line.split(":", 1)[0].strip("'\"") == \
+                str(pending):
+            lines.extend(_comment(c) for c in comments.get(pending, []))
+            pending = next(keys, None)
+        lines.append(line)
     return "\n".join(lines) + "\n"
 
 
