@@ -6,7 +6,8 @@ the real catalog's mix of licences, extension fields, distributions and non-publ
 entries). It times, in one run: the first import into an empty project (read, repair,
 plan, render and check each descriptor, write), a re-import of the unchanged source (the
 three-way merge against the snapshot, nothing written), and a re-import after the source
-changed a tenth of the entries. Prints one line per step: wall-clock and CPU seconds, datasets per second.
+changed a tenth of the entries. Prints one line per step: wall-clock and CPU seconds,
+datasets per second.
 """
 
 from __future__ import annotations
