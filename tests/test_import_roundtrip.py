@@ -252,6 +252,7 @@ def test_source_encodings(make_project: MakeProject, encoding: str, name: str | 
     assert [name in p.message for p in warned] == ([True] if name else [])
 
 
+@pytest.mark.filterwarnings("ignore:ConjunctiveGraph is deprecated")
 def test_dcat_us_3_of_an_import_validates(make_project: MakeProject) -> None:
     """An imported real catalog in DCAT-US 3.0: the official JSON Schema and SHACL
     shapes accept it, and the licences are kept."""
