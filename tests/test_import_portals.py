@@ -207,3 +207,50 @@ def test_importers_are_registered_one_module_each() -> None:
 def test_socrata_dates() -> None:
     assert import_socrata._iso("09/22/2014 05:34:00 PM +0000") == "2014-09-22T17:34:00+00:00"
     assert import_socrata._epoch(1317130554) == "2011-09-27T13:35:54+00:00"
+
+
+@pytest.fixture
+def portal(tmp_path: Path) -> Any:
+    """A local HTTP server playing a portal: serves fixture files at API-like paths."""
+    import functools
+    import shutil
+    import threading
+    from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+
+    root = tmp_path / "www"
+    (root / "api").mkdir(parents=True)
+    shutil.copy(FIXTURES / "datajson" / "ny.data.json", root / "data.json")
+    shutil.copy(INVENTORY, root / "assets.csv")
+    views = [json.loads(p.read_text(encoding="utf-8")) for p in VIEWS[:3]]
+    (root / "api" / "views.json").write_text(json.dumps(views), encoding="utf-8")
+    shutil.copy(CKAN / "package_search.json", root / "api" / "package_search")
+
+    class Quiet(SimpleHTTPRequestHandler):
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0),
+                                 functools.partial(Quiet, directory=str(root)))
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
+
+
+def test_every_format_reads_a_url(make_project: MakeProject, portal: str) -> None:
+    root = make_project(base=False)
+    host = portal.split("://", 1)[1]
+    ny = sync.import_catalog("datajson", f"{portal}/data.json", Project(root))
+    assert len(ny.datasets) == 1
+    assets = sync.import_catalog("socrata", f"{portal}/assets.csv", Project(root))
+    assert len(assets.datasets) == 198
+    views = sync.import_catalog("socrata", f"{portal}/api/views.json", Project(root))
+    assert views.datasets_in_source == 3
+    assert all(f.identifier.startswith(f"https://{host}/api/views/")  # the URL's portal
+               for f in views.datasets)
+    ckan = sync.import_catalog("ckan", f"{portal}/api/package_search", Project(root))
+    assert len(ckan.datasets) == 3
+    assert validate_project(Project(root)).report.ok
+    with pytest.raises(CatalogError, match="cannot fetch"):
+        sync.import_catalog("ckan", f"{portal}/missing", Project(root))
