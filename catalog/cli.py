@@ -282,15 +282,17 @@ def passwd(user: str, password: str, root: Path | None) -> None:
 @root_option
 @handle_errors
 def export(fmt: str, output: Path | None, no_build: bool, root: Path | None) -> None:
-    """Export the public catalog: datajson, dcat-us3, datapackage or csv.
+    """Export the public catalog: datajson, dcat-us3 (JSON-LD), dcat-us3-turtle,
+    dcat-us3-rdfxml, dcat-us3-ntriples, datapackage or csv.
 
     Only what the public may see is exported (it is read from public.db). The site
-    serves the same files at /data.json, /catalog.jsonld, /datapackage.json and
-    /inventory.csv.
+    serves the same files at /data.json, /catalog.jsonld, /catalog.ttl, /catalog.rdf,
+    /catalog.nt, /datapackage.json and /inventory.csv.
 
     \b
     Example:
         catalog export datajson -o data.json
+        catalog export dcat-us3-turtle -o catalog.ttl
     """
     from .interop import exporter
     from .interop.source import read

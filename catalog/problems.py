@@ -196,6 +196,29 @@ AGREEMENT_STATUS_MISMATCH = register(
     "agreement-status-mismatch", W, "Agreement status contradicts its term dates", "agreements"
 )
 
+# -- import: reading other catalogs (catalog import FORMAT) ----------------------------------------
+SOURCE_ENCODING = register("source-encoding", W, "Source is not UTF-8 text", "import")
+SOURCE_FORMAT = register("source-format", W, "Source is not in the expected shape", "import")
+TEXT_REPAIRED = register("text-repaired", W, "Bad text in the source was repaired", "import")
+PUBLISHER_UNMAPPED = register("publisher-unmapped", W, "Publisher is not in the agency map", "import")
+AGENCY_EXISTS = register("agency-exists", N, "Agency file exists and is kept", "import")
+AGENCY_NAME_DIFFERS = register("agency-name-differs", W, "Agency name is not the publisher's name", "import")
+IDENTIFIER_EXISTS = register("identifier-exists", W, "Another descriptor has this identifier", "import")
+DATASET_SKIPPED = register("dataset-skipped", W, "Source entry cannot become a descriptor", "import")
+NOT_A_DATASET = register("not-a-dataset", N, "Source entry is not a dataset", "import")
+VALUE_REPAIRED = register("value-repaired", W, "Source value was repaired", "import")
+VALUE_KEPT = register("value-kept-in-extensions", W, "Source value kept under extensions", "import")
+KEYWORD_DROPPED = register("keyword-dropped", W, "Empty or duplicate keywords dropped", "import")
+DISTRIBUTION_KEPT = register("distribution-kept-in-extensions", W, "Distribution kept under extensions", "import")
+MISSING_CONTACT = register("missing-contact", W, "Source names no contact person", "import")
+PROPERTIES_KEPT = register("properties-kept", N, "Source properties kept under extensions", "import")
+LICENSE_MAPPED = register("license-mapped", N, "Licence URL mapped to the licenses vocabulary", "import")
+DESCRIPTOR_INVALID = register("descriptor-invalid", W, "Generated descriptor would not validate", "import")
+DATASET_UPDATED = register("dataset-updated", N, "Descriptor updated from the source", "import")
+SYNC_CONFLICT = register("sync-conflict", W, "Source and steward both changed a value", "import")
+DATASET_GONE = register("dataset-gone", W, "Dataset is no longer in the source", "import")
+DATASET_REMOVED_LOCALLY = register("dataset-removed-locally", N, "Descriptor deleted since the last import", "import")
+
 
 @dataclass(frozen=True)
 class Problem:
@@ -222,6 +245,8 @@ class Problem:
             where += f":{self.line}"
             if self.column is not None:
                 where += f":{self.column}"
+        elif self.pointer:
+            where += f"#{self.pointer}"
         text = f"{where} {self.severity.value} {self.code}: {self.message}"
         if self.hint:
             text += f" (hint: {self.hint})"

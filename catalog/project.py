@@ -6,6 +6,8 @@
 <root>/inventory/_agreements/<id>.yml       data-sharing agreement
 <root>/inventory/_catalog.yml               the catalog itself (title, publisher, base URL)
 <root>/inventory/_requests/<id>.yml         a data request (DCF 5-1 register)
+<root>/inventory/_imports/<source>.json     what the last import of a portal generated
+                                            (catalog.interop.sync; not YAML, not discovered)
 <root>/standards/elements/<id>.yml          common data element
 <root>/standards/{classification,suppression,vocabularies}.yml
 ```

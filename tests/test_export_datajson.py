@@ -74,5 +74,6 @@ def test_csv_listing_has_a_row_per_public_dataset(cat: PublicCatalog) -> None:
 
 
 def test_every_export_format_is_registered_with_a_file_name() -> None:
-    assert set(EXPORTS) == {"datajson", "dcat-us3", "datapackage", "csv"}
+    assert set(EXPORTS) == {"datajson", "dcat-us3", "dcat-us3-turtle", "dcat-us3-rdfxml",
+                            "dcat-us3-ntriples", "datapackage", "csv"}
     assert len({f.filename for f in EXPORTS.values()}) == len(EXPORTS)

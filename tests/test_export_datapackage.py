@@ -64,7 +64,13 @@ def test_every_dataset_with_a_dictionary_and_a_file_is_a_resource(cat: PublicCat
     expected = downloadable(cat)
     assert expected
     assert {name: [f["name"] for f in r["schema"]["fields"]]
-            for name, r in resources.items()} == expected
+            for name, r in resources.items() if "schema" in r} == expected
+    # a public download without a data dictionary is a plain data resource
+    files = {d["id"] for d in cat.datasets if d["visibility"] == "public"
+             and any(r["kind"] == "download" for r in cat.distributions.get(d["id"], []))}
+    assert set(resources) == files
+    assert all(r["profile"] == "data-resource" for n, r in resources.items()
+               if n not in expected)
 
 
 def test_csv_downloads_are_tabular_resources(cat: PublicCatalog) -> None:
@@ -75,7 +81,7 @@ def test_csv_downloads_are_tabular_resources(cat: PublicCatalog) -> None:
             assert r["format"] != "csv" and r["path"].startswith("https://")
 
 
-def test_datasets_without_a_file_or_dictionary_are_left_out(sample_build: Path,
+def test_datasets_without_a_file_are_left_out(sample_build: Path,
                                                             cat: PublicCatalog) -> None:
     text = datapackage.export(cat)
     names = {r["name"] for r in json.loads(text)["resources"]}

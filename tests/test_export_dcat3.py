@@ -7,9 +7,11 @@ import json
 import re
 import sqlite3
 from pathlib import Path
+from typing import Any
 
 import pyshacl
 import pytest
+from jsonschema import Draft7Validator, FormatChecker
 from rdflib import Graph, Namespace, URIRef
 from rdflib import namespace as ns
 
@@ -17,6 +19,7 @@ from catalog.interop import EXPORTS, dcat3
 from catalog.interop.source import PublicCatalog
 
 FIXTURES = Path(__file__).parent / "fixtures" / "dcat-us-3.0"
+JSONSCHEMA = Path(__file__).parent / "fixtures" / "dcat-us-3.0" / "jsonschema"
 DCATUS = Namespace("http://data.resources.gov/ontology/dcat-us#")
 # rdflib's own JSON-LD parser still uses ConjunctiveGraph internally
 pytestmark = pytest.mark.filterwarnings("ignore:ConjunctiveGraph is deprecated")
@@ -60,7 +63,7 @@ def test_export_conforms_to_the_dcat_us_3_shapes(text: str, shapes: Graph,
 
 def test_the_shapes_do_catch_a_broken_record(cat: PublicCatalog, shapes: Graph) -> None:
     doc = dcat3.build(cat)
-    ds = next(n for n in doc["@graph"] if n["@type"] == "dcat:Dataset")
+    ds = doc["dataset"][0]
     del ds["title"]
     ds["modified"] = "last week"
     _, report, _ = pyshacl.validate(parse(json.dumps(doc)), shacl_graph=shapes,
@@ -156,3 +159,87 @@ def test_frequencies_map_to_iris(offline: None) -> None:
 
 def test_registered_as_dcat_us3() -> None:
     assert EXPORTS["dcat-us3"].load() is dcat3.export
+
+
+# -- the official JSON Schema -------------------------------------------------------------
+
+def _date_time(value: object) -> bool:
+    import datetime as dt
+
+    if not isinstance(value, str) or "T" not in value:
+        return False
+    try:
+        dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return False
+    return True
+
+
+def _without_ids(schema: Any) -> Any:
+    """The schema without ``$id``: the official files give each property the IRI of its
+    RDF property as ``$id`` (an annotation), which would make every ``#/definitions/…``
+    inside it resolve against that IRI instead of the bundle."""
+    if isinstance(schema, dict):
+        return {k: _without_ids(v) for k, v in schema.items() if k != "$id"}
+    if isinstance(schema, list):
+        return [_without_ids(v) for v in schema]
+    return schema
+
+
+def schema_validator() -> Draft7Validator:
+    """The official DCAT-US 3.0 JSON Schema, every ``#/definitions/X`` resolved to
+    ``definitions/X.json`` (bundled under one root so the references resolve), the
+    Catalog as the root. The schema references nine classes it does not define
+    (Resource, Frequency, LinguisticSystem, …): inline objects, unchecked. The
+    date-time format is checked (the schema's date alternatives are a oneOf, which an
+    unchecked date-time would make ambiguous)."""
+    definitions = {p.stem: json.loads(p.read_text(encoding="utf-8"))
+                   for p in sorted((JSONSCHEMA / "definitions").glob("*.json"))}
+    top = json.loads((JSONSCHEMA / "dcat_us_3.0.0_schema.json").read_text(encoding="utf-8"))
+    assert {v["$ref"] for v in top["definitions"].values()} == \
+        {f"definitions/{n}.json" for n in definitions}
+    refs = set(re.findall(r'"#/definitions/(\w+)"', json.dumps(definitions)))
+    missing = refs - set(definitions)
+    assert missing == {"Resource", "Frequency", "LinguisticSystem", "ImageObject", "Role",
+                       "Policy", "ChecksumAlgorithm", "Dimension", "anySimpleType"}
+    for name in missing:
+        definitions[name] = {"type": "object"}
+    bundle = {"$schema": top["$schema"], "definitions": _without_ids(definitions),
+              "$ref": "#/definitions/Catalog"}
+    checker = FormatChecker()
+    checker.checks("date-time")(_date_time)
+    return Draft7Validator(bundle, format_checker=checker)
+
+
+def test_export_is_valid_against_the_official_json_schema(cat: PublicCatalog) -> None:
+    doc = dcat3.build(cat)
+    errors = [f"{'/'.join(map(str, e.absolute_path))}: {e.message[:160]}"
+              for e in schema_validator().iter_errors(doc)]
+    assert errors == []
+    assert doc["@type"] == "Catalog" and len(doc["dataset"]) == len(cat.datasets)
+
+
+def test_the_json_schema_does_catch_a_broken_record(cat: PublicCatalog) -> None:
+    doc = dcat3.build(cat)
+    del doc["dataset"][0]["title"]
+    doc["dataset"][1]["modified"] = "last week"
+    paths = {"/".join(map(str, e.absolute_path)) for e in schema_validator().iter_errors(doc)}
+    assert {"dataset/0", "dataset/1/modified"} <= paths or "dataset/0" in paths
+
+
+def test_licence_and_keywords_survive_json_ld(cat: PublicCatalog, text: str,
+                                             offline: None) -> None:
+    g = parse(text)
+    licensed = [d for d in cat.datasets if d["visibility"] == "public" and
+                cat.licenses.get(d["license"] or "", {}).get("url")]
+    assert licensed
+    for d in licensed:
+        node = URIRef(f"{cat.base_url}/datasets/{d['id']}")
+        assert str(g.value(node, ns.DCTERMS.license)) == cat.licenses[d["license"]]["url"]
+    for d in cat.datasets:
+        node = URIRef(f"{cat.base_url}/datasets/{d['id']}")
+        got = {str(k) for k in g.objects(node, ns.DCAT.keyword)}
+        assert got == set(cat.keywords.get(d["id"], []))
+        modified = g.value(node, ns.DCTERMS.modified)
+        if d["modified"]:
+            assert modified.datatype == ns.XSD.date

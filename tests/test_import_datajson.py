@@ -16,8 +16,9 @@ from click.testing import CliRunner
 
 from catalog.cli import main
 from catalog.compile import compile_inventory
-from catalog.interop import datajson, source
-from catalog.interop import datajson_import as imp
+from catalog.interop import datajson, fetch, source, sync
+from catalog.interop import import_datajson as dj
+from catalog.interop import plan as imp
 from catalog.problems import CatalogError
 from catalog.project import Project
 from catalog.validate import validate_project
@@ -52,10 +53,23 @@ def _keywords(entry: dict[str, Any]) -> list[str] | None:
     return list(dict.fromkeys(k for k in items if isinstance(k, str) and k.strip())) or None
 
 
+def _plan(data: Any, root: Path, **kw: Any) -> imp.ImportResult:
+    kw.setdefault("today", TODAY)
+    return imp.plan(dj.parse_data(data), Project(root), source=kw.pop("source", "fixture"),
+                    **kw)
+
+
+def _import(data: Any, root: Path, **kw: Any) -> imp.ImportResult:
+    return sync.sync(_plan(data, root, **kw), Project(root), today=TODAY)
+
+
+def _notes(result: imp.ImportResult) -> set[tuple[int | None, str]]:
+    return {(imp.entry_index(p), p.code) for p in result.problems}
+
+
 def _round_trip(root: Path, data: Any, agency_map: dict[str, str] | None = None
                 ) -> tuple[imp.ImportResult, Any, dict[str, dict[str, Any]]]:
-    result = imp.write_plan(imp.plan_import(data, Project(root), source="fixture",
-                                            agency_map=agency_map, today=TODAY), Project(root))
+    result = _import(data, root, agency_map=agency_map)
     inv = validate_project(Project(root))
     assert inv.report.ok, [p.render() for p in inv.report.errors][:5]
     compile_inventory(inv, root / "build")
@@ -66,7 +80,7 @@ def _round_trip(root: Path, data: Any, agency_map: dict[str, str] | None = None
 def _check_round_trip(data: dict[str, Any], result: imp.ImportResult, inv: Any,
                       exported: dict[str, dict[str, Any]]) -> int:
     """Every importable source dataset is exported unchanged; returns how many."""
-    notes = {(n.dataset_index, n.code) for n in result.notes}
+    notes = _notes(result)
     models = {e.model.identifier: e.model for e in inv.datasets.values()}
     imported = {f.dataset_index for f in result.datasets}
     for index, entry in enumerate(data["dataset"]):
@@ -97,7 +111,7 @@ def _check_round_trip(data: dict[str, Any], result: imp.ImportResult, inv: Any,
                 assert (index, imp.DISTRIBUTION_KEPT) in notes
         else:  # listed: the export shows existence, not distributions
             assert "distribution" not in out
-        unmapped = {k for k in entry if k not in imp.DATASET_PROPERTIES}
+        unmapped = {k for k in entry if k not in imp.DATASET_PROPERTIES} - {"license"}
         assert unmapped <= set(model.extensions.get("datajson", {})), "a property was dropped"
     return len(imported)
 
@@ -138,25 +152,26 @@ def test_real_catalog_round_trips(project: Path, name: str, total: int,
 
 def test_real_catalog_notes(project: Path) -> None:
     """What the real catalogs need a steward for: exactly these warnings."""
-    fcc = imp.plan_import(_load("fcc.json"), Project(project), agency_map={
-        "opendata.fcc.gov": "fcc"}, today=TODAY)
-    warnings = sorted((n.dataset_index, n.code) for n in fcc.notes if n.severity == "warning")
+    fcc = _plan(_load("fcc.json"), project, agency_map={"opendata.fcc.gov": "fcc"})
+    warnings = sorted((imp.entry_index(n), n.code) for n in fcc.problems
+                      if n.severity == "warning")
     assert warnings == [(13, imp.VALUE_REPAIRED),
                         (48, imp.VALUE_REPAIRED)]  # two empty descriptions
-    gsa = imp.plan_import(_load("gsa.json"), Project(project), today=TODAY)
-    codes = [n.code for n in gsa.notes if n.severity == "warning"]
+    gsa = _plan(_load("gsa.json"), project)
+    codes = [n.code for n in gsa.problems if n.severity == "warning"]
     assert codes.count(imp.PUBLISHER_UNMAPPED) == 12
-    assert codes.count(imp.VALUE_KEPT) == 17  # licenses not in the vocabulary
+    assert codes.count(imp.VALUE_KEPT) == 2  # licenses not in the vocabulary: SMART, MIT-0
+    # usa.gov public-domain label and CC0 without https or the final slash: well-known URLs
+    assert gsa.codes().count(imp.LICENSE_MAPPED) == 19
     assert codes.count(imp.DISTRIBUTION_KEPT) == 24  # no URL, non-public downloads
     assert set(codes) == {imp.PUBLISHER_UNMAPPED, imp.VALUE_KEPT, imp.DISTRIBUTION_KEPT}
     assert gsa.agencies["138"] == "138"  # a real publisher name
-    kept = [n for n in gsa.notes if n.code == imp.PROPERTIES_KEPT and n.dataset_index == 0]
+    kept = [n for n in gsa.problems if n.code == imp.PROPERTIES_KEPT and imp.entry_index(n) == 0]
     assert "bureauCode" in kept[0].message and "programCode" in kept[0].message
 
 
 def test_descriptor_text(project: Path) -> None:
-    result = imp.plan_import(_load("ny.data.json"), Project(project), source="fixture",
-                             agency_map={"State of New York": "ny"}, today=TODAY)
+    result = _plan(_load("ny.data.json"), project, agency_map={"State of New York": "ny"})
     agency, dataset = result.files
     assert agency.path.as_posix() == "inventory/ny/_agency.yml"
     assert yaml.safe_load(agency.text)["name"] == "State of New York"
@@ -219,13 +234,12 @@ def _by_index(result: imp.ImportResult) -> dict[int, dict[str, Any]]:
 
 
 def _codes(result: imp.ImportResult, index: int) -> list[str]:
-    return [n.code for n in result.notes if n.dataset_index == index]
+    return result.codes(index)
 
 
 def test_messy_entries_are_repaired_or_skipped(project: Path) -> None:
     data = {"dataset": copy.deepcopy(MESSY), "extra": 1}
-    result = imp.write_plan(imp.plan_import(data, Project(project), today=TODAY),
-                            Project(project))
+    result = _import(data, project)
     assert result.skipped == [0, 1, 2, 8, 10, 14]
     for i in result.skipped:
         assert _codes(result, i) == [imp.DATASET_SKIPPED]
@@ -259,8 +273,11 @@ def test_messy_entries_are_repaired_or_skipped(project: Path) -> None:
     dists = ds[15]["distributions"]
     assert [(d["id"], d["kind"]) for d in dists] == [
         ("html", "landing-page"), ("api", "api"), ("csv", "download"), ("csv-2", "download")]
-    assert ds[15]["extensions"]["datajson_distribution"] == {"csv": {"extra": True}}
-    assert [n.code for n in result.notes if n.dataset_index is None].count(
+    # a null title: the source had none, so the export leaves the derived one out
+    assert ds[15]["extensions"]["datajson_distribution"] == {
+        "html": {"title": None}, "api": {"title": None}, "csv": {"extra": True, "title": None},
+        "csv-2": {"title": None}}
+    assert [n.code for n in result.problems if imp.entry_index(n) is None].count(
         imp.SOURCE_FORMAT) == 1  # the catalog-level "extra"
     inv = validate_project(Project(project))
     assert inv.report.ok, [p.render() for p in inv.report.errors]
@@ -282,7 +299,7 @@ def test_messy_real_catalog(project: Path) -> None:
 def test_long_titles_make_valid_unique_ids(project: Path) -> None:
     long = "A very long title " * 10
     data = {"dataset": [_entry(i, title=long) for i in range(3)]}
-    result = imp.plan_import(data, Project(project), today=TODAY)
+    result = _plan(data, project)
     ids = [yaml.safe_load(f.text)["id"] for f in result.datasets]
     assert len(set(ids)) == 3 and ids[1].endswith("-2") and ids[2].endswith("-3")
     assert all(len(i) <= 80 and re.match(imp.ID_PATTERN, i) for i in ids)
@@ -293,32 +310,32 @@ def test_long_titles_make_valid_unique_ids(project: Path) -> None:
     (b"<html>not json</html>", "is not JSON"),
     (b'{"title": "no dataset list"}', "not a data.json catalog"),
     (b"42", "not a data.json catalog"),
-    (b"\xff\xfe", "not UTF-8"),
+    (b"\xff\xfe", "is not JSON"),  # a UTF-16 byte-order mark and nothing else
 ])
 def test_unusable_source_is_one_error(project: Path, content: bytes, message: str) -> None:
     path = project / "data.json"
     path.write_bytes(content)
     with pytest.raises(CatalogError, match=message) as exc:
-        imp.import_catalog(path, Project(project))
+        sync.import_catalog("datajson", path, Project(project))
     assert exc.value.hint
     assert not list((project / "inventory").iterdir())
 
 
 def test_missing_file_and_unreachable_url(project: Path) -> None:
     with pytest.raises(CatalogError, match="does not exist"):
-        imp.import_catalog(project / "nope.json", Project(project))
+        sync.import_catalog("datajson", project / "nope.json", Project(project))
     with pytest.raises(CatalogError, match="cannot fetch"):
-        imp.read_source("http://127.0.0.1:9/data.json", timeout=2)
+        fetch.read("http://127.0.0.1:9/data.json", timeout=2)
 
 
 def test_v1_0_list_is_accepted(project: Path) -> None:
     entry = _entry(1, publisher="Department of Testing", contactPoint="Pat Smith")
     entry["mbox"] = "pat@ct.gov"
-    result = imp.plan_import([entry], Project(project), today=TODAY)
-    assert [n.code for n in result.notes if n.severity == "warning"][:1] == [imp.SOURCE_FORMAT]
+    result = _plan([entry], project)
+    assert [n.code for n in result.problems if n.severity == "warning"][:1] == [imp.SOURCE_FORMAT]
     ds = yaml.safe_load(result.datasets[0].text)
     assert ds["steward"] == {"name": "Pat Smith", "email": "pat@ct.gov"}
-    assert "extensions" not in ds
+    assert "datajson" not in ds.get("extensions", {})  # mbox became the steward's email
 
 
 # -- agency map, existing files, dry run -------------------------------------------------------
@@ -340,38 +357,20 @@ def test_two_publishers_one_agency_and_existing_agency(make_project: MakeProject
     root = make_project()  # has inventory/tst/_agency.yml, "Department of Testing"
     before = (root / "inventory/tst/_agency.yml").read_text(encoding="utf-8")
     data = {"dataset": [_entry(1), _entry(2, publisher={"name": "Testing Office"})]}
-    result = imp.write_plan(imp.plan_import(data, Project(root), agency_map={
-        "Department of Testing": "tst", "Testing Office": "tst"}, today=TODAY), Project(root))
+    result = _import(data, root, agency_map={"Department of Testing": "tst",
+                                             "Testing Office": "tst"})
     assert (root / "inventory/tst/_agency.yml").read_text(encoding="utf-8") == before
-    codes = [n.code for n in result.notes]
+    codes = result.codes()
     assert imp.AGENCY_EXISTS in codes and codes.count(imp.AGENCY_NAME_DIFFERS) == 1
     assert [f.kind for f in result.files] == ["dataset", "dataset"]
     assert validate_project(Project(root)).report.ok
 
 
 def test_dry_run_writes_nothing(project: Path) -> None:
-    result = imp.import_catalog(FIXTURES / "ny.data.json", Project(project), dry_run=True)
+    result = sync.import_catalog("datajson", FIXTURES / "ny.data.json", Project(project),
+                                 dry_run=True)
     assert len(result.written) == 2 and result.dry_run
     assert not list((project / "inventory").iterdir())
-
-
-def test_no_overwrite_without_force(project: Path) -> None:
-    first = imp.import_catalog(FIXTURES / "ny.data.json", Project(project),
-                               agency_map={"State of New York": "ny"})
-    dataset = project / first.datasets[0].path
-    dataset.write_text(dataset.read_text(encoding="utf-8") + "# edited\n", encoding="utf-8")
-    again = imp.import_catalog(FIXTURES / "ny.data.json", Project(project),
-                               agency_map={"State of New York": "ny"})
-    assert again.written == [] and again.existing == [first.datasets[0].path]
-    assert [n.code for n in again.notes if n.severity == "warning"] == [imp.FILE_EXISTS]
-    assert dataset.read_text(encoding="utf-8").endswith("# edited\n")
-    # a changed title keeps the file: the identifier finds it
-    data = _load("ny.data.json")
-    data["dataset"][0]["title"] = "Renamed"
-    forced = imp.write_plan(imp.plan_import(data, Project(project), agency_map={
-        "State of New York": "ny"}), Project(project), force=True)
-    assert forced.written == [first.datasets[0].path]
-    assert "title: Renamed\n" in dataset.read_text(encoding="utf-8")
 
 
 # -- command line ---------------------------------------------------------------------------
@@ -386,12 +385,13 @@ def test_cli_import(project: Path, tmp_path: Path) -> None:
     assert not (project / "inventory" / "fcc").exists()
     run = runner.invoke(main, args)
     assert run.exit_code == 0, run.output
-    assert "59 datasets in the source: 59 imported, 0 skipped" in run.output
-    assert "dataset 13 (https://opendata.fcc.gov/api/views/a6ec-cry4) warning " \
-        "value-repaired" in run.output
+    assert "59 entries in the source: 59 imported, 0 skipped" in run.output
+    assert "fcc.json#/dataset/13 warning value-repaired: " \
+        "https://opendata.fcc.gov/api/views/a6ec-cry4: the source has no description" \
+        in run.output
     quiet = runner.invoke(main, [*args, "-q"])
     assert quiet.exit_code == 0 and "properties-kept" not in quiet.output
-    assert quiet.output.count("file-exists") == 59
+    assert "0 new, 0 updated, 59 unchanged" in quiet.output
     bad = tmp_path / "bad.json"
     bad.write_text("not json", encoding="utf-8")
     fail = runner.invoke(main, ["import", "datajson", str(bad), "--root", str(project)])
@@ -412,7 +412,7 @@ def test_fixtures_are_the_recorded_copies() -> None:
 def test_import_format_is_registered() -> None:
     from catalog.interop import IMPORTS
 
-    assert IMPORTS["datajson"].load() is imp.import_catalog
+    assert IMPORTS["datajson"].load() is dj.parse
 
 
 def test_generated_files_are_checked(project: Path) -> None:
@@ -420,6 +420,6 @@ def test_generated_files_are_checked(project: Path) -> None:
     deep: Any = "bottom"
     for _ in range(60):
         deep = [deep]
-    result = imp.plan_import({"dataset": [_entry(1, references=deep)]}, Project(project),
-                             agency_map={"Department of Testing": "tst"})
-    assert [n.code for n in result.notes if n.severity == "warning"] == [imp.DESCRIPTOR_INVALID]
+    result = _plan({"dataset": [_entry(1, references=deep)]}, project,
+                   agency_map={"Department of Testing": "tst"})
+    assert [n.code for n in result.problems if n.severity == "warning"] == [imp.DESCRIPTOR_INVALID]

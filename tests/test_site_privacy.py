@@ -9,6 +9,7 @@ facets, labels, traces, downloads, introspection) is searched for all of them.
 from __future__ import annotations
 
 import asyncio
+import re
 import sqlite3
 from pathlib import Path
 from typing import Any
@@ -57,8 +58,13 @@ def _tables(db: Path) -> list[str]:
 
 
 def _get(ds: Any, path: str, cookies: dict[str, str] | None = None) -> Any:
+    """GET ``path``; a ``#accept=TYPE`` suffix is sent as the Accept header."""
+    path = path.removesuffix("#schema.org")
+    path, _, accept = path.partition("#accept=")
+    headers = {"accept": accept} if accept else {}
+
     async def go() -> Any:
-        return await ds.client.get(path, cookies=cookies or {})
+        return await ds.client.get(path, cookies=cookies or {}, headers=headers)
     return asyncio.run(go())
 
 
@@ -87,7 +93,18 @@ def anonymous_routes(sample_build: Path, hidden: list[str]) -> list[str]:
         "/agreements/due", "/agreements/due.json", "/usage", "/usage.json",
         "/usage/daily.json", "/usage/daily.csv", "/usage/use-cases", "/usage/use-cases.json",
         "/usage/use-cases.csv", "/usage/moderation", "/usage/moderation.json",
+        # exports, linked data and discovery (plugins/catalog_exports.py)
+        "/data.json", "/catalog.jsonld", "/catalog.ttl", "/catalog.rdf", "/catalog.nt",
+        "/datapackage.json", "/inventory.csv", "/sitemap.xml", "/robots.txt",
     ]
+    for dataset_id in _strings(public, "select id from datasets"):  # schema.org, RDF
+        # (#schema.org: only the page's JSON-LD block is searched; its visible text joins
+        # public values, such as a steward's name and title, that can spell a secret)
+        routes += [f"/datasets/{dataset_id}#schema.org", f"/datasets/{dataset_id}.jsonld",
+                   f"/datasets/{dataset_id}.ttl", f"/datasets/{dataset_id}.rdf",
+                   f"/datasets/{dataset_id}/datapackage.json"]
+    for accept in ("text/turtle", "application/ld+json", "application/rdf+xml"):
+        routes += [f"/#accept={accept}"]  # content negotiation (catalog.site.negotiation)
     for table in _tables(public):
         routes += [f"/public/{table}.json?_size=max&_labels=on", f"/public/{table}.csv?_size=max",
                    f"/public/{table}"]
@@ -96,6 +113,9 @@ def anonymous_routes(sample_build: Path, hidden: list[str]) -> list[str]:
     for dataset_id in hidden:
         routes += [f"/datasets/{dataset_id}", f"/datasets/{dataset_id}.json",
                    f"/datasets/{dataset_id}/use-cases", f"/-/download/{dataset_id}/csv",
+                   f"/datasets/{dataset_id}.jsonld", f"/datasets/{dataset_id}.ttl",
+                   f"/datasets/{dataset_id}.rdf", f"/datasets/{dataset_id}/datapackage.json",
+                   f"/datasets/{dataset_id}#accept=text/turtle",
                    f"/inventory/datasets/{dataset_id}", f"/inventory/datasets/{dataset_id}.json",
                    f"/public/datasets/{dataset_id}.json", f"/search.json?q={dataset_id}",
                    f"/public/datasets.json?_search={dataset_id.split('-')[-1]}"]
@@ -117,11 +137,16 @@ def test_no_anonymous_route_reveals_non_public_content(ds: Any, sample_build: Pa
         response = _get(ds, route)
         assert response.status_code < 500, (route, response.status_code)
         body = response.text
+        if route.endswith("#schema.org"):
+            blocks = re.findall(r'<script type="application/ld\+json">(.*?)</script>', body,
+                                re.S)
+            assert len(blocks) == 1, route
+            body = blocks[0]
         checked += 1
-        if route.startswith("/inventory"):
+        if route.startswith("/inventory") and route != "/inventory.csv":  # .csv: the export
             assert response.status_code == 403, route
-        if "/datasets/" in route and route.split("/datasets/")[1].split(".")[0] in hidden \
-                and not route.startswith("/inventory"):
+        asked_id = route.split("/datasets/")[-1].split("#")[0].split(".")[0]
+        if "/datasets/" in route and asked_id in hidden and not route.startswith("/inventory"):
             assert response.status_code in (404, 403), route
         asked = unquote_plus(route)  # a page may echo what it was asked (a search query)
         for secret in secrets:

@@ -5,7 +5,7 @@ tests/test_layout.py keeps it in step with tables.py. Do not edit.
 """
 
 
-SCHEMA_VERSION = '4'
+SCHEMA_VERSION = '5'
 
 # table -> its columns, in order
 COLUMNS: dict[str, tuple[str, ...]] = {'meta': ('key', 'value'),
@@ -40,7 +40,14 @@ COLUMNS: dict[str, tuple[str, ...]] = {'meta': ('key', 'value'),
                           'symbol',
                           'authority'),
  'themes': ('id', 'title', 'description'),
- 'vocabulary_terms': ('vocabulary', 'id', 'title', 'description', 'url', 'open', 'rank'),
+ 'vocabulary_terms': ('vocabulary',
+                      'id',
+                      'title',
+                      'description',
+                      'url',
+                      'same_as',
+                      'open',
+                      'rank'),
  'standards': ('id',
                'title',
                'category',
@@ -132,7 +139,8 @@ COLUMNS: dict[str, tuple[str, ...]] = {'meta': ('key', 'value'),
               'field_text',
               'sample',
               'source_file',
-              'extensions_json'),
+              'extensions_json',
+              'datajson_json'),
  'fields': ('id',
             'dataset_id',
             'position',

@@ -26,6 +26,12 @@ if TYPE_CHECKING:
 
 Rows = dict[str, list[dict[str, Any]]]
 RACE_STANDARDS = {"race-ethnicity", "race-1997", "ethnicity-1997"}
+# extensions the data.json export writes back (catalog.interop.datajson)
+DATAJSON_KEYS = ("datajson", "datajson_distribution")
+# of those, what a listed (summary-only) dataset shows: who publishes it, under which
+# bureau and program, its themes and contact; never distributions, licence or coverage
+LISTED_DATAJSON = frozenset({"@type", "bureauCode", "programCode", "publisher", "theme",
+                             "contactPoint"})
 
 
 def _json(value: Any) -> str | None:
@@ -107,6 +113,7 @@ def _dataset_row(d: "Dataset", source: str, conf: "Mapping[str, Conformance]",
         has_race_ethnicity=any(f.standard in RACE_STANDARDS for f in fields),
         field_text=_field_text(fields),
         sample=d.sample, source_file=source, extensions_json=_json(d.extensions),
+        datajson_json=_json({k: v for k, v in d.extensions.items() if k in DATAJSON_KEYS}),
     )
 
 
@@ -177,7 +184,7 @@ def _standard_rows(inv: "Inventory", rows: Rows) -> None:
             for t in getattr(std.vocabularies, vocab):
                 rows["vocabulary_terms"].append(dict(
                     vocabulary=vocab, id=t.id, title=t.title, description=t.description,
-                    url=t.url, open=t.open, rank=t.rank))
+                    url=t.url, same_as=_json(t.same_as), open=t.open, rank=t.rank))
 
 
 def _element_row(e: Element, value_count: int) -> dict[str, Any]:
@@ -302,7 +309,7 @@ LISTED_COLUMNS = {"id", "identifier", "agency_id", "title", "description", "asse
                   "access_level",
                   "visibility", "high_value", "keywords", "themes", "contact_name",
                   "contact_email", "rights", "source_file", "odap_status", "state_owned",
-                  "owner", "modified"}
+                  "owner", "modified", "datajson_json"}
 
 
 DATASET_TABLES = ("datasets", "fields", "field_conformance", "distributions", "keywords",
@@ -359,8 +366,18 @@ def public_rows(rows: Rows, known: "Collection[str] | None" = None) -> Rows:
                     defaults = L.DEFAULTS[name]
                     row = {k: (v if k in LISTED_COLUMNS else defaults.get(k))
                            for k, v in row.items()}
+                    row["datajson_json"] = _listed_datajson(row.get("datajson_json"))
             out[name].append(row)
     return out
+
+
+def _listed_datajson(text: str | None) -> str | None:
+    """The part of a dataset's data.json extensions a listed record may show."""
+    if not text:
+        return None
+    kept = json.loads(text).get("datajson") or {}
+    return _json({"datajson": {k: v for k, v in kept.items() if k in LISTED_DATAJSON}}
+                 if any(k in LISTED_DATAJSON for k in kept) else None)
 
 
 class _Field:

@@ -13,7 +13,7 @@ from typing import Any, Optional
 from sqlalchemy import Index
 from sqlmodel import Field, SQLModel
 
-SCHEMA_VERSION = "4"
+SCHEMA_VERSION = "5"
 
 
 def staff_only(**kw: Any) -> Any:
@@ -115,6 +115,8 @@ class DatasetRow(SQLModel, table=True):
     sample: Optional[str] = None
     source_file: str
     extensions_json: Optional[str] = staff_only()
+    # extensions.datajson[_distribution]: data.json properties published as imported
+    datajson_json: Optional[str] = None
 
 
 class FieldRow(SQLModel, table=True):
@@ -251,6 +253,7 @@ class VocabularyTermRow(SQLModel, table=True):
     title: str
     description: Optional[str] = None
     url: Optional[str] = None
+    same_as: Optional[str] = None  # JSON list of other well-known URLs
     open: Optional[bool] = None
     rank: Optional[int] = None
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from .licenses import LicenseIndex
 from .source import PublicCatalog, Row
 
 CONTEXT = "https://project-open-data.cio.gov/v1.1/schema/catalog.jsonld"
@@ -20,6 +21,51 @@ DESCRIBED_BY = "https://project-open-data.cio.gov/v1.1/schema/catalog.json"
 
 def _clean(d: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in d.items() if v not in (None, "", [], {})}
+
+
+def _extensions(d: Row) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The dataset's data.json properties kept from an import, and its distributions'."""
+    ext = json.loads(d.get("datajson_json") or "{}")
+    return ext.get("datajson") or {}, ext.get("datajson_distribution") or {}
+
+
+def _fill(out: dict[str, Any], kept: dict[str, Any]) -> None:
+    """Kept properties for what the descriptor does not say (the descriptor wins); a kept
+    null is a property the source did not have although the descriptor needs it (a
+    distribution's title), so the export leaves it out too."""
+    for key, value in kept.items():
+        if value is None:
+            out.pop(key, None)
+        elif out.get(key) in (None, "", [], {}):
+            out[key] = value
+
+
+def _overlay(cat: PublicCatalog, out: dict[str, Any], kept: dict[str, Any]) -> None:
+    """Write back what an import kept, so that a round trip loses nothing."""
+    kept = dict(kept)
+    for key in ("publisher", "contactPoint"):  # nested objects: the kept keys complete them
+        extra = kept.pop(key, None)
+        if isinstance(extra, dict) and isinstance(out.get(key), dict):
+            out[key] = {**out[key], **{k: v for k, v in extra.items() if k not in out[key]}}
+    source_license = kept.pop("license", None)
+    if source_license is not None:
+        index = LicenseIndex.of_rows(cat.licenses.values())
+        ours = out.get("license")
+        if not ours or index.term(source_license) == index.term(ours):
+            out["license"] = source_license  # the source's own spelling of the same licence
+    themes = kept.pop("theme", None)
+    if isinstance(themes, list):
+        out["theme"] = list(dict.fromkeys([*(out.get("theme") or []), *themes]))
+    for key in ("bureauCode", "programCode", "@type"):  # the dataset's own, not the catalog's
+        if key in kept:
+            out[key] = kept.pop(key)
+    dists = kept.pop("distribution", None)
+    if isinstance(dists, list) and out.get("accessLevel") == "non-public":
+        # a download of non-public data is never published (policy non-public-download)
+        dists = [x for x in dists if not (isinstance(x, dict) and "downloadURL" in x)]
+    if isinstance(dists, list) and dists:
+        out["distribution"] = [*(out.get("distribution") or []), *dists]
+    _fill(out, kept)
 
 
 def distribution(r: Row) -> dict[str, Any]:
@@ -62,7 +108,7 @@ def dataset(cat: PublicCatalog, d: Row) -> dict[str, Any]:
         "publisher": publisher,
         "contactPoint": contact,
         "accessLevel": d["access_level"],
-        "rights": d["rights"] if d["access_level"] != "public" else None,
+        "rights": d["rights"],
         "license": license_row["url"] if license_row and full else None,
         "spatial": d["spatial"] if full else None,
         "temporal": temporal if full else None,
@@ -79,6 +125,14 @@ def dataset(cat: PublicCatalog, d: Row) -> dict[str, Any]:
     if cat.info.get("bureau_code"):
         out["bureauCode"] = cat.info["bureau_code"]
         out["programCode"] = cat.info.get("program_code") or []
+    kept, kept_dist = _extensions(d)
+    if kept_dist and out["distribution"]:
+        rows = cat.distributions.get(d["id"], [])
+        for r, exported in zip(rows, out["distribution"], strict=True):
+            _fill(exported, kept_dist.get(r["distribution_id"]) or {})
+    if kept:
+        _overlay(cat, out, kept if full else {k: v for k, v in kept.items()
+                                              if k != "distribution"})
     if d["access_level"] != "public" and not out["rights"]:
         out["rights"] = "Access is limited; contact the agency for details."
     return _clean(out)

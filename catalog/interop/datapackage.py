@@ -1,12 +1,13 @@
 """Frictionless Data Package (v1) of the public catalog's data dictionaries.
 
-One resource per public-visible dataset that has a data dictionary and a file to point
-at: ``path`` is the dataset's CSV download (a tabular data resource), or else its first
-other download (a GeoJSON, a zipped shapefile… : a plain data resource that keeps the
-schema of its attribute table). A Data Resource must say where its data are (``path`` or
-``data``), so a dataset served only through an API or on request has no resource here;
-its data dictionary is on its catalog page. ``listed`` datasets never have a data
-dictionary in ``public.db``, so they never appear.
+One resource per public-visible dataset that has a file to point at: ``path`` is the
+dataset's CSV download (a tabular data resource when it has a data dictionary), or else
+its first other download (a GeoJSON, a zipped shapefile… : a plain data resource that
+keeps the schema of its attribute table). A dataset without a data dictionary (an import
+from a portal, before stewards describe its fields) is a plain data resource without a
+``schema``. A Data Resource must say where its data are (``path`` or ``data``), so a
+dataset served only through an API or on request has no resource here; its data
+dictionary is on its catalog page. ``listed`` datasets never appear.
 
 ``schema`` is the Table Schema rebuilt from the ``fields`` rows; the catalog's own field
 properties (``standard``, ``demographic``, ``count``, ``unit``) are kept as custom
@@ -95,12 +96,13 @@ def sources(cat: PublicCatalog, d: Row) -> list[dict[str, Any]]:
 
 def resource(cat: PublicCatalog, d: Row) -> dict[str, Any] | None:
     """The dataset as a Data Resource, or None when it has nothing to describe or point at."""
-    if d["visibility"] != "public" or not cat.fields.get(d["id"]):
+    if d["visibility"] != "public":
         return None
     file = data_file(cat, d["id"])
     if file is None:
         return None
-    tabular = _is_csv(file)
+    described = bool(cat.fields.get(d["id"]))
+    tabular = _is_csv(file) and described  # a tabular data resource needs a schema
     media_type = (file["media_type"] or "").split(";")[0].strip() or None
     return _clean({
         "profile": PROFILE_TABULAR if tabular else PROFILE_RESOURCE,
@@ -114,7 +116,7 @@ def resource(cat: PublicCatalog, d: Row) -> dict[str, Any] | None:
         "licenses": license_(cat, d["license"]),
         "sources": sources(cat, d),
         "keywords": cat.keywords.get(d["id"]),
-        "schema": table_schema(cat, d["id"]),
+        "schema": table_schema(cat, d["id"]) if described else None,
     })
 
 
@@ -135,10 +137,11 @@ def contributors(cat: PublicCatalog) -> list[dict[str, Any]]:
 
 
 def build(cat: PublicCatalog) -> dict[str, Any]:
-    """The catalog's package: one resource per dataset with a data dictionary and a file."""
+    """The catalog's package: one resource per public dataset with a file to point at
+    (with its data dictionary as ``schema`` when it has one)."""
     resources = [r for r in (resource(cat, d) for d in cat.datasets) if r is not None]
     if not resources:
-        raise CatalogError("no public dataset has both a data dictionary and a download",
+        raise CatalogError("no public dataset has a download to point a resource at",
                            hint="a Data Package needs at least one resource")
     keywords = sorted({cat.theme_titles.get(t, t) for d in cat.datasets
                        for t in cat.themes.get(d["id"], [])})
@@ -157,8 +160,7 @@ def dataset_package(cat: PublicCatalog, dataset_id: str) -> dict[str, Any]:
     res = resource(cat, d)
     if res is None:
         raise CatalogError(f"dataset {dataset_id!r} has no data package",
-                           hint="a package needs a public data dictionary and a downloadable "
-                           "file")
+                           hint="a package needs a public, downloadable file")
     agency = cat.agencies.get(d["agency_id"], {})
     people = [_clean({"title": agency.get("name"), "path": agency.get("website"),
                       "role": "publisher"})]

@@ -1,14 +1,21 @@
-"""DCAT-US 3.0 JSON-LD (``catalog.jsonld``): the public catalog as linked data.
+"""DCAT-US 3.0 (``catalog.jsonld``): the public catalog as the official JSON Schema
+shapes it, and as linked data the official SHACL shapes accept.
 
-One ``@graph`` holds the ``dcat:Catalog``, one ``dcat:Dataset`` per dataset in
-``public.db``, the agencies (``foaf:Agent`` + ``org:Organization``), the catalog's themes
-(``skos:Concept`` in one ``skos:ConceptScheme``) and the licenses used. ``listed``
-non-public datasets are records too: their access rights, rights statement, contact and
-keywords, never a distribution.
+The document is one ``Catalog`` object (the root of the official JSON Schema), with
+every dataset in ``public.db`` inline under ``dataset``, each with its publisher (an
+``org:Organization``), themes (``skos:Concept`` in the catalog's ``themeTaxonomy``),
+contact, licence and distributions inline. ``listed`` non-public datasets are records
+too: their access rights, rights statement, contact and keywords, never a distribution.
 
 The ``@context`` is the official DCAT-US 3.0 context, embedded from the copy shipped in
-``data/`` (so nothing is fetched to read the file), plus one ``xsd`` prefix for typed dates.
-The result validates against the official DCAT-US 3.0 SHACL shapes with no violation.
+``data/`` (so nothing is fetched to read the file), and a bridge the official files need
+to agree with each other: the JSON Schema wants dates as plain strings, the SHACL shapes
+want them typed ``xsd:date``, and the official context (protected) types none. The
+bridge defines the type names the JSON Schema itself uses (``Catalog``, ``Dataset``,
+``PeriodOfTime``) as the DCAT classes, with the official class context plus date
+typing and the dataset-level ``license`` (DCAT 3 ``dcterms:license``, which the official
+``dcat:Dataset`` context leaves out). Keywords are written in ``keywordMap`` (the
+JSON Schema allows one ``keyword`` string, DCAT any number).
 """
 
 from __future__ import annotations
@@ -27,7 +34,6 @@ CONFORMS_TO = "http://resource.data.gov/profile/dcat-us#"
 XSD = "http://www.w3.org/2001/XMLSchema#"
 # The official context maps ``org:`` to www.w3c.org (sic); the shapes and W3C use www.w3.org.
 ORG = "http://www.w3.org/ns/org#"
-ORGANIZATION = ["foaf:Agent", ORG + "Organization"]
 
 # DCAT-US 3.0's own access-rights list is still "TBD"; the EU authority table has the
 # same three levels as DCAT-US 1.1 accessLevel.
@@ -69,8 +75,39 @@ def official_context() -> dict[str, Any]:
     return json.loads(text)["@context"]  # type: ignore[no-any-return]
 
 
+# the JSON Schema's type names → (the official class term, its properties typed xsd:date)
+DATES = {"Catalog": ("dcat:Catalog", ("issued", "modified")),
+         "Dataset": ("dcat:Dataset", ("issued", "modified")),
+         "PeriodOfTime": ("dcterms:PeriodOfTime", ("startDate", "endDate"))}
+
+
+@lru_cache(maxsize=1)
+def bridge() -> dict[str, Any]:
+    """Type terms of the JSON Schema's names: the official class contexts, dates typed."""
+    official = official_context()
+    out: dict[str, Any] = {"xsd": XSD}
+    for term, (cls, dates) in DATES.items():
+        scoped = dict(official[cls]["@context"])
+        for name in dates:
+            scoped[name] = {"@id": scoped[name]["@id"], "@type": "xsd:date"}
+        if term == "Dataset":
+            scoped["license"] = {"@id": "dcterms:license", "@type": "@id"}
+        out[term] = {"@id": cls, "@context": scoped}
+    organization_ctx = dict(official["org:Organization"]["@context"])
+    organization_ctx["subOrganizationOf"] = {"@id": ORG + "subOrganizationOf", "@type": "@id",
+                                             "@container": "@set"}
+    out["Organization"] = {"@id": ORG + "Organization", "@context": organization_ctx}
+    return out
+
+
 def context() -> list[Any]:
-    return [official_context(), {"xsd": XSD}]
+    return [official_context(), bridge()]
+
+
+def day(value: Any) -> str | None:
+    """The date of a date or date-time, as xsd:date text (None when it is neither)."""
+    lit = date_literal(value)
+    return lit["@value"][:10] if lit else None
 
 
 def _clean(d: dict[str, Any]) -> dict[str, Any]:
@@ -175,6 +212,33 @@ def data_dictionary(cat: PublicCatalog, d: Row) -> dict[str, Any]:
             "mediaType": "application/json"}
 
 
+def license_url(cat: PublicCatalog, d: Row) -> str | None:
+    """The licence IRI a public dataset is published under: the vocabulary's, or the
+    source's own when an import kept one the vocabulary does not know."""
+    if d["visibility"] != "public":
+        return None
+    row = cat.licenses.get(d["license"] or "")
+    if row and row["url"]:
+        return str(row["url"])
+    kept = (json.loads(d.get("datajson_json") or "{}").get("datajson") or {}).get("license")
+    return kept if isinstance(kept, str) and re.match(r"^https?://", kept) else None
+
+
+def publisher(cat: PublicCatalog, agency_id: str) -> dict[str, Any]:
+    a = cat.agencies.get(agency_id) or {"name": agency_id, "abbreviation": None,
+                                        "website": None}
+    return organization(agency_iri(cat, agency_id), a["name"],
+                        altLabel=a["abbreviation"],
+                        subOrganizationOf=[publisher_iri(cat)],
+                        **{"foaf:homepage": {"@id": a["website"]} if a["website"] else None})
+
+
+def theme(cat: PublicCatalog, theme_id: str) -> dict[str, Any]:
+    return {"@id": theme_iri(cat, theme_id), "@type": "skos:Concept",
+            "prefLabel": cat.theme_titles.get(theme_id, theme_id),
+            "inScheme": themes_iri(cat), "notation": [theme_id]}
+
+
 def dataset(cat: PublicCatalog, d: Row) -> dict[str, Any]:
     iri = dataset_iri(cat, d["id"])
     agency = cat.agencies.get(d["agency_id"], {})
@@ -184,107 +248,87 @@ def dataset(cat: PublicCatalog, d: Row) -> dict[str, Any]:
                     or catalog_contact.get("email"))
     full = d["visibility"] == "public"
     license_row = cat.licenses.get(d["license"] or "") if full else None
-    license_url = license_row["url"] if license_row else None
+    licence = license_url(cat, d)
     rights = d["rights"]
-    if not rights and license_row and not license_url:
+    if not rights and license_row and not licence:
         rights = license_row["title"]
     if not rights and d["access_level"] != "public":
         rights = "Access is limited; contact the agency for details."
+    keywords = cat.keywords.get(d["id"])
     node: dict[str, Any] = {
         "@id": iri,
-        "@type": "dcat:Dataset",
+        "@type": "Dataset",
         "identifier": [d["identifier"]],
         "title": d["title"],
         "description": d["description"],
-        "keyword": cat.keywords.get(d["id"]),
-        "theme": [theme_iri(cat, t) for t in cat.themes.get(d["id"], [])],
-        "publisher": agency_iri(cat, d["agency_id"]),
+        "keywordMap": {cat.language: keywords} if keywords else None,
+        "theme": [theme(cat, t) for t in cat.themes.get(d["id"], [])],
+        "publisher": publisher(cat, d["agency_id"]),
         "contactPoint": [point] if point else None,
         "accessRights": ACCESS_RIGHTS[d["access_level"]],
         "rights": rights_statement(rights),
-        "modified": date_literal(d["modified"]),
+        "modified": day(d["modified"]),
         "landingPage": d["landing_page"] or iri,
     }
     if full:
-        temporal = _clean({"@type": "dcterms:PeriodOfTime",
-                           "startDate": date_literal(d["temporal_start"]),
-                           "endDate": date_literal(d["temporal_end"])})
+        temporal = _clean({"@type": "PeriodOfTime", "startDate": day(d["temporal_start"]),
+                           "endDate": day(d["temporal_end"])})
         node.update({
-            "issued": date_literal(d["issued"]),
-            "license": license_url,
+            "issued": day(d["issued"]),
+            "license": licence,
             "temporal": [temporal] if len(temporal) > 1 else None,
             "spatial": [{"@type": "dcterms:Location", "prefLabel": d["spatial"]}]
             if d["spatial"] else None,
             "accrualPeriodicity": frequency(d["update_frequency"]),
             "describedBy": data_dictionary(cat, d) if cat.fields.get(d["id"]) else None,
-            "distribution": [distribution(cat, d, r, license_url)
+            "distribution": [distribution(cat, d, r, licence)
                              for r in cat.distributions.get(d["id"], [])],
         })
     return _clean(node)
 
 
 def organization(iri: str, name: str, **extra: Any) -> dict[str, Any]:
-    return _clean({"@id": iri, "@type": ORGANIZATION, "name": name, "skos:prefLabel": name,
-                   **extra})
+    """An organization as the JSON Schema wants it (name and prefLabel, one @type), and
+    an agent as the shapes want it (an org:Organization that is also a foaf:Agent)."""
+    return _clean({"@id": iri, "@type": "Organization", "name": name, "prefLabel": name,
+                   "rdf:type": [{"@id": "foaf:Agent"}], **extra})
 
 
-def agents(cat: PublicCatalog) -> list[dict[str, Any]]:
-    publisher = cat.info.get("publisher") or {}
-    parent = publisher.get("sub_organization_of")
-    state = organization(
-        publisher_iri(cat), publisher.get("name") or cat.title,
-        **{ORG + "subOrganizationOf": {"@type": ORGANIZATION, "name": parent,
-                                       "skos:prefLabel": parent} if parent else None})
-    out = [state]
-    for agency_id, a in sorted(cat.agencies.items()):
-        out.append(organization(
-            agency_iri(cat, agency_id), a["name"],
-            **{"skos:altLabel": a["abbreviation"],
-               "foaf:homepage": {"@id": a["website"]} if a["website"] else None,
-               ORG + "subOrganizationOf": {"@id": publisher_iri(cat)}}))
-    return out
+def state(cat: PublicCatalog) -> dict[str, Any]:
+    publisher_info = cat.info.get("publisher") or {}
+    parent = publisher_info.get("sub_organization_of")
+    return organization(
+        publisher_iri(cat), publisher_info.get("name") or cat.title,
+        subOrganizationOf=[organization(f"{publisher_iri(cat)}-parent", parent)]
+        if parent else None)
 
 
-def themes(cat: PublicCatalog) -> list[dict[str, Any]]:
-    used = sorted({t for ts in cat.themes.values() for t in ts})
-    if not used:
-        return []
-    scheme = {"@id": themes_iri(cat), "@type": "skos:ConceptScheme",
-              "title": f"{cat.title}: themes"}
-    return [scheme] + [{"@id": theme_iri(cat, t), "@type": "skos:Concept",
-                        "prefLabel": cat.theme_titles.get(t, t), "inScheme": themes_iri(cat),
-                        "skos:notation": t} for t in used]
-
-
-def licenses(cat: PublicCatalog) -> list[dict[str, Any]]:
-    used = {d["license"] for d in cat.datasets if d["visibility"] == "public" and d["license"]}
-    return [{"@id": row["url"], "@type": "dcterms:LicenseDocument", "dcterms:title": row["title"]}
-            for lid, row in sorted(cat.licenses.items()) if lid in used and row["url"]]
-
-
-def catalog_node(cat: PublicCatalog) -> dict[str, Any]:
-    info = cat.info
-    c = info.get("contact") or {}
-    point = contact(c.get("name"), c.get("email"))
-    return _clean({
-        "@id": catalog_iri(cat),
-        "@type": "dcat:Catalog",
-        "title": cat.title,
-        "description": info.get("description") or cat.title,
-        "publisher": publisher_iri(cat),
-        "homepage": info.get("homepage") or f"{cat.base_url}/",
-        "modified": date_literal(cat.meta.get("built_at")),
-        "contactPoint": [point] if point else None,
-        "conformsTo": CONFORMS_TO,
-        "themeTaxonomy": [themes_iri(cat)] if any(cat.themes.values()) else None,
-        "dataset": [dataset_iri(cat, d["id"]) for d in cat.datasets],
-    })
+def theme_scheme(cat: PublicCatalog) -> dict[str, Any] | None:
+    if not any(cat.themes.values()):
+        return None
+    return {"@id": themes_iri(cat), "@type": "skos:ConceptScheme",
+            "title": f"{cat.title}: themes"}
 
 
 def build(cat: PublicCatalog) -> dict[str, Any]:
-    graph = [catalog_node(cat)] + [dataset(cat, d) for d in cat.datasets]
-    graph += agents(cat) + themes(cat) + licenses(cat)
-    return {"@context": context(), "@graph": graph}
+    info = cat.info
+    c = info.get("contact") or {}
+    point = contact(c.get("name"), c.get("email"))
+    scheme = theme_scheme(cat)
+    return _clean({
+        "@context": context(),
+        "@id": catalog_iri(cat),
+        "@type": "Catalog",
+        "title": cat.title,
+        "description": info.get("description") or cat.title,
+        "publisher": state(cat),
+        "homepage": info.get("homepage") or f"{cat.base_url}/",
+        "modified": day(cat.meta.get("built_at")),
+        "contactPoint": [point] if point else None,
+        "conformsTo": CONFORMS_TO,
+        "themeTaxonomy": [scheme] if scheme else None,
+        "dataset": [dataset(cat, d) for d in cat.datasets],
+    })
 
 
 def export(cat: PublicCatalog) -> str:

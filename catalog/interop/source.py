@@ -31,6 +31,11 @@ class PublicCatalog:
         return self.meta.get("base_url", "").rstrip("/")
 
     @property
+    def language(self) -> str:
+        """The language of the catalog's metadata (BCP 47; default English)."""
+        return str(self.info.get("language") or "en")
+
+    @property
     def title(self) -> str:
         return str(self.info.get("title") or "Data inventory")
 

@@ -87,6 +87,8 @@ class Term(Strict):
     title: Text
     description: str | None = None
     url: Url | None = None
+    same_as: list[Url] = F([], description="other well-known URLs of the same term "
+                           "(licences: the Open Definition page, older versions of the URL)")
     open: Flag | None = None
     rank: int | None = None
 

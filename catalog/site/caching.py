@@ -7,7 +7,8 @@ file, the URL and (for access-plan states and agreement terms) today's date. So:
 * :func:`http_cache` (an ASGI wrapper, ``plugins/catalog_cache.py``) gives anonymous
   ``GET`` responses of build-determined URLs ``Cache-Control: public, max-age=300,
   stale-while-revalidate=60`` and a weak ETag over (build, code, date, path, query),
-  and answers a matching ``If-None-Match`` with 304 without running the page. Requests
+  and answers a matching ``If-None-Match`` with 304 without running the page (URLs that
+  negotiate HTML or RDF, catalog.site.negotiation, vary on ``Accept``). Requests
   that carry a cookie, credentials or an SSO identity, responses that set a cookie (a
   form's CSRF token), and every method but GET and HEAD are ``private, no-store``;
   live URLs (usage figures, use cases, the dataset page's use panel, ``/-/`` routes,
@@ -34,6 +35,7 @@ from jinja2 import nodes
 from jinja2.ext import Extension
 from markupsafe import Markup
 
+from . import negotiation
 from .access import PUBLIC_DB, identity_headers
 
 MAX_AGE = 300
@@ -160,8 +162,10 @@ def http_cache(app: ASGIApp, datasette: Any) -> ASGIApp:
             return
         if not code:
             code.append(site_code_tag(datasette))
-        tag = etag(public_build(datasette), code[0], path, query)
-        vary = [n.title() for n in identity]
+        accept = _header(request_headers, b"accept") or ""
+        variant = negotiation.variant(path, accept)  # HTML or RDF at one URL
+        tag = etag(public_build(datasette), code[0], path, query + variant)
+        vary = [n.title() for n in identity] + ([b"Accept"] if variant else [])
         condition = _header(request_headers, b"if-none-match")
         if condition and matches(condition, tag):
             headers = _vary([(b"etag", tag.encode()), (b"cache-control", PUBLIC.encode())],

@@ -1,42 +1,60 @@
-"""Exports served live by the site at their conventional URLs (/data.json, …).
+"""Exports served live by the site at their conventional URLs (/data.json,
+/catalog.{jsonld,ttl,rdf,nt}, /datasets/<id>.{jsonld,ttl,rdf}, /sitemap.xml, …).
 
 Each is computed once per build of public.db (the database is immutable while served)
 and kept in memory as the UTF-8 bytes sent (data.json is 13 MB at 10,000 datasets, and
-is not encoded again for every request); a new build (new file) computes afresh.
+is not encoded again for every request); a new build (new file) computes afresh. Only
+public.db is ever read.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+import json
 import os
 from functools import lru_cache
 from pathlib import Path
+from xml.sax.saxutils import escape
 
 from ..interop import EXPORTS, Format
-from ..interop.source import read
+from ..interop.source import PublicCatalog, read
+from ..problems import CatalogError
 
 BY_FILENAME: dict[str, Format] = {f.filename: f for f in EXPORTS.values()}
+DATASET_SUFFIXES = ("jsonld", "ttl", "rdf")
+
+
+def _stamp(db: Path) -> tuple[int, int]:
+    st = os.stat(db)
+    return st.st_mtime_ns, st.st_size
+
+
+@lru_cache(maxsize=2)
+def _catalog(db: str, stamp: tuple[int, int]) -> PublicCatalog:
+    return read(Path(db))
+
+
+def catalog(db: Path) -> PublicCatalog:
+    """The public catalog of the build at ``db`` (read once per build)."""
+    return _catalog(str(db), _stamp(db))
 
 
 @lru_cache(maxsize=16)
 def _render(name: str, db: str, stamp: tuple[int, int]) -> bytes:
-    return EXPORTS[name].load()(read(Path(db))).encode("utf-8")
+    return EXPORTS[name].load()(_catalog(db, stamp)).encode("utf-8")
 
 
 def render(name: str, db: Path) -> bytes:
     """The export ``name`` of the public database at ``db``, encoded."""
-    st = os.stat(db)
-    return _render(name, str(db), (st.st_mtime_ns, st.st_size))
+    return _render(name, str(db), _stamp(db))
 
 
 @lru_cache(maxsize=64)
 def _dataset_package(db: str, stamp: tuple[int, int], dataset_id: str) -> str | None:
-    import json
-
     from ..interop.datapackage import dataset_package
-    from ..problems import CatalogError
 
     try:
-        package = dataset_package(read(Path(db)), dataset_id)
+        package = dataset_package(_catalog(db, stamp), dataset_id)
     except CatalogError:
         return None
     return json.dumps(package, indent=2, ensure_ascii=False) + "\n"
@@ -44,5 +62,102 @@ def _dataset_package(db: str, stamp: tuple[int, int], dataset_id: str) -> str | 
 
 def dataset_package(db: Path, dataset_id: str) -> str | None:
     """One public dataset's Data Package, or None when it has none."""
-    st = os.stat(db)
-    return _dataset_package(str(db), (st.st_mtime_ns, st.st_size), dataset_id)
+    return _dataset_package(str(db), _stamp(db), dataset_id)
+
+
+@lru_cache(maxsize=128)
+def _dataset_rdf(db: str, stamp: tuple[int, int], dataset_id: str, suffix: str
+                 ) -> bytes | None:
+    from ..interop import rdf
+
+    try:
+        doc = rdf.dataset_document(_catalog(db, stamp), dataset_id)
+    except CatalogError:
+        return None
+    return rdf.serialise(doc, suffix).encode("utf-8")
+
+
+def dataset_rdf(db: Path, dataset_id: str, suffix: str) -> bytes | None:
+    """One dataset (public or listed) as DCAT-US 3.0 in ``suffix`` (jsonld, ttl, rdf)."""
+    return _dataset_rdf(str(db), _stamp(db), dataset_id, suffix)
+
+
+@lru_cache(maxsize=256)
+def _schema_org(db: str, stamp: tuple[int, int], dataset_id: str) -> str | None:
+    from ..interop import schemaorg
+
+    cat = _catalog(db, stamp)
+    row = next((d for d in cat.datasets if d["id"] == dataset_id), None)
+    return schemaorg.script(schemaorg.dataset(cat, row)) if row else None
+
+
+def schema_org(db: Path, dataset_id: str) -> str | None:
+    """The schema.org Dataset markup of a dataset the public may see, as script text."""
+    return _schema_org(str(db), _stamp(db), dataset_id)
+
+
+def catalog_alternates() -> list[dict[str, str]]:
+    """``<link rel="alternate">`` targets of the home page: every catalog export."""
+    return [{"type": f.media_type, "href": f"/{f.filename}", "title": f.description}
+            for f in EXPORTS.values()]
+
+
+def dataset_alternates(dataset_id: str) -> list[dict[str, str]]:
+    """``<link rel="alternate">`` targets of a dataset page."""
+    from ..interop import RDF_MEDIA_TYPES
+
+    names = {"jsonld": "DCAT-US 3.0 JSON-LD", "ttl": "DCAT-US 3.0 Turtle",
+             "rdf": "DCAT-US 3.0 RDF/XML"}
+    return [{"type": RDF_MEDIA_TYPES[s], "href": f"/datasets/{dataset_id}.{s}",
+             "title": names[s]} for s in DATASET_SUFFIXES] + [
+        {"type": "application/json", "href": f"/datasets/{dataset_id}.json",
+         "title": "Catalog record (JSON)"}]
+
+
+# -- discovery ------------------------------------------------------------------------------
+
+def _lastmod(value: object) -> str | None:
+    text = str(value or "")[:10]
+    try:
+        return dt.date.fromisoformat(text).isoformat()
+    except ValueError:
+        return None
+
+
+@lru_cache(maxsize=4)
+def _sitemap(db: str, stamp: tuple[int, int], base: str) -> bytes:
+    cat = _catalog(db, stamp)
+    built = _lastmod(cat.meta.get("built_at"))
+    entries: list[tuple[str, str | None]] = [
+        (f"{base}/", built), (f"{base}/search", built), (f"{base}/agencies", built),
+        (f"{base}/standards", built)]
+    entries += [(f"{base}/datasets/{d['id']}", _lastmod(d["modified"]) or built)
+                for d in cat.datasets]
+    entries += [(f"{base}/agencies/{a}", built) for a in sorted(cat.agencies)]
+    entries += [(f"{base}/standards/{s}", built) for s in sorted(cat.standards)]
+    lines = ['<?xml version="1.0" encoding="UTF-8"?>',
+             '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">']
+    for loc, lastmod in entries:
+        mod = f"<lastmod>{lastmod}</lastmod>" if lastmod else ""
+        lines.append(f"  <url><loc>{escape(loc)}</loc>{mod}</url>")
+    lines.append("</urlset>")
+    return ("\n".join(lines) + "\n").encode("utf-8")
+
+
+def base_url(db: Path, request_base: str) -> str:
+    """The catalog's configured base URL, else the one the request came to."""
+    return catalog(db).base_url or request_base.rstrip("/")
+
+
+def sitemap(db: Path, request_base: str) -> bytes:
+    """sitemap.xml: the public pages (home, search, each public or listed dataset, each
+    agency and standard)."""
+    return _sitemap(str(db), _stamp(db), base_url(db, request_base))
+
+
+def robots(db: Path, request_base: str) -> bytes:
+    """robots.txt: crawl the public pages; the staff database and Datasette's internal
+    routes are not for crawlers."""
+    base = base_url(db, request_base)
+    return ("User-agent: *\nDisallow: /inventory\nDisallow: /-/\nDisallow: /_memory\n"
+            f"Allow: /\n\nSitemap: {base}/sitemap.xml\n").encode("utf-8")

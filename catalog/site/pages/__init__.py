@@ -13,11 +13,15 @@ Staff pages are loaded and rendered every time.
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
+from ...interop import RDF_MEDIA_TYPES
+from .. import exports, negotiation
 from ..access import PUBLIC_DB
 from ..caching import Lru
 from .agencies import agencies, agency
@@ -66,13 +70,40 @@ def cache_key(reader: Reader, request: Any) -> str | None:
     return f"{reader.build}|{reader.today.isoformat()}|{request.path}?{request.query_string}"
 
 
+async def negotiated(datasette: Any, request: Any, suffix: str) -> Any:
+    """The RDF an HTML URL answers with when ``Accept`` prefers it (catalog.site.negotiation):
+    the public catalog's or the dataset's, whoever asks."""
+    from datasette.utils.asgi import Response
+
+    db = Path(datasette.get_database(PUBLIC_DB).path)
+    if request.path == "/":
+        name = exports.BY_FILENAME[f"catalog.{suffix}"].name
+        body: bytes | None = await asyncio.to_thread(exports.render, name, db)
+    else:
+        body = await asyncio.to_thread(exports.dataset_rdf, db,
+                                       request.url_vars["dataset_id"], suffix)
+    if body is None:
+        return await not_found(datasette, request, "No such dataset in the catalog",
+                               as_json=True)
+    return Response(body, content_type=f"{RDF_MEDIA_TYPES[suffix]}; charset=utf-8",
+                    headers={"Content-Location": negotiation.alternate_url(request.path,
+                                                                           suffix),
+                             "Vary": "Accept"})
+
+
 def view(loader: Loader) -> Handler:
-    """A Datasette route for ``loader``: HTML, or JSON when the URL ends in ``.json``."""
+    """A Datasette route for ``loader``: HTML, or JSON when the URL ends in ``.json``;
+    RDF when the HTML URL is asked for it (content negotiation)."""
     from datasette.utils.asgi import Response
 
     async def handle(datasette: Any, request: Any) -> Any:
-        reader = Reader(datasette, request.actor)
         as_json = bool(request.url_vars.get("format"))
+        formats = () if as_json else negotiation.offered(request.path)
+        if formats:
+            suffix = negotiation.choose(request.headers.get("accept", ""), formats)
+            if suffix:
+                return await negotiated(datasette, request, suffix)
+        reader = Reader(datasette, request.actor)
         key = cache_key(reader, request)
         cached = PAGES.get(key) if key else None
         if cached is None:
@@ -91,7 +122,7 @@ def view(loader: Loader) -> Handler:
                    "staff": reader.staff, "catalog_main": True, "catalog_cache": key}
         context.setdefault("json_url", json_url(request))
         html = await datasette.render_template(page.template, context, request=request)
-        return Response.html(html)
+        return Response.html(html, headers={"Vary": "Accept"} if formats else None)
 
     handle.__name__ = f"{loader.__name__}_view"
     return handle
@@ -102,7 +133,8 @@ _FMT = r"(?P<format>\.json)?$"
 ROUTES: list[tuple[str, Handler]] = [
     (r"^/" + _FMT, view(home)),
     (r"^/(?:search|datasets)" + _FMT, view(search)),
-    (r"^/datasets/" + _ID.format("dataset_id") + _FMT, view(dataset)),
+    # dataset ids have no dots: /datasets/<id>.ttl and friends are exports
+    (r"^/datasets/(?P<dataset_id>[a-z0-9][a-z0-9-]*)" + _FMT, view(dataset)),
     (r"^/agencies" + _FMT, view(agencies)),
     (r"^/agencies/" + _ID.format("agency_id") + _FMT, view(agency)),
     (r"^/standards" + _FMT, view(standards)),

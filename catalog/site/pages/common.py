@@ -6,10 +6,11 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlencode
 
-from ..access import database_for, is_staff
+from ..access import PUBLIC_DB, database_for, is_staff
 from ..caching import build_tag
 
 Row = dict[str, Any]
@@ -56,6 +57,12 @@ class Reader:
         self.staff = is_staff(actor)
         self.today = today or dt.date.today()
         self._db = datasette.get_database(self.name)
+        self._datasette = datasette
+
+    @property
+    def public_path(self) -> Path:
+        """public.db, for what a page embeds from the public exports (schema.org)."""
+        return Path(self._datasette.get_database(PUBLIC_DB).path)
 
     @property
     def build(self) -> str:

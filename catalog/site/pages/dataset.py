@@ -7,8 +7,10 @@ sections. A dataset absent from the actor's database is not found.
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
+from .. import exports
 from .common import (
     ACCESS_HELP,
     VISIBILITY,
@@ -135,7 +137,10 @@ async def dataset(reader: Reader, request: Any) -> Page:
                            "&_shape=array",
         },
     }
-    extra = {"access_label": access_label(d["access_level"]),
+    schema_org = await asyncio.to_thread(exports.schema_org, reader.public_path, dataset_id)
+    extra = {"schema_org": schema_org,  # what the public sees; None for a hidden dataset
+             "alternates": exports.dataset_alternates(dataset_id) if schema_org else [],
+             "access_label": access_label(d["access_level"]),
              "access_help": ACCESS_HELP.get(d["access_level"], ""),
              "visibility_label": VISIBILITY.get(d["visibility"], d["visibility"])}
     return Page("catalog_dataset.html", d["title"], data, extra)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..exports import BY_FILENAME
+from ..exports import BY_FILENAME, catalog_alternates
 from .common import Page, Reader, access_label
 
 RECENT = 8
@@ -46,4 +46,4 @@ async def home(reader: Reader, request: Any) -> Page:
     return Page("catalog_home.html", "Connecticut High-Value Data Inventory", {
         "totals": totals, "by_agency": by_agency, "by_theme": by_theme,
         "by_access": by_access, "recent": recent, "built_at": built, "api": api,
-    })
+    }, {"alternates": catalog_alternates()})

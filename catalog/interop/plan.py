@@ -1,18 +1,17 @@
-"""Import a portal's DCAT-US 1.1 ``data.json`` as descriptors: the inverse of
-:mod:`catalog.interop.datajson`.
+"""The shared half of every importer: entries in DCAT-US 1.1 shape → descriptor files.
 
-Three steps, each usable on its own:
+Each source format (``catalog/interop/import_*.py``) turns its records into
+:class:`Entry` objects: a dict shaped like a data.json dataset, plus the source's own
+leftovers. :func:`plan` maps them onto descriptors and says, per entry, what it repaired,
+kept aside or skipped, as :class:`~catalog.problems.Problem` values with registered codes
+(``stage: import``). It reads the project (vocabularies, existing files) and writes
+nothing; :mod:`catalog.interop.sync` writes.
 
-* :func:`read_source` — a file path or an http(s) URL → the parsed JSON (one
-  :class:`~catalog.problems.CatalogError` when the source is unusable);
-* :func:`plan_import` — parsed JSON → the text of every file to write, plus notes. Pure:
-  it reads the project (vocabularies, existing files) but writes nothing;
-* :func:`write_plan` — writes the planned files, never replacing a file without ``force``.
-
-:func:`import_catalog` runs all three. Real catalogs are messy: a malformed dataset entry
-becomes an :class:`ImportNote` (the entry is repaired or skipped), never an exception.
-Nothing is dropped silently: source properties the descriptor has no place for are kept
-verbatim under ``extensions.datajson`` and reported.
+Nothing is dropped silently: data.json properties the descriptor has no place for are
+kept verbatim under ``extensions.datajson`` (the data.json export writes them back), and
+what only the source format knows under ``extensions.<format>``. Bad text (lone
+surrogates, control characters, mojibake) is repaired per entry and reported; one bad
+entry never stops the others.
 """
 
 from __future__ import annotations
@@ -21,8 +20,6 @@ import datetime as dt
 import json
 import re
 import unicodedata
-import urllib.error
-import urllib.request
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -31,34 +28,28 @@ from typing import Any
 import yaml
 from pydantic import TypeAdapter, ValidationError
 
+from .. import problems as P
 from ..load import Document, load_bytes, load_file
 from ..model import Agency, Dataset
 from ..model.check import check
 from ..model.common import ID_PATTERN, DateText, Email, Url
-from ..problems import CatalogError
+from ..problems import CatalogError, Problem, Severity
 from ..project import AGENCY_FILE, Project, discover
 from ..standards import load_standards
+from .licenses import LicenseIndex
+from .text import Repairs, repair
 
-WARNING, INFO = "warning", "info"
+WARNING, INFO = Severity.WARNING, Severity.INFO
 MAX_ID = 80
-MAX_BYTES = 200 * 1024 * 1024
 ACCESS_LEVELS = ("public", "restricted public", "non-public")
-
-# Note codes (stable, kebab-case; tests assert on them).
-SOURCE_FORMAT = "source-format"
-PUBLISHER_UNMAPPED = "publisher-unmapped"
-AGENCY_EXISTS = "agency-exists"
-AGENCY_NAME_DIFFERS = "agency-name-differs"
-FILE_EXISTS = "file-exists"
-IDENTIFIER_EXISTS = "identifier-exists"
-DATASET_SKIPPED = "dataset-skipped"
-VALUE_REPAIRED = "value-repaired"
-VALUE_KEPT = "value-kept-in-extensions"
-KEYWORD_DROPPED = "keyword-dropped"
-DISTRIBUTION_KEPT = "distribution-kept-in-extensions"
-MISSING_CONTACT = "missing-contact"
-PROPERTIES_KEPT = "properties-kept"
-DESCRIPTOR_INVALID = "descriptor-invalid"
+(SOURCE_FORMAT, TEXT_REPAIRED, PUBLISHER_UNMAPPED, AGENCY_EXISTS, AGENCY_NAME_DIFFERS,
+ IDENTIFIER_EXISTS, DATASET_SKIPPED, NOT_A_DATASET, VALUE_REPAIRED, VALUE_KEPT,
+ KEYWORD_DROPPED, DISTRIBUTION_KEPT, MISSING_CONTACT, PROPERTIES_KEPT, LICENSE_MAPPED,
+ DESCRIPTOR_INVALID) = (
+    P.SOURCE_FORMAT, P.TEXT_REPAIRED, P.PUBLISHER_UNMAPPED, P.AGENCY_EXISTS,
+    P.AGENCY_NAME_DIFFERS, P.IDENTIFIER_EXISTS, P.DATASET_SKIPPED, P.NOT_A_DATASET,
+    P.VALUE_REPAIRED, P.VALUE_KEPT, P.KEYWORD_DROPPED, P.DISTRIBUTION_KEPT,
+    P.MISSING_CONTACT, P.PROPERTIES_KEPT, P.LICENSE_MAPPED, P.DESCRIPTOR_INVALID)
 
 DATASET_PROPERTIES = {
     "@type", "identifier", "title", "description", "keyword", "modified", "publisher",
@@ -96,22 +87,26 @@ _ID = re.compile(ID_PATTERN)
 _ISO_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
-@dataclass(frozen=True)
-class ImportNote:
-    """Something the importer repaired, kept aside or skipped, for one dataset entry
-    (``dataset_index`` is None for notes about the whole catalog)."""
+@dataclass
+class Entry:
+    """One record of the source, shaped like a data.json dataset (``data``), with what
+    only the source format knows (``ext``, kept under ``extensions.<format>``)."""
 
-    dataset_index: int | None
-    identifier: str | None
-    severity: str
-    message: str
-    code: str = ""
+    index: int
+    data: Any
+    pointer: str  # JSON pointer (or row) of the record in the source
+    line: int | None = None  # line in the source, for CSV
+    ext: dict[str, Any] = field(default_factory=dict)
+    skip: tuple[str, str] | None = None  # (code, why) when the record is not imported
 
-    def render(self) -> str:
-        where = "catalog" if self.dataset_index is None else f"dataset {self.dataset_index}"
-        if self.identifier:
-            where += f" ({self.identifier})"
-        return f"{where} {self.severity} {self.code}: {self.message}"
+
+@dataclass
+class Parsed:
+    """What a source format's reader found."""
+
+    format: str
+    entries: list[Entry] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
 
 
 @dataclass
@@ -119,95 +114,61 @@ class PlannedFile:
     path: Path  # relative to the project root
     text: str
     kind: str  # "agency" | "dataset"
+    data: dict[str, Any] = field(default_factory=dict)
     dataset_index: int | None = None
     identifier: str | None = None
+    comments: dict[str, list[str]] = field(default_factory=dict)
+    header: list[str] = field(default_factory=list)
 
 
 @dataclass
 class ImportResult:
     source: str
+    format: str = "datajson"
     datasets_in_source: int = 0
     files: list[PlannedFile] = field(default_factory=list)
     skipped: list[int] = field(default_factory=list)
-    notes: list[ImportNote] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
     agencies: dict[str, str] = field(default_factory=dict)  # publisher name → agency id
     unmapped: list[str] = field(default_factory=list)  # publishers given a derived id
+    # filled by catalog.interop.sync
     written: list[Path] = field(default_factory=list)
-    existing: list[Path] = field(default_factory=list)  # planned but not overwritten
+    created: list[Path] = field(default_factory=list)
+    updated: list[Path] = field(default_factory=list)
+    unchanged: list[Path] = field(default_factory=list)
+    conflicts: list[Path] = field(default_factory=list)
+    gone: list[str] = field(default_factory=list)  # identifiers
     dry_run: bool = False
 
     @property
     def datasets(self) -> list[PlannedFile]:
         return [f for f in self.files if f.kind == "dataset"]
 
+    def codes(self, index: int | None = None) -> list[str]:
+        """The codes of the problems about entry ``index`` (all when None)."""
+        return [p.code for p in self.problems if index is None or entry_index(p) == index]
+
     def summary(self) -> str:
         verb = "would write" if self.dry_run else "wrote"
-        warnings = sum(1 for n in self.notes if n.severity == WARNING)
-        infos = len(self.notes) - warnings
+        warnings = sum(1 for n in self.problems if n.severity == WARNING)
+        infos = len(self.problems) - warnings
         new_agencies = sum(1 for f in self.files if f.kind == "agency")
-        return (f"{self.datasets_in_source} datasets in the source: {len(self.datasets)} "
+        return (f"{self.datasets_in_source} entries in the source: {len(self.datasets)} "
                 f"imported, {len(self.skipped)} skipped; {len(set(self.agencies.values()))} "
-                f"agencies ({new_agencies} new); {verb} {len(self.written)} files, "
-                f"{len(self.existing)} existing not overwritten; {warnings} warning(s), "
+                f"agencies ({new_agencies} new); {verb} {len(self.written)} files: "
+                f"{len(self.created)} new, {len(self.updated)} updated, "
+                f"{len(self.unchanged)} unchanged; {len(self.conflicts)} with conflicts, "
+                f"{len(self.gone)} gone from the source; {warnings} warning(s), "
                 f"{infos} note(s)")
 
 
-# -- reading the source -------------------------------------------------------------------
-
-def read_source(source: str | Path, *, timeout: float = 60) -> Any:
-    """The parsed JSON of a local file or an http(s) URL."""
-    text = str(source)
-    if re.match(r"^https?://", text):
-        request = urllib.request.Request(text, headers={
-            "Accept": "application/json", "User-Agent": "ct-data-catalog import"})
-        try:
-            with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310
-                raw = response.read(MAX_BYTES + 1)
-        except (urllib.error.URLError, OSError, ValueError) as exc:
-            reason = getattr(exc, "reason", exc)
-            raise CatalogError(f"cannot fetch {text}: {reason}",
-                               hint="check the URL, or download the file and import it") from None
-    else:
-        path = Path(text)
-        if not path.is_file():
-            raise CatalogError(f"{text} does not exist",
-                               hint="give a data.json file or an http(s) URL")
-        try:
-            with path.open("rb") as fh:
-                raw = fh.read(MAX_BYTES + 1)
-        except OSError as exc:
-            raise CatalogError(f"cannot read {text}: {exc.strerror or exc}") from None
-    if len(raw) > MAX_BYTES:
-        raise CatalogError(f"{text} is larger than {MAX_BYTES // (1024 * 1024)} MB",
-                           hint="a data.json catalog is metadata; is this the right file?")
-    try:
-        return json.loads(raw.decode("utf-8-sig"))
-    except UnicodeDecodeError as exc:
-        raise CatalogError(f"{text} is not UTF-8 text (byte {exc.start})",
-                           hint="a data.json catalog is UTF-8 JSON") from None
-    except json.JSONDecodeError as exc:
-        raise CatalogError(f"{text} is not JSON: {exc.msg} at line {exc.lineno} column "
-                           f"{exc.colno}",
-                           hint="give the portal's data.json (DCAT-US 1.1)") from None
+_INDEX = re.compile(r"/(\d+)(?:/|$)")
 
 
-def catalog_entries(data: Any) -> tuple[list[Any], list[ImportNote]]:
-    """The dataset entries of a catalog (DCAT-US 1.1 object, or a v1.0 top-level list)."""
-    if isinstance(data, list):
-        return data, [ImportNote(None, None, WARNING, "the source is a list of datasets "
-                                 "(Project Open Data v1.0), not a v1.1 catalog object; "
-                                 "importing it as v1.1 entries", SOURCE_FORMAT)]
-    if not isinstance(data, dict) or not isinstance(data.get("dataset"), list):
-        found = "an object without a 'dataset' list" if isinstance(data, dict) else \
-            f"a JSON {type(data).__name__}"
-        raise CatalogError(f"the source is not a data.json catalog: it is {found}",
-                           hint="a DCAT-US 1.1 catalog is an object with a 'dataset' list")
-    notes = []
-    extra = sorted(k for k in data if k not in CATALOG_PROPERTIES)
-    if extra:
-        notes.append(ImportNote(None, None, INFO, "catalog-level properties not imported: "
-                                + ", ".join(extra), SOURCE_FORMAT))
-    return data["dataset"], notes
+def entry_index(problem: Problem) -> int | None:
+    """The index of the source entry a problem is about (from its pointer)."""
+    m = _INDEX.search(problem.pointer.rsplit("#", 1)[-1]) if problem.pointer else None
+    return int(m.group(1)) if m else None
 
 
 # -- the agency map -----------------------------------------------------------------------
@@ -284,10 +245,6 @@ def _valid(adapter: TypeAdapter[str], value: Any) -> str | None:
         return None
 
 
-def _norm_url(url: str) -> str:
-    return re.sub(r"^https?://", "", url.strip()).rstrip("/").lower()
-
-
 def _text(value: Any) -> str | None:
     return value if isinstance(value, str) and value.strip() else None
 
@@ -333,11 +290,20 @@ def _comment(text: str) -> str:
 
 def _dump(data: Mapping[str, Any], comments: Mapping[str, list[str]], header: list[str],
           dumper: type[yaml.SafeDumper]) -> str:
+    """The mapping as YAML, each top-level key preceded by its comment lines (one dump:
+    a top-level key is the only line of a block mapping that starts in column 1)."""
+    text = yaml.dump(dict(data), Dumper=dumper, sort_keys=False, allow_unicode=True,
+                     width=96, default_flow_style=False)
     lines = [_comment(h) for h in header]
-    for key, value in data.items():
-        lines.extend(_comment(c) for c in comments.get(key, []))
-        lines.append(yaml.dump({key: value}, Dumper=dumper, sort_keys=False,
-                               allow_unicode=True, width=96, default_flow_style=False).rstrip("\n"))
+    keys = iter(data)
+    pending = next(keys, None)
+    for line in text.rstrip("\n").split("\n"):
+        if pending is not None and line[:1] not in (" ", "-", "") and \
+                not line.startswith(("'", '"')) and line.split(":", 1)[0].strip("'\"") == \
+                str(pending):
+            lines.extend(_comment(c) for c in comments.get(pending, []))
+            pending = next(keys, None)
+        lines.append(line)
     return "\n".join(lines) + "\n"
 
 
@@ -398,27 +364,33 @@ class _AgencyDraft:
 
 class _Planner:
     def __init__(self, project: Project, agency_map: Mapping[str, str], source: str,
-                 today: dt.date) -> None:
+                 fmt: str, today: dt.date) -> None:
         self.project = project
         self.agency_map = dict(agency_map)
         self.source = source
+        self.format = fmt
         self.today = today
         self.existing = _existing(project)
         standards, _ = load_standards(project)
         vocab = standards.vocabularies
-        self.licenses = {_norm_url(t.url): t.id for t in (vocab.licenses if vocab else [])
-                         if t.url}
+        self.licenses = LicenseIndex.of(vocab.licenses if vocab else [])
         self.frequencies = {t.id for t in (vocab.frequencies if vocab else [])}
         self.agencies: dict[str, _AgencyDraft] = {}  # publisher name → draft
         self.agency_ids: set[str] = set(self.agency_map.values())
         self.dataset_ids: set[str] = set(self.existing.dataset_ids)
         self.identifiers: set[str] = set()
-        self.result = ImportResult(source=source)
+        self.entries: dict[int, Entry] = {}
+        self.result = ImportResult(source=source, format=fmt)
 
-    # notes -------------------------------------------------------------------------
-    def note(self, index: int | None, identifier: str | None, severity: str, code: str,
+    # problems ----------------------------------------------------------------------
+    def note(self, index: int | None, identifier: str | None, severity: Severity, code: str,
              message: str) -> None:
-        self.result.notes.append(ImportNote(index, identifier, severity, message, code))
+        entry = self.entries.get(index) if index is not None else None
+        text = f"{identifier}: {message}" if identifier else message
+        self.result.problems.append(Problem.make(
+            code, text, file=self.source, pointer=entry.pointer if entry else "",
+            line=entry.line if entry else None, severity=severity,
+            hint=HINTS.get(code, "")))
 
     # agencies ----------------------------------------------------------------------
     def agency_for(self, name: str) -> _AgencyDraft:
@@ -451,7 +423,23 @@ class _Planner:
         return draft
 
     # datasets ----------------------------------------------------------------------
-    def dataset(self, index: int, raw: Any) -> None:
+    def dataset(self, entry: Entry) -> None:
+        index = entry.index
+        self.entries[index] = entry
+        if entry.skip:
+            code, why = entry.skip
+            self.result.skipped.append(index)
+            ident = entry.data.get("identifier") if isinstance(entry.data, dict) else None
+            self.note(index, ident if isinstance(ident, str) else None,
+                      P.CODES[code].severity, code, why)
+            return
+        repairs = Repairs()
+        raw = repair(entry.data, repairs)
+        entry.ext = repair(entry.ext, repairs, "/extensions")
+        if repairs:
+            ident = raw.get("identifier") if isinstance(raw, dict) else None
+            self.note(index, ident if isinstance(ident, str) else None, WARNING, TEXT_REPAIRED,
+                      f"repaired {repairs.describe()}")
         if not isinstance(raw, dict):
             self.skip(index, None, f"the entry is {_describe(raw)}, not an object")
             return
@@ -483,7 +471,7 @@ class _Planner:
             self.skip(index, identifier, "no publisher name, so no agency to file it under")
             return
         self.identifiers.add(identifier)
-        _DatasetDraft(self, index, raw, identifier, level_text).build()
+        _DatasetDraft(self, index, raw, identifier, level_text, entry.ext).build()
 
     def skip(self, index: int, identifier: str | None, why: str,
              title: str | None = None) -> None:
@@ -535,7 +523,8 @@ class _Planner:
             rel = Path("inventory") / draft.id / f"{AGENCY_FILE}.yml"
             text, doc = render_checked(data, comments, header, rel)
             self.verify(doc, Agency, None, None)
-            self.result.files.insert(0, PlannedFile(rel, text, "agency"))
+            self.result.files.insert(0, PlannedFile(rel, text, "agency", data,
+                                                    comments=comments, header=header))
 
     def verify(self, doc: Document, model: type[Any], index: int | None,
                identifier: str | None) -> None:
@@ -553,8 +542,9 @@ class _DatasetDraft:
     """One source entry → one descriptor, collecting notes and REVIEW comments."""
 
     def __init__(self, planner: _Planner, index: int, raw: dict[str, Any], identifier: str,
-                 level: str) -> None:
+                 level: str, source_ext: dict[str, Any]) -> None:
         self.p = planner
+        self.source_ext = source_ext
         self.index = index
         self.raw = raw
         self.identifier = identifier
@@ -567,7 +557,7 @@ class _DatasetDraft:
         self.p.note(self.index, self.identifier, WARNING, code, message)
         self.comments.setdefault(key, []).append(f"REVIEW: {message}")
 
-    def keep(self, prop: str, value: Any, why: str, *, severity: str = WARNING) -> None:
+    def keep(self, prop: str, value: Any, why: str, *, severity: Severity = WARNING) -> None:
         """Keep a source value the descriptor cannot hold under extensions.datajson."""
         self.ext[prop] = value
         message = f"{prop} {_describe(value)} {why}; kept under extensions.datajson"
@@ -656,10 +646,13 @@ class _DatasetDraft:
             extensions["datajson"] = self.ext
         if self.dist_ext:
             extensions["datajson_distribution"] = self.dist_ext
+        if self.source_ext:
+            extensions[self.p.format] = self.source_ext
         if extensions:
             data["extensions"] = extensions
             self.comments.setdefault("extensions", []).insert(
-                0, "data.json properties with no place in the descriptor, kept as imported")
+                0, "properties with no place in the descriptor, kept as imported "
+                "(the data.json export writes extensions.datajson back)")
         self.emit(data, agency.id)
 
     def contact(self, pub_name: str) -> tuple[dict[str, Any], bool]:
@@ -734,8 +727,13 @@ class _DatasetDraft:
         raw = self.raw.get("license")
         if raw is None:
             return None
-        if isinstance(raw, str) and _norm_url(raw) in self.p.licenses:
-            return self.p.licenses[_norm_url(raw)]
+        term = self.p.licenses.term(raw)
+        if term:
+            if raw != self.p.licenses.urls.get(term):
+                self.ext["license"] = raw  # the export writes the source's spelling back
+                self.p.note(self.index, self.identifier, INFO, LICENSE_MAPPED,
+                            f"license {_describe(raw)} is '{term}' in the licenses vocabulary")
+            return term
         self.keep("license", raw, "is not in the licenses vocabulary "
                   "(standards/vocabularies.yml)")
         return None
@@ -853,6 +851,8 @@ class _DatasetDraft:
         ids.add(dist_id)
         title = texts.get("title") or texts.get("format") or (short.upper() if short else None) \
             or media_type or KIND_TITLES[kind]
+        if "title" not in texts and "title" not in rest:
+            rest["title"] = None  # the source has none: the export leaves it out again
         out: dict[str, Any] = {"id": dist_id, "title": title, "kind": kind, "url": url}
         for prop, key in (("mediaType", "media_type"), ("format", "format"),
                           ("description", "description")):
@@ -866,9 +866,11 @@ class _DatasetDraft:
             out["described_by_type"] = texts["describedByType"]
         if rest:
             self.dist_ext[dist_id] = rest
-            self.p.note(self.index, self.identifier, INFO, PROPERTIES_KEPT,
-                        f"distribution '{dist_id}': kept under "
-                        f"extensions.datajson_distribution: {', '.join(sorted(rest))}")
+            named = sorted(k for k, v in rest.items() if v is not None)
+            if named:
+                self.p.note(self.index, self.identifier, INFO, PROPERTIES_KEPT,
+                            f"distribution '{dist_id}': kept under "
+                            f"extensions.datajson_distribution: {', '.join(named)}")
         return out
 
     def unmapped(self) -> None:
@@ -886,25 +888,26 @@ class _DatasetDraft:
         p = self.p
         header = ["yaml-language-server: $schema=../../docs/schema/dataset.schema.json",
                   f"Imported on {p.today.isoformat()} from {p.source}",
-                  f"(data.json dataset {self.index}, identifier {self.identifier}).",
+                  f"({p.format} entry {self.index}, identifier {self.identifier}).",
                   "Lines marked REVIEW need a steward's confirmation; delete each REVIEW "
                   "comment once done."]
         rel = Path("inventory") / agency_id / f"{data['id']}.yml"
         text, doc = render_checked(data, self.comments, header, rel)
         p.verify(doc, Dataset, self.index, self.identifier)
-        p.result.files.append(PlannedFile(rel, text, "dataset", self.index, self.identifier))
+        p.result.files.append(PlannedFile(rel, text, "dataset", data, self.index,
+                                          self.identifier, dict(self.comments), header))
 
 
-def plan_import(data: Any, project: Project, *, source: str = "data.json",
-                agency_map: Mapping[str, str] | None = None,
-                today: dt.date | None = None) -> ImportResult:
+def plan(parsed: Parsed, project: Project, *, source: str,
+         agency_map: Mapping[str, str] | None = None,
+         today: dt.date | None = None) -> ImportResult:
     """Every file an import would write (nothing is written)."""
-    entries, notes = catalog_entries(data)
-    planner = _Planner(project, agency_map or {}, source, today or dt.date.today())
-    planner.result.notes.extend(notes)
-    planner.result.datasets_in_source = len(entries)
-    for index, raw in enumerate(entries):
-        planner.dataset(index, raw)
+    planner = _Planner(project, agency_map or {}, source, parsed.format,
+                       today or dt.date.today())
+    planner.result.problems.extend(parsed.problems)
+    planner.result.datasets_in_source = len(parsed.entries)
+    for entry in parsed.entries:
+        planner.dataset(entry)
     planner.agency_files()
     unused = sorted(set(planner.agency_map) - set(planner.agencies))
     if unused:
@@ -913,34 +916,15 @@ def plan_import(data: Any, project: Project, *, source: str = "data.json",
     return planner.result
 
 
-def write_plan(result: ImportResult, project: Project, *, force: bool = False,
-               dry_run: bool = False) -> ImportResult:
-    """Write the planned files; existing files are kept unless ``force`` (agency files are
-    always kept: they were never planned when they exist)."""
-    result.dry_run = dry_run
-    for planned in result.files:
-        path = project.root / planned.path
-        if path.exists() and not force:
-            result.existing.append(planned.path)
-            result.notes.append(ImportNote(
-                planned.dataset_index, planned.identifier, WARNING,
-                f"{planned.path.as_posix()} exists and is not overwritten (use --force)",
-                FILE_EXISTS))
-            continue
-        result.written.append(planned.path)
-        if dry_run:
-            continue
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(planned.text, encoding="utf-8")
-    return result
-
-
-def import_catalog(source: str | Path, project: Project, *,
-                   agency_map: Mapping[str, str] | None = None, force: bool = False,
-                   dry_run: bool = False, today: dt.date | None = None,
-                   timeout: float = 60) -> ImportResult:
-    """Read a data.json (file or URL), plan the descriptors and write them."""
-    data = read_source(source, timeout=timeout)
-    result = plan_import(data, project, source=str(source), agency_map=agency_map,
-                         today=today)
-    return write_plan(result, project, force=force, dry_run=dry_run)
+HINTS = {
+    TEXT_REPAIRED: "check the repaired text, and fix it at the source so the next sync "
+                   "brings no conflict",
+    PUBLISHER_UNMAPPED: "map publisher names to agency ids with --agency-map",
+    DATASET_SKIPPED: "fix the entry at the source, or describe the dataset by hand",
+    VALUE_KEPT: "move the value into the descriptor if it belongs there",
+    DISTRIBUTION_KEPT: "fix the distribution at the source, or add it by hand",
+    MISSING_CONTACT: "name the steward in the descriptor",
+    DESCRIPTOR_INVALID: "run `catalog validate` on the file and report the entry",
+    AGENCY_NAME_DIFFERS: "rename the agency, or map the publisher to another agency",
+    IDENTIFIER_EXISTS: "two descriptors now share an identifier: delete or renumber one",
+}
