@@ -126,6 +126,8 @@ def _stat(path: Path) -> tuple[int, int, int]:
 
 def _sha(path: Path) -> str | None:
     try:
+        if not path.is_file():  # a pipe would block the build (file-not-regular)
+            return None
         with open(path, "rb") as fh:
             return hashlib.file_digest(fh, "sha256").hexdigest()
     except OSError:
