@@ -95,3 +95,7 @@ def test_build_outputs_are_owner_only(make_project: MakeProject) -> None:
     assert build(Project(root), jobs=1).mode == "incremental"
     for path in (folder / "inventory.db", folder / "public.db"):
         assert stat.S_IMODE(path.stat().st_mode) == 0o600, path
+    from catalog.usage.store import Store
+
+    Store(f"sqlite:///{folder / 'usage.db'}").close()  # submitters' e-mail addresses
+    assert stat.S_IMODE((folder / "usage.db").stat().st_mode) == 0o600

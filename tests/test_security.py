@@ -274,6 +274,10 @@ def test_forwarded_addresses_count_only_from_trusted_proxies(site: Any) -> None:
             r = attempt(s, "other", "wrong password here",
                         headers={"x-forwarded-for": "198.51.100.7"})
             assert (r.status_code == 401) is escapes, (trusted, r.status_code)
+            # HTTPS as the proxy says, only from a trusted proxy: Secure cookies and HSTS
+            r = s.get("/-/login", headers={"x-forwarded-proto": "https"})
+            assert ("; Secure" in r.headers["set-cookie"]) is escapes, r.headers["set-cookie"]
+            assert ("strict-transport-security" in r.headers) is escapes
         finally:
             _stop(s.proc)  # type: ignore[arg-type]
 
