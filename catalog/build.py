@@ -73,7 +73,7 @@ from .validate import (
 )
 from .validate.tableschema import known_shapes
 
-CACHE_FORMAT = "3"
+CACHE_FORMAT = "4"  # 4: public.db numbers public fields only, patched without residue
 MANIFEST = Path(".cache") / "manifest"  # marshal: plain tuples, fast to read
 POOL_MIN = 200  # descriptors to analyse before a process pool pays for itself
 CHUNK = 50

@@ -88,7 +88,7 @@ def sql(server: Server, query: str) -> tuple[httpx.Response, float]:
 def test_one_step_attacks_end_fast(server: Server, name: str) -> None:
     query, error = ATTACKS[name]
     r, took = sql(server, query)
-    assert took < 3.0, (name, took)
+    assert took < 5.0, (name, took)  # each ran 8-23 s before; well under 1 s alone
     if error is None:
         assert r.status_code == 200, (name, r.text[:300])
     else:
@@ -325,3 +325,10 @@ def test_the_public_sql_documentation_names_what_is_refused() -> None:
         assert name in text, name
     assert "2 MB" in text and sqlguard.MAX_LENGTH == 2 * 1024 * 1024
     assert "32 MB" in text and sqlguard.MAX_RESULT_BYTES == 32 * 1024 * 1024
+
+
+def test_where_clauses_are_bounded_too(server: Server) -> None:
+    for where, error in (("length(randomblob(300000000)) > 0", "too big"),
+                         ("fts3_tokenizer('simple') is not null", "fts3_tokenizer")):
+        r = server.get("/public/datasets.json", params={"_where": where})
+        assert r.status_code == 400 and error in r.json()["error"], r.text[:300]

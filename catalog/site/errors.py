@@ -9,6 +9,7 @@ errors are logged, as a plain traceback.
 from __future__ import annotations
 
 import logging
+import sqlite3
 from typing import Any
 
 import datasette.handle_exception as _default_handler
@@ -31,6 +32,10 @@ async def render_error(datasette: Any, request: Any, exception: BaseException) -
         status, info, message = exception.status, {}, exception.args[0]
     elif isinstance(exception, OverflowError):  # a number or date out of any range
         status, info, message = 404, {}, "Not found: a parameter is out of range"
+    elif isinstance(exception, sqlite3.DatabaseError):  # a query refused by its bounds
+        status, info, message = 400, {}, f"Query failed: {exception}"
+    elif isinstance(exception, MemoryError):  # SQLite's heap ceiling (docs/security.md)
+        status, info, message = 503, {}, "The query needed too much memory; simplify it"
     elif isinstance(exception, DatasetteError):
         status, info, message = exception.status, dict(exception.error_dict), exception.message
         if exception.message_is_html:
