@@ -262,11 +262,13 @@ def test_failed_sign_ins_are_throttled_and_pages_stay_fast(server: Server) -> No
 
 def test_forwarded_addresses_count_only_from_trusted_proxies(site: Any) -> None:
     """Without CATALOG_TRUSTED_PROXIES, X-Forwarded-For is ignored: changing it does
-    not escape the throttle; with it, each forwarded client has its own count."""
+    not escape the throttle; with it, each forwarded client has its own count, and an
+    account has its own limit whoever asks."""
     from catalog.bench.usage import _stop
 
     for trusted, escapes in (("", False), ("127.0.0.1", True)):
-        s = start(site, {"CATALOG_TRUSTED_PROXIES": trusted, **FEW_SIGN_INS})
+        s = start(site, {"CATALOG_TRUSTED_PROXIES": trusted, **FEW_SIGN_INS,
+                         "CATALOG_SIGNIN_ACCOUNT_LIMIT": f"{ATTEMPTS + 1}/15 minutes"})
         try:
             for i in range(ATTEMPTS):
                 attempt(s, f"user{i}", "wrong password here",
@@ -278,6 +280,11 @@ def test_forwarded_addresses_count_only_from_trusted_proxies(site: Any) -> None:
             r = s.get("/-/login", headers={"x-forwarded-proto": "https"})
             assert ("; Secure" in r.headers["set-cookie"]) is escapes, r.headers["set-cookie"]
             assert ("strict-transport-security" in r.headers) is escapes
+            if escapes:  # one account, from ever new addresses: the account's own limit
+                codes = [attempt(s, "admin", "wrong password here",
+                                 headers={"x-forwarded-for": f"192.0.2.{i}"}).status_code
+                         for i in range(ATTEMPTS + 2)]
+                assert codes[:ATTEMPTS + 1] == [401] * (ATTEMPTS + 1) and codes[-1] == 429
         finally:
             _stop(s.proc)  # type: ignore[arg-type]
 
