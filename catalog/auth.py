@@ -3,7 +3,9 @@
 Password hashes and the cookie-signing secret come from the environment
 (``CATALOG_ADMIN_PASSWORD_HASH``, ``CATALOG_STAFF_PASSWORD_HASH``, ``DATASETTE_SECRET``)
 or, for a local install, from ``catalog-auth.yml`` in the project root — a file that is
-never committed (.gitignore) and is readable by its owner only.
+never committed (.gitignore) and must be readable by its owner only (it is refused
+otherwise). Setting a password rotates the cookie-signing secret: every signed-in
+session ends (docs/security.md).
 """
 
 from __future__ import annotations
@@ -13,6 +15,8 @@ import secrets
 from pathlib import Path
 
 import yaml
+
+from .problems import CatalogError
 
 AUTH_FILE = "catalog-auth.yml"
 USERS = ("admin", "staff")
@@ -25,9 +29,30 @@ def hash_password(password: str) -> str:
     return str(_hash(password))
 
 
+MIN_PASSWORD = 12
+MIN_DISTINCT = 5
+
+
+def password_problem(user: str, password: str) -> str | None:
+    """Why a password is too weak for staff sign-in (None when it is strong enough)."""
+    if len(password) < MIN_PASSWORD:
+        return f"the password must have at least {MIN_PASSWORD} characters"
+    if len(set(password)) < MIN_DISTINCT:
+        return f"the password must use at least {MIN_DISTINCT} different characters"
+    lowered = password.lower()
+    if user in lowered or "password" in lowered or lowered in ("correcthorse",):
+        return "the password must not contain the user name or the word 'password'"
+    return None
+
+
 def _read(path: Path) -> dict[str, str]:
     if not path.is_file():
         return {}
+    mode = path.stat().st_mode & 0o777
+    if mode & 0o077:
+        raise CatalogError(f"{path.name} holds the cookie-signing secret but is readable "
+                           f"by others (mode {mode:o}); refused",
+                           hint=f"chmod 600 {path}")
     data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     return {str(k): str(v) for k, v in data.items() if v}
 
@@ -45,7 +70,7 @@ def set_password(root: Path, user: str, password: str) -> Path:
     path = root / AUTH_FILE
     data = _read(path)
     data[f"{user}_password_hash"] = hash_password(password)
-    data.setdefault("secret", secrets.token_hex(32))
+    data["secret"] = secrets.token_hex(32)  # a new password ends every session
     _write(path, data)
     return path
 

@@ -36,6 +36,7 @@ from typing import Any, Literal
 
 from . import __version__
 from .compile import (
+    FILE_MODE,
     INVENTORY_DB,
     PUBLIC_DB,
     BuildResult,
@@ -72,7 +73,7 @@ from .validate import (
 )
 from .validate.tableschema import known_shapes
 
-CACHE_FORMAT = "3"
+CACHE_FORMAT = "4"  # 4: public.db numbers public fields only, patched without residue
 MANIFEST = Path(".cache") / "manifest"  # marshal: plain tuples, fast to read
 POOL_MIN = 200  # descriptors to analyse before a process pool pays for itself
 CHUNK = 50
@@ -125,6 +126,8 @@ def _stat(path: Path) -> tuple[int, int, int]:
 
 def _sha(path: Path) -> str | None:
     try:
+        if not path.is_file():  # a pipe would block the build (file-not-regular)
+            return None
         with open(path, "rb") as fh:
             return hashlib.file_digest(fh, "sha256").hexdigest()
     except OSError:
@@ -171,7 +174,7 @@ class Shard:
 
     staff: Path
     public: Path
-    fields: int
+    fields: tuple[int, int]  # in each file (public.db numbers public fields only)
 
     def remove(self) -> None:
         self.staff.unlink(missing_ok=True)
@@ -279,9 +282,11 @@ def load_manifest(path: Path) -> Manifest:
 def _save_manifest(path: Path, manifest: Manifest) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_bytes(marshal.dumps((manifest.key, manifest.built,
-                                   [_pack(u) for u in manifest.units.values()],
-                                   dict(known_shapes()))))
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, FILE_MODE)
+    with os.fdopen(fd, "wb") as fh:
+        fh.write(marshal.dumps((manifest.key, manifest.built,
+                                [_pack(u) for u in manifest.units.values()],
+                                dict(known_shapes()))))
     os.replace(tmp, path)
 
 
@@ -357,7 +362,7 @@ def _build(project: Project, out_dir: Path, today: dt.date | None, allow_warning
     todo = [i for i, u in enumerate(units) if u is None]
 
     writers: tuple[Writer, Writer] | None = None
-    next_id = 0
+    next_id = (0, 0)
     written = True  # every row of the units so far is in the databases
     try:
         seen: set[str] = set()
@@ -381,9 +386,10 @@ def _build(project: Project, out_dir: Path, today: dt.date | None, allow_warning
             seen.update(ids)
             if shard is not None:
                 if written:
-                    for w, path in zip(writers, (shard.staff, shard.public), strict=True):
-                        w.merge(path, next_id)
-                    next_id += shard.fields
+                    for w, path, offset in zip(writers, (shard.staff, shard.public), next_id,
+                                               strict=True):
+                        w.merge(path, offset)
+                    next_id = (next_id[0] + shard.fields[0], next_id[1] + shard.fields[1])
                 shard.remove()
             elif written:
                 for unit in batch:
@@ -445,7 +451,7 @@ def _patch(targets: tuple[Path, Path], old: Manifest, reused: set[str],
         gone = {u.id for rel, u in old.units.items() if rel not in reused and u.id}
         for w in writers:
             w.remove_datasets(gone)
-        next_id = writers[0].next_field_id()
+        next_id = (writers[0].next_field_id(), writers[1].next_field_id())
         for unit in fresh:
             if unit.rows is not None:
                 next_id = _add(writers, unit, next_id)
@@ -455,10 +461,10 @@ def _patch(targets: tuple[Path, Path], old: Manifest, reused: set[str],
     return writers
 
 
-def write_shard(staff: Path, public: Path, units: list[Unit]) -> int:
+def write_shard(staff: Path, public: Path, units: list[Unit]) -> tuple[int, int]:
     """Write the rows of ``units`` into two shard files (field ids from 1); returns the
-    number of fields. Drops the rows from the units, which go back without them."""
-    last = 0
+    number of fields in each. Drops the rows from the units, which go back without them."""
+    last = (0, 0)
     with ShardWriter(staff) as s, ShardWriter(public) as p:
         for unit in units:
             if unit.rows is not None:
@@ -466,12 +472,13 @@ def write_shard(staff: Path, public: Path, units: list[Unit]) -> int:
     return last
 
 
-def _add(sinks: tuple[Inserter, Inserter], unit: Unit, next_id: int) -> int:
-    """Write one descriptor's rows, staff and public (field ids from ``next_id`` on); drops
-    them from the unit, which the manifest keeps. Returns the last field id used."""
+def _add(sinks: tuple[Inserter, Inserter], unit: Unit, next_id: tuple[int, int]
+         ) -> tuple[int, int]:
+    """Write one descriptor's rows, staff and public (field ids after ``next_id``, one
+    counter per database); drops them from the unit, which the manifest keeps. Returns the
+    last field ids used."""
     assert unit.rows is not None and unit.public is not None
-    last = renumber(unit.rows, next_id)
-    renumber(unit.public, next_id)
+    last = (renumber(unit.rows, next_id[0]), renumber(unit.public, next_id[1]))
     sinks[0].add(unit.rows)
     sinks[1].add(unit.public)
     unit.rows = unit.public = None

@@ -10,9 +10,9 @@ from pathlib import Path
 
 import click
 
-from . import __version__
+from . import __version__, csvsafe
 from .clikit import handle_errors, root_option, today_option
-from .problems import Report
+from .problems import CatalogError, Report
 from .project import Project
 
 
@@ -259,7 +259,9 @@ def schema(kind: str, out_dir: Path | None) -> None:
 def passwd(user: str, password: str, root: Path | None) -> None:
     """Set the local sign-in password of USER (admin: the CDO; staff: agency staff).
 
-    Stores a salted PBKDF2 hash in catalog-auth.yml (never committed). Deployments
+    Stores a salted PBKDF2 hash in catalog-auth.yml (never committed) and rotates the
+    cookie-signing secret, which ends every session (how to revoke them all). At least
+    12 characters, 5 different ones, not the user name. Deployments
     set CATALOG_ADMIN_PASSWORD_HASH / CATALOG_STAFF_PASSWORD_HASH instead; print a
     hash with `datasette hash-password`.
 
@@ -267,11 +269,16 @@ def passwd(user: str, password: str, root: Path | None) -> None:
     Example:
         catalog passwd admin
     """
-    from .auth import set_password
+    from .auth import password_problem, set_password
 
+    weak = password_problem(user, password)
+    if weak:
+        raise CatalogError(f"password not changed: {weak}",
+                           hint="use a passphrase of several unrelated words")
     project = _project(root)
     path = set_password(project.root, user, password)
-    click.echo(f"password for {user} stored in {project.rel(path)}")
+    click.echo(f"password for {user} stored in {project.rel(path)}; the cookie secret was "
+               "rotated, so every signed-in session ends when catalog serve restarts")
 
 
 @main.command()
@@ -328,7 +335,6 @@ def conformance(fmt: str, status: tuple[str, ...], root: Path | None) -> None:
     Example:
         catalog conformance --status nonconformant --status partial
     """
-    import csv
     import io
     import json
 
@@ -341,7 +347,7 @@ def conformance(fmt: str, status: tuple[str, ...], root: Path | None) -> None:
         return
     if fmt == "csv":
         buf = io.StringIO()
-        writer = csv.writer(buf, lineterminator="\n")
+        writer = csvsafe.Writer(buf, lineterminator="\n")
         writer.writerow(["dataset", "field", "standard", "status", "details"])
         writer.writerows([c.dataset_id, c.field_name, c.standard, c.status,
                           "; ".join(c.details)] for c in rows)

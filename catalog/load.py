@@ -17,6 +17,7 @@ from __future__ import annotations
 import hashlib
 import os
 import re
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -375,9 +376,26 @@ def _too_large(path: Path, rel: str, size: int) -> Document:
     return doc
 
 
+def _kind(mode: int) -> str:
+    for test, name in ((stat.S_ISFIFO, "a named pipe"), (stat.S_ISSOCK, "a socket"),
+                       (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"),
+                       (stat.S_ISDIR, "a folder")):
+        if test(mode):
+            return name
+    return "a special file"
+
+
 def load_file(path: Path, rel: str) -> Document:
-    """Read and parse one file (one over the size limit is refused unread)."""
+    """Read and parse one file (one over the size limit, or one that is not a regular
+    file, is refused unread)."""
     try:
+        kind = os.stat(path).st_mode
+        if not stat.S_ISREG(kind):  # opening a FIFO would wait for a writer forever
+            doc = Document(path=path, rel=rel)
+            doc.problems.append(Problem.make(
+                P.FILE_NOT_REGULAR, f"not a regular file ({_kind(kind)}); skipped", file=rel,
+                hint="replace it with an ordinary YAML file, or remove it"))
+            return doc
         with open(path, "rb") as fh:
             size = os.fstat(fh.fileno()).st_size
             if size > MAX_BYTES:

@@ -73,7 +73,9 @@ def serve(project: Project, *, host: str, port: int, build: bool, extra: list[st
     """Serve the build; with ``watch``, switch to each new build without dropping requests.
     Returns the exit code (``watch``) or never returns (Datasette replaces this process)."""
     from .auth import environment
+    from .site.access import sso_problem
     from .site.config import Site
+    from .site.security import proxy_environment
 
     if "--crossdb" in extra:
         raise CatalogError("--crossdb would expose inventory.db to public SQL; refused")
@@ -87,6 +89,10 @@ def serve(project: Project, *, host: str, port: int, build: bool, extra: list[st
         if not (out_dir / db).is_file():
             raise CatalogError(f"{out_dir / db} does not exist", hint="run `catalog build`")
     env, notice = environment(project.root)
+    problem = sso_problem({**os.environ, **env})
+    if problem:
+        raise CatalogError(problem, hint="docs/security.md, \"Staff sign-in\"")
+    env.update(proxy_environment(os.environ))
     if not watch:
         argv = Site(project, out_dir).argv(host, port) + extra
         print(" ".join(argv), file=sys.stderr)

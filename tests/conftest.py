@@ -200,3 +200,15 @@ def browser():  # type: ignore[no-untyped-def]
             yield instance
         finally:
             instance.close()
+
+
+def watch_csp(page) -> list[str]:  # type: ignore[no-untyped-def]
+    """Collect the Content-Security-Policy violations Chromium reports for ``page``
+    (console errors, and the securitypolicyviolation events of every document)."""
+    found: list[str] = []
+    page.on("console", lambda m: found.append(m.text)
+            if "Content Security Policy" in m.text else None)
+    page.add_init_script("document.addEventListener('securitypolicyviolation', e => "
+                         "console.error('Content Security Policy violation: ' + "
+                         "e.violatedDirective + ' ' + e.blockedURI))")
+    return found

@@ -41,3 +41,61 @@ def test_passwd_command(make_project: MakeProject) -> None:
     env, notice = environment(root, environ={})
     assert notice == ""
     assert verify_password("hunter2hunter2", env["CATALOG_STAFF_PASSWORD_HASH"])
+
+
+def test_an_auth_file_readable_by_others_is_refused(tmp_path: Path) -> None:
+    import os
+
+    import pytest
+
+    from catalog.problems import CatalogError
+
+    environment(tmp_path, environ={})
+    os.chmod(tmp_path / AUTH_FILE, 0o644)
+    with pytest.raises(CatalogError, match="readable by others") as refused:
+        environment(tmp_path, environ={})
+    assert "chmod 600" in refused.value.hint
+
+
+def test_passwd_refuses_weak_passwords(make_project: MakeProject) -> None:
+    root = make_project()
+    for weak in ("short", "aaaaaaaaaaaaaaaa", "staff-staff-2026", "mypassword2026!"):
+        result = CliRunner().invoke(main, ["passwd", "staff", "--root", str(root)],
+                                    input=f"{weak}\n{weak}\n")
+        assert result.exit_code != 0, weak
+        assert "password not changed" in result.output, result.output
+    assert not (root / AUTH_FILE).exists()
+
+
+def test_a_new_password_rotates_the_secret_and_ends_every_session(
+        make_project: MakeProject) -> None:
+    from catalog.auth import set_password
+
+    root = make_project()
+    before, _ = environment(root, environ={})
+    set_password(root, "staff", "a long enough passphrase")
+    after, _ = environment(root, environ={})
+    assert after["DATASETTE_SECRET"] != before["DATASETTE_SECRET"]
+
+
+def test_build_outputs_are_owner_only(make_project: MakeProject) -> None:
+    from catalog.build import build
+    from catalog.project import Project
+
+    root = make_project()
+    outcome = build(Project(root), jobs=1)
+    assert outcome.mode == "full"
+    folder = root / "build"
+    assert stat.S_IMODE(folder.stat().st_mode) == 0o700
+    for path in [folder / "inventory.db", folder / "public.db", *folder.glob(".cache/*")]:
+        assert stat.S_IMODE(path.stat().st_mode) == 0o600, path
+    (root / "inventory/tst/tst-town-counts.yml").write_text(
+        (root / "inventory/tst/tst-town-counts.yml").read_text().replace(
+            "Town counts", "Town tallies"))
+    assert build(Project(root), jobs=1).mode == "incremental"
+    for path in (folder / "inventory.db", folder / "public.db"):
+        assert stat.S_IMODE(path.stat().st_mode) == 0o600, path
+    from catalog.usage.store import Store
+
+    Store(f"sqlite:///{folder / 'usage.db'}").close()  # submitters' e-mail addresses
+    assert stat.S_IMODE((folder / "usage.db").stat().st_mode) == 0o600

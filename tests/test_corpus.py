@@ -224,6 +224,8 @@ CASES: list[Case] = [
     Case("file-too-large", ds(DATASET + "#" * (MAX_BYTES + 1) + "\n"), DS, None),
     Case("file-unreadable", {}, "inventory/tst/tst-gone.yml", None,
          setup=symlink("tst-gone.yml", lambda root: root / "inventory/tst/missing.yml")),
+    Case("file-not-regular", {}, "inventory/tst/tst-pipe.yml", None,
+         setup=lambda root: os.mkfifo(root / "inventory/tst/tst-pipe.yml")),
     Case("file-outside-root", {}, "inventory/tst/tst-elsewhere.yml", None,
          setup=symlink("tst-elsewhere.yml", lambda root: root.parent / "elsewhere.yml",
                        edit("id: tst-town-counts", "id: tst-elsewhere"))),

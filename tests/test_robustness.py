@@ -614,7 +614,7 @@ def test_server_switches_to_a_new_build_without_a_failed_request(project: Path,
     base = f"http://127.0.0.1:{port}"
     server = _serve(project, port, log)
     try:
-        _wait_until(lambda: _answers(base + "/-/versions.json") or server.poll() is not None,
+        _wait_until(lambda: _answers(base + "/-/actor.json") or server.poll() is not None,
                     60, "the server")
         assert server.poll() is None, log.read_text()
         ((old_hash, old_pid),) = _serving(log)
@@ -670,13 +670,13 @@ def test_killed_server_takes_its_datasette_with_it(project: Path, tmp_path: Path
     try:
         _wait_until(lambda: bool(_serving(log)) or server.poll() is not None, 60, "the server")
         ((_, child),) = _serving(log)
-        _wait_until(lambda: _answers(f"http://127.0.0.1:{port}/-/versions.json"), 30,
+        _wait_until(lambda: _answers(f"http://127.0.0.1:{port}/-/actor.json"), 30,
                     "the first answer")
     finally:
         server.send_signal(signal.SIGKILL)
         server.wait()
     _wait_until(lambda: not _alive(child), 30, "Datasette to stop")
-    assert not _answers(f"http://127.0.0.1:{port}/-/versions.json")
+    assert not _answers(f"http://127.0.0.1:{port}/-/actor.json")
     serving = project / "build" / SERVING_DIR
     assert [p.name.split(".")[0] for p in serving.iterdir()] == [str(server.pid)]
     clean_stale_snapshots(project / "build")

@@ -43,7 +43,7 @@ def wait(port: int, proc: subprocess.Popen[str]) -> None:
     while time.monotonic() < deadline:
         assert proc.poll() is None, proc.stdout.read() if proc.stdout else ""
         try:
-            if fetch(f"http://127.0.0.1:{port}/-/versions.json")[0] == 200:
+            if fetch(f"http://127.0.0.1:{port}/-/actor.json")[0] == 200:
                 return
         except OSError:
             time.sleep(0.2)

@@ -186,11 +186,27 @@ def test_sso_header_is_ignored_unless_configured(ds: Any) -> None:
 def test_sso_header_mode() -> None:
     from catalog.site.access import actor_from_headers
 
-    env = {"CATALOG_SSO_HEADER": "X-Remote-User", "CATALOG_SSO_SECRET": "s3cret",
+    secret = "s3cret" * 8
+    env = {"CATALOG_SSO_HEADER": "X-Remote-User", "CATALOG_SSO_SECRET": secret,
            "CATALOG_SSO_ROLES_HEADER": "X-Remote-Roles"}
-    good = {"x-remote-user": "cdo@ct.gov", "x-catalog-proxy-secret": "s3cret",
+    good = {"x-remote-user": "cdo@ct.gov", "x-catalog-proxy-secret": secret,
             "x-remote-roles": "admin, unknown"}
     assert actor_from_headers(good, env) == {"id": "cdo@ct.gov", "name": "cdo@ct.gov",
                                              "roles": ["admin"], "via": "sso"}
     assert actor_from_headers({**good, "x-catalog-proxy-secret": "guess"}, env) is None
     assert actor_from_headers({"x-remote-user": "x"}, {}) is None
+
+
+@pytest.mark.parametrize("secret", [None, "", "short-secret"])
+def test_sso_without_a_strong_secret_fails_closed(secret: str | None) -> None:
+    """A client sending the identity and roles headers is nobody: no secret, no SSO."""
+    from catalog.site.access import actor_from_headers, sso_problem
+
+    env = {"CATALOG_SSO_HEADER": "X-Remote-User", "CATALOG_SSO_ROLES_HEADER": "X-Remote-Roles"}
+    if secret is not None:
+        env["CATALOG_SSO_SECRET"] = secret
+    forged = {"x-remote-user": "mallory", "x-remote-roles": "admin",
+              "x-catalog-proxy-secret": secret or ""}
+    assert actor_from_headers(forged, env) is None
+    problem = sso_problem(env)
+    assert problem and "CATALOG_SSO_SECRET" in problem

@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 from itsdangerous import URLSafeSerializer
 
+from .conftest import watch_csp
 from .test_browser import ARTIFACTS, answers, free_port
 
 pytestmark = pytest.mark.browser
@@ -64,6 +65,7 @@ def test_use_case_from_form_to_publication(server: tuple[str, Path], browser: An
     base, store = server
     public = browser.new_context(viewport={"width": 1280, "height": 900}, user_agent=PERSON)
     page = public.new_page()
+    violations = watch_csp(page)
     page.goto(f"{base}/datasets/{D}")
     expect(page.get_by_role("heading", name="How this data is used")).to_be_visible()
     page.get_by_label("Title").focus()
@@ -83,6 +85,7 @@ def test_use_case_from_form_to_publication(server: tuple[str, Path], browser: An
     page.keyboard.press("Enter")
     expect(page.get_by_role("status")).to_contain_text("Thank you")
     shot(page, "usage-02-thanks")
+    assert not violations, violations
     public.close()
 
     conn = sqlite3.connect(store)
@@ -95,15 +98,18 @@ def test_use_case_from_form_to_publication(server: tuple[str, Path], browser: An
     cookie = URLSafeSerializer(SECRET, "actor").dumps({"a": {"id": "cdo", "roles": ["staff"]}})
     staff.add_cookies([{"name": "ds_actor", "value": cookie, "url": base}])
     page = staff.new_page()
+    violations = watch_csp(page)
     page.goto(f"{base}/usage/moderation")
     expect(page.get_by_text("me@example.org")).to_be_visible()
     shot(page, "usage-03-moderation")
     page.get_by_role("button", name="Approve “Foster care map”").click()
     expect(page.get_by_role("status")).to_contain_text(f"Use case {use_case_id} approved")
+    assert not violations, violations
     staff.close()
 
     public = browser.new_context(viewport={"width": 1280, "height": 900}, user_agent=PERSON)
     page = public.new_page()
+    violations = watch_csp(page)
     page.goto(f"{base}/datasets/{D}/use-cases")
     expect(page.get_by_role("link", name="Foster care map")).to_be_visible()
     assert "me@example.org" not in page.content()
@@ -113,4 +119,5 @@ def test_use_case_from_form_to_publication(server: tuple[str, Path], browser: An
     expect(page.get_by_role("img", name="Use by channel")).to_be_visible()
     expect(page.get_by_role("status")).to_contain_text("1 request from")  # the page view
     shot(page, "usage-04-report")
+    assert not violations, violations
     public.close()

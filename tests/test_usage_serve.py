@@ -61,7 +61,7 @@ def test_killed_server_keeps_exactly_the_flushed_counts(site: Any, tmp_path: Pat
         deadline = time.monotonic() + 60
         while True:
             try:
-                get(f"{base}/-/versions.json")
+                get(f"{base}/-/actor.json")
                 break
             except OSError:
                 assert proc.poll() is None and time.monotonic() < deadline, "no server"

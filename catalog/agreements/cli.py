@@ -3,7 +3,6 @@ thin layer over :mod:`catalog.agreements.lifecycle` and :mod:`.calendar`."""
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import io
 import json
@@ -14,6 +13,7 @@ from urllib.parse import urlsplit
 
 import click
 
+from .. import csvsafe
 from ..clikit import handle_errors, root_option, today_option
 from ..project import Project
 from .lifecycle import STATUSES, Dates, Due, due, next_review, parse_window
@@ -130,7 +130,7 @@ def list_command(statuses: tuple[str, ...], fmt: str, root: Path | None) -> None
         click.echo(json.dumps(rows, indent=2))
     elif fmt == "csv":
         buf = io.StringIO()
-        writer = csv.DictWriter(buf, fieldnames=list(rows[0]) if rows else ["id"])
+        writer = csvsafe.DictWriter(buf, fieldnames=list(rows[0]) if rows else ["id"])
         writer.writeheader()
         for r in rows:
             writer.writerow({**r, "parties": "; ".join(map(str, r["parties"])),

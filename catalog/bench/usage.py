@@ -96,17 +96,20 @@ def _public_ids(build: Path) -> list[str]:
 def _serve(root: Path, build: Path, port: int, env: dict[str, str]) -> subprocess.Popen[bytes]:
     from ..project import Project
     from ..site.config import Site
+    from ..site.security import proxy_environment
 
     argv = Site(Project(root), build).argv("127.0.0.1", port)
+    merged = {**os.environ, **env}
     proc = subprocess.Popen([sys.executable, "-m", "datasette", *argv[1:]],
-                            env={**os.environ, **env}, stdout=subprocess.DEVNULL,
+                            env={**merged, **proxy_environment(merged)},
+                            stdout=subprocess.DEVNULL,
                             stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         if proc.poll() is not None:
             raise RuntimeError("datasette exited at start")
         try:
-            if httpx.get(f"http://127.0.0.1:{port}/-/versions.json", timeout=1).status_code \
+            if httpx.get(f"http://127.0.0.1:{port}/-/actor.json", timeout=1).status_code \
                     == 200:
                 return proc
         except httpx.HTTPError:

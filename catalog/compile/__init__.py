@@ -89,12 +89,15 @@ def git_commit(root: Path) -> str:
 
 
 TEMP_GLOB = ".*.tmp"
+FILE_MODE = 0o600  # build outputs: the inventory holds non-public records
+DIR_MODE = 0o700
 
 
 @contextmanager
 def build_lock(build_dir: Path) -> Iterator[None]:
     """Exclusive use of ``build_dir``; removes what a killed build left behind."""
-    build_dir.mkdir(parents=True, exist_ok=True)
+    build_dir.mkdir(parents=True, exist_ok=True, mode=DIR_MODE)
+    os.chmod(build_dir, DIR_MODE)  # owner only: the inventory and usage data live here
     with open(build_dir / ".build.lock", "w") as fh:
         try:
             fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -235,18 +238,24 @@ class Writer(Inserter):
     Nothing touches ``target`` until :meth:`commit`; :meth:`abort` leaves it as it was.
     """
 
-    def __init__(self, target: Path, base: Path | None = None) -> None:
+    def __init__(self, target: Path, base: Path | None = None, *, public: bool = False
+                 ) -> None:
         super().__init__()
         self.target = target
         self.tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
         self.incremental = base is not None
+        # public.db is patched so that it reads as if removed rows never existed
+        self.public = public
+        self.freed: dict[str, list[int]] = {}  # rowids deleted, per table (public.db)
         self.added: set[str] = set()
         self.indexes: list[str] = []
         if base is not None:
             shutil.copyfile(base, self.tmp)
+            os.chmod(self.tmp, FILE_MODE)
             self._open(self.tmp)
         else:
             self.tmp.unlink(missing_ok=True)
+            os.close(os.open(self.tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, FILE_MODE))
             self._open(self.tmp)
             tables, self.indexes = schema_sql()  # indexes: built after the bulk insert
             for sql in tables.values():
@@ -295,7 +304,45 @@ class Writer(Inserter):
                 f"rowid, {cols} FROM [{name}] WHERE {key} IN (SELECT id FROM gone)")
         for name in DATASET_TABLES:
             key = "id" if name == "datasets" else "dataset_id"
-            self.conn.execute(f"DELETE FROM [{name}] WHERE {key} IN (SELECT id FROM gone)")
+            where = f"FROM [{name}] WHERE {key} IN (SELECT id FROM gone)"
+            if self.public and name in COMPACTED:
+                self.freed.setdefault(name, []).extend(
+                    r[0] for r in self.conn.execute(f"SELECT rowid {where}"))
+            self.conn.execute(f"DELETE {where}")
+
+    def compact(self) -> None:
+        """Fill the rowid gaps that deleted rows left (public.db): the rows with the
+        highest rowids move into them, so rowids, field ids and full-text docids count
+        1, 2, 3… as in a fresh build. Costs the number of rows deleted."""
+        conn = self.conn
+        for name in COMPACTED:
+            freed = sorted(set(self.freed.get(name, ())))
+            if not freed:
+                continue
+            count = conn.execute(f"SELECT count(*) FROM [{name}]").fetchone()[0]
+            over = [r[0] for r in conn.execute(
+                f"SELECT rowid FROM [{name}] WHERE rowid > ? ORDER BY rowid", (count,))]
+            holes = [r for r in freed if r <= count and conn.execute(
+                f"SELECT 1 FROM [{name}] WHERE rowid = ?", (r,)).fetchone() is None]
+            assert len(holes) == len(over), (name, holes, over)
+            fts = FTS_KEYS.get(name)
+            cols = ", ".join(FTS.get(name, ()))
+            for new, old in zip(holes, over, strict=True):
+                indexed = fts is not None and str(conn.execute(
+                    f"SELECT [{fts[0]}] FROM [{name}] WHERE rowid = ?", (old,)).fetchone()[0]
+                ) not in self.added  # rows added by this build are indexed in finish()
+                if indexed:
+                    conn.execute(f"INSERT INTO [{name}_fts] ([{name}_fts], rowid, {cols}) "
+                                 f"SELECT 'delete', rowid, {cols} FROM [{name}] "
+                                 "WHERE rowid = ?", (old,))
+                conn.execute(f"UPDATE [{name}] SET rowid = ? WHERE rowid = ?", (new, old))
+                if name == "fields":  # its integer key is field_conformance's
+                    conn.execute("UPDATE field_conformance SET field_id = ? "
+                                 "WHERE field_id = ?", (new, old))
+                if indexed:
+                    conn.execute(f"INSERT INTO [{name}_fts] (rowid, {cols}) SELECT rowid, "
+                                 f"{cols} FROM [{name}] WHERE rowid = ?", (new,))
+        self.freed.clear()
 
     def replace_shared(self, rows: Rows) -> None:
         """Rewrite the whole-inventory tables (incremental builds)."""
@@ -315,6 +362,8 @@ class Writer(Inserter):
         for sql in self.indexes:
             conn.execute(sql)
         if self.incremental:
+            if self.public:
+                self.compact()
             conn.execute("CREATE TEMP TABLE IF NOT EXISTS fresh (id TEXT PRIMARY KEY)")
             conn.executemany("INSERT OR IGNORE INTO fresh VALUES (?)",
                              ((i,) for i in self.added))
@@ -322,6 +371,10 @@ class Writer(Inserter):
                 cols = ", ".join(FTS[name])
                 conn.execute(f"INSERT INTO [{name}_fts] (rowid, {cols}) SELECT rowid, {cols} "
                              f"FROM [{name}] WHERE {key} IN (SELECT id FROM fresh)")
+                if self.public:
+                    # FTS5 deletes only add markers: the old terms stay in the index's
+                    # segments until they are merged into one (docs/security.md)
+                    conn.execute(f"INSERT INTO [{name}_fts] ([{name}_fts]) VALUES ('optimize')")
         else:
             for name, indexed in FTS.items():
                 conn.execute(f"CREATE VIRTUAL TABLE [{name}_fts] USING fts5("
@@ -334,10 +387,25 @@ class Writer(Inserter):
         conn.execute("PRAGMA journal_mode=DELETE")
         if not self.incremental:
             conn.execute("PRAGMA optimize")
+        elif self.public:
+            self._rewrite()
         conn.close()
         with open(self.tmp, "rb") as fh:  # on disk before it may replace anything
             os.fsync(fh.fileno())
         return counts
+
+    def _rewrite(self) -> None:
+        """Write the patched public.db afresh (VACUUM INTO): deleted rows leave bytes in
+        the unallocated space of b-tree pages even with ``secure_delete`` (SQLite does
+        not clear it when it rebalances a page), so only a new file holds no trace."""
+        fresh = self.tmp.with_name(f".{self.target.name}.{os.getpid()}.vacuum.tmp")
+        fresh.unlink(missing_ok=True)
+        os.close(os.open(fresh, os.O_WRONLY | os.O_CREAT | os.O_EXCL, FILE_MODE))
+        try:
+            self.conn.execute("VACUUM INTO ?", (str(fresh),))
+            os.replace(fresh, self.tmp)
+        finally:
+            fresh.unlink(missing_ok=True)
 
     def commit(self) -> None:
         """Put the finished database in place (atomically)."""
@@ -351,9 +419,11 @@ class Writer(Inserter):
 
 
 def open_both(targets: tuple[Path, Path], incremental: bool) -> tuple[Writer, Writer]:
-    """Writers for both databases, opened at once (an incremental build copies both)."""
+    """Writers for both databases (inventory, public), opened at once (an incremental
+    build copies both)."""
     with ThreadPoolExecutor(2) as pool:
-        futures = [pool.submit(Writer, t, t if incremental else None) for t in targets]
+        futures = [pool.submit(Writer, t, t if incremental else None, public=i == 1)
+                   for i, t in enumerate(targets)]
     errors = [e for f in futures if (e := f.exception()) is not None]
     if errors:
         for f in futures:
@@ -375,6 +445,9 @@ def finish_both(writers: tuple[Writer, Writer], meta: dict[str, str]
 # full-text tables kept up to date row by row in incremental builds: the column that
 # names the dataset, and the column of the inserted rows that holds it
 FTS_KEYS = {"datasets": ("id", "id"), "fields": ("dataset_id", "dataset_id")}
+# dataset-scoped tables whose rowids public.db keeps dense (field_conformance's rowid is
+# its field id: it moves with the field)
+COMPACTED = tuple(t for t in DATASET_TABLES if t != "field_conformance")
 
 
 def build_meta(inv: Inventory, source_digest: str) -> dict[str, str]:

@@ -72,6 +72,8 @@ def _dataset_row(d: "Dataset", source: str, conf: "Mapping[str, Conformance]",
         custodian_name=d.custodian.name if d.custodian else None,
         custodian_email=d.custodian.email if d.custodian else None,
         contact_name=contact.name, contact_email=contact.email,
+        # not a column: whether the contact is the steward's (withheld when listed)
+        contact_is_steward=d.contact is None,
         classification=cls.level if cls else None,
         classification_assessed_on=cls.assessed_on if cls else None,
         classification_assessed_by=cls.assessed_by if cls else None,
@@ -345,8 +347,13 @@ def public_rows(rows: Rows, known: "Collection[str] | None" = None) -> Rows:
     }
     public_fields: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for f in rows.get("fields", ()):
-        if not f["internal"]:
+        if not f["internal"] and f["dataset_id"] in full:
             public_fields[f["dataset_id"]].append(f)
+    # public.db reads as if non-public fields never existed: field ids count public
+    # fields only (from 1, in order; the build offsets them), positions have no gaps
+    field_ids = {f["id"]: i for i, f in enumerate(
+        (f for fs in public_fields.values() for f in fs), start=1)}
+    positions = {f["id"]: p for fs in public_fields.values() for p, f in enumerate(fs)}
     for name, table_rows in rows.items():
         if name in STAFF_TABLES:
             continue
@@ -359,14 +366,19 @@ def public_rows(rows: Rows, known: "Collection[str] | None" = None) -> Rows:
                 else dict(row)
             if name == "datasets":
                 if row["id"] in full:
-                    shown = public_fields[row["id"]]
-                    row["field_text"] = _field_text(_Field(f) for f in shown)
-                    row["field_count"] = len(shown)
+                    row.update(_field_counts(public_fields[row["id"]]))
                 else:  # listed: existence and summary only
                     defaults = L.DEFAULTS[name]
+                    steward = row.get("contact_is_steward", False)
                     row = {k: (v if k in LISTED_COLUMNS else defaults.get(k))
                            for k, v in row.items()}
                     row["datajson_json"] = _listed_datajson(row.get("datajson_json"))
+                    if steward:  # the steward's columns are withheld: so is the fallback
+                        row["contact_name"] = row["contact_email"] = None
+            elif name == "fields":
+                row["id"], row["position"] = field_ids[row["id"]], positions[row["id"]]
+            elif name == "field_conformance":
+                row["field_id"] = field_ids[row["field_id"]]
             out[name].append(row)
     return out
 
@@ -378,6 +390,17 @@ def _listed_datajson(text: str | None) -> str | None:
     kept = json.loads(text).get("datajson") or {}
     return _json({"datajson": {k: v for k, v in kept.items() if k in LISTED_DATAJSON}}
                  if any(k in LISTED_DATAJSON for k in kept) else None)
+
+
+def _field_counts(shown: "list[dict[str, Any]]") -> dict[str, Any]:
+    """A public dataset row's figures about its data dictionary, from its public fields
+    only (the inventory's count internal fields too)."""
+    return dict(
+        field_text=_field_text(_Field(f) for f in shown), field_count=len(shown),
+        demographic_field_count=sum(bool(f["demographic"]) for f in shown),
+        standard_field_count=sum(1 for f in shown if f["standard"]),
+        conformant_field_count=sum(1 for f in shown if f["conformance"] == "conformant"),
+        has_race_ethnicity=any(f["standard"] in RACE_STANDARDS for f in shown))
 
 
 class _Field:

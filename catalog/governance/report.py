@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import csv
 import io
 import json
 
+from .. import csvsafe
 from .scorecard import METRICS, Score
 
 SHORT = {
@@ -28,7 +28,7 @@ def render(scores: list[Score], fmt: str) -> str:
         return json.dumps([{**s.__dict__, "value": s.value} for s in scores], indent=2) + "\n"
     if fmt == "csv":
         buf = io.StringIO()
-        writer = csv.writer(buf, lineterminator="\n")
+        writer = csvsafe.Writer(buf, lineterminator="\n")
         writer.writerow(["scope", "metric", "numerator", "denominator", "value"])
         writer.writerows([s.scope, s.metric, s.numerator, s.denominator,
                           "" if s.value is None else s.value] for s in scores)

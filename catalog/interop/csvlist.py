@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import csv
 import io
 
+from .. import csvsafe
 from .source import PublicCatalog
 
 COLUMNS = [
@@ -22,7 +22,7 @@ COLUMNS = [
 
 def export(cat: PublicCatalog) -> str:
     buf = io.StringIO()
-    writer = csv.writer(buf, lineterminator="\n")
+    writer = csvsafe.Writer(buf, lineterminator="\n")
     writer.writerow([label for _, label in COLUMNS])
     yes = {1: "yes", 0: "no", None: ""}
     for d in cat.datasets:

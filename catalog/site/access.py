@@ -6,14 +6,17 @@
   for the actor, instead of Datasette's own views (which list every database and return
   the whole metadata file to anyone);
 * an SSO proxy may set the identity in a header (off unless ``CATALOG_SSO_HEADER`` is
-  set; when ``CATALOG_SSO_SECRET`` is set too, the proxy must also send it in
-  ``X-Catalog-Proxy-Secret``, so a client cannot forge the identity header).
+  set). The proxy must also send ``CATALOG_SSO_SECRET`` (at least
+  :data:`MIN_SSO_SECRET` characters) in ``X-Catalog-Proxy-Secret``, so a client cannot
+  forge the identity header: without a strong secret the site refuses to start, and
+  the header is ignored.
 """
 
 from __future__ import annotations
 
 import hmac
 import os
+from collections.abc import Mapping
 from typing import Any
 
 PUBLIC_DB = "public"
@@ -24,6 +27,7 @@ PRIVATE_ACTIONS = frozenset({
     "insert-row", "delete-row", "update-row", "create-table", "drop-table",
 })
 SECRET_HEADER = "x-catalog-proxy-secret"
+MIN_SSO_SECRET = 32
 
 Actor = dict[str, Any] | None
 
@@ -71,14 +75,27 @@ def identity_headers(environ: dict[str, str] | None = None) -> tuple[bytes, ...]
     return (b"cookie", b"authorization") + ((sso.encode("latin-1"),) if sso else ())
 
 
+def sso_problem(environ: Mapping[str, str] | None = None) -> str | None:
+    """Why the SSO configuration is unsafe (None when SSO is off or safe)."""
+    env = os.environ if environ is None else environ
+    if not env.get("CATALOG_SSO_HEADER", "").strip():
+        return None
+    if len(env.get("CATALOG_SSO_SECRET", "")) < MIN_SSO_SECRET:
+        return (f"CATALOG_SSO_HEADER is set but CATALOG_SSO_SECRET is missing or shorter "
+                f"than {MIN_SSO_SECRET} characters: any client could send the identity "
+                "header and be staff. Set a random secret (e.g. `openssl rand -hex 32`) "
+                f"that the proxy sends in {SECRET_HEADER}, or unset CATALOG_SSO_HEADER.")
+    return None
+
+
 def actor_from_headers(headers: dict[str, str], environ: dict[str, str] | None = None) -> Actor:
-    """An actor from an SSO proxy's headers, when that mode is configured."""
+    """An actor from an SSO proxy's headers, when that mode is configured safely."""
     env = os.environ if environ is None else environ
     header = env.get("CATALOG_SSO_HEADER", "").lower()
-    if not header:
+    if not header or sso_problem(env):
         return None
     secret = env.get("CATALOG_SSO_SECRET", "")
-    if secret and not hmac.compare_digest(headers.get(SECRET_HEADER, ""), secret):
+    if not hmac.compare_digest(headers.get(SECRET_HEADER, "").encode(), secret.encode()):
         return None
     user = headers.get(header, "").strip()
     if not user:

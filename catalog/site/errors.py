@@ -9,19 +9,33 @@ errors are logged, as a plain traceback.
 from __future__ import annotations
 
 import logging
+import sqlite3
 from typing import Any
 
+import datasette.handle_exception as _default_handler
 from datasette.utils.asgi import Base400, Response
 from datasette.views.base import DatasetteError
 from markupsafe import Markup
 
 log = logging.getLogger("catalog.site")
 
+# Datasette awaits every handle_exception hook, its own too, even after ours answered:
+# its rich dump then fails outside an ``except`` block (a 404 of an unknown URL such as
+# /a/b/c/d became a 500). The catalog logs errors itself.
+_default_handler.rich = None
+
 
 async def render_error(datasette: Any, request: Any, exception: BaseException) -> Response:
     title = None
+    info: dict[str, Any]
     if isinstance(exception, Base400):
         status, info, message = exception.status, {}, exception.args[0]
+    elif isinstance(exception, OverflowError):  # a number or date out of any range
+        status, info, message = 404, {}, "Not found: a parameter is out of range"
+    elif isinstance(exception, sqlite3.DatabaseError):  # a query refused by its bounds
+        status, info, message = 400, {}, f"Query failed: {exception}"
+    elif isinstance(exception, MemoryError):  # SQLite's heap ceiling (docs/security.md)
+        status, info, message = 503, {}, "The query needed too much memory; simplify it"
     elif isinstance(exception, DatasetteError):
         status, info, message = exception.status, dict(exception.error_dict), exception.message
         if exception.message_is_html:

@@ -3,12 +3,12 @@
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import io
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from .. import csvsafe
 from .published import Published
 from .store import CATALOG_WIDE, CHANNELS, SOURCES, Store
 
@@ -21,6 +21,9 @@ WITHDRAWN = "-"  # the public's key for datasets no longer in public.db (their i
                  # now be hidden); staff see the ids
 DAILY_COLUMNS = ("day", "dataset_id", "title", "agency_id", "channel", "source", "hits",
                  "visitors")
+
+
+FIRST_DAY, LAST_DAY = dt.date(1900, 1, 1), dt.date(2999, 12, 31)
 
 
 class PeriodError(ValueError):
@@ -36,9 +39,12 @@ def period(since: str | dt.date | None, until: str | dt.date | None,
         if isinstance(value, dt.date):
             return value
         try:
-            return dt.date.fromisoformat(value)
+            day = dt.date.fromisoformat(value)
         except ValueError:
             raise PeriodError(f"{name} must be a date as YYYY-MM-DD") from None
+        if not FIRST_DAY <= day <= LAST_DAY:  # a period's days are counted one by one
+            raise PeriodError(f"{name} must be between {FIRST_DAY} and {LAST_DAY}")
+        return day
 
     end = parse(until, "until") or today
     start = parse(since, "since") or end - dt.timedelta(days=DEFAULT_DAYS - 1)
@@ -153,7 +159,7 @@ def to_csv(rows: list[dict[str, Any]], columns: tuple[str, ...] | None = None) -
     names = list(columns or (rows[0].keys() if rows else DAILY_COLUMNS))
     for row in rows:
         names += [k for k in row if k not in names]
-    writer = csv.DictWriter(buffer, fieldnames=names, lineterminator="\r\n")
+    writer = csvsafe.DictWriter(buffer, fieldnames=names, lineterminator="\r\n")
     writer.writeheader()
     writer.writerows(rows)
     return buffer.getvalue()

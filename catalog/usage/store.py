@@ -14,6 +14,7 @@ cases without e-mail).
 from __future__ import annotations
 
 import datetime as dt
+import os
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any, NamedTuple, Optional
@@ -126,6 +127,8 @@ class Store:
         if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "",
                                                                              ":memory:"):
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+            # owner-only (submitters' e-mail addresses); SQLite's journals copy the mode
+            os.close(os.open(parsed.database, os.O_WRONLY | os.O_CREAT, 0o600))
         self.url = url
         self.engine = create_engine(url)
         if self.engine.dialect.name == "sqlite":

@@ -37,6 +37,21 @@ class NotFoundError(LookupError):
     """The record is not in the database the actor may read."""
 
 
+MAX_PAGE = 1_000_000
+
+
+def page_number(value: str | None) -> int:
+    """A ``page`` parameter: 1 unless a positive whole number; past :data:`MAX_PAGE` no
+    page exists (a 404, never an integer too large for SQLite)."""
+    try:
+        page = max(1, int(value or 1))
+    except ValueError:
+        return 1
+    if page > MAX_PAGE:
+        raise NotFoundError(f"there is no page {value}")
+    return page
+
+
 @dataclass
 class Page:
     """A loader's answer: ``data`` is the JSON body; ``extra`` is for the HTML only."""

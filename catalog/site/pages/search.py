@@ -20,7 +20,7 @@ from urllib.parse import urlencode
 
 from ..caching import Lru
 from ..fts import fts_query
-from .common import ACCESS_LEVELS, Page, Reader, Row
+from .common import ACCESS_LEVELS, Page, Reader, Row, page_number
 
 PER_PAGE = 50
 MARK_START, MARK_END = "\ue000", "\ue001"
@@ -224,10 +224,7 @@ async def search(reader: Reader, request: Any) -> Page:
     q = " ".join((request.args.get("q") or "").split())[:200]
     query = fts_query(q)
     filters = read_filters(request.args)
-    try:
-        page = max(1, int(request.args.get("page") or 1))
-    except ValueError:
-        page = 1
+    page = page_number(request.args.get("page"))
     cond, params = where(filters, query)
     index = await facet_index(reader)
     found = await matching(reader, query, index)

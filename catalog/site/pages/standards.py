@@ -5,17 +5,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from .common import NotFoundError, Page, Reader
+from .common import NotFoundError, Page, Reader, page_number
 
 PAGE_SIZE = 50
 USAGE_SHOWN = 200  # fields listed on the page; the JSON lists all
-
-
-def page_number(value: str | None) -> int:
-    try:
-        return max(1, int(value or 1))
-    except ValueError:
-        return 1
 
 
 async def standards(reader: Reader, request: Any) -> Page:

@@ -1,0 +1,49 @@
+"""CSV the catalog writes, safe to open in a spreadsheet: a text cell that begins with
+``=``, ``+``, ``-``, ``@``, a tab or a carriage return (which a spreadsheet would run as a
+formula) is written with a leading apostrophe (OWASP's advice on CSV injection).
+Numbers are written as they are."""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterable, Mapping
+from typing import IO, Any
+
+TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def cell(value: Any) -> Any:
+    if isinstance(value, str) and value.startswith(TRIGGERS):
+        return "'" + value
+    return value
+
+
+class Writer:
+    """``csv.writer`` with every cell passed through :func:`cell`."""
+
+    def __init__(self, out: IO[str], **kw: Any) -> None:
+        self._w = csv.writer(out, **kw)
+
+    def writerow(self, row: Iterable[Any]) -> None:
+        self._w.writerow([cell(v) for v in row])
+
+    def writerows(self, rows: Iterable[Iterable[Any]]) -> None:
+        for row in rows:
+            self.writerow(row)
+
+
+class DictWriter:
+    """``csv.DictWriter`` with every cell passed through :func:`cell`."""
+
+    def __init__(self, out: IO[str], fieldnames: list[str], **kw: Any) -> None:
+        self._w = csv.DictWriter(out, fieldnames=fieldnames, **kw)
+
+    def writeheader(self) -> None:
+        self._w.writeheader()
+
+    def writerow(self, row: Mapping[str, Any]) -> None:
+        self._w.writerow({k: cell(v) for k, v in row.items()})
+
+    def writerows(self, rows: Iterable[Mapping[str, Any]]) -> None:
+        for row in rows:
+            self.writerow(row)
