@@ -77,7 +77,8 @@ def _emit(report: Report, project: Project, fmt: str, *, err: bool = False) -> N
               default="text", show_default=True,
               help="github: workflow-command annotations for pull requests; sarif: SARIF 2.1.0 "
               "for code-scanning dashboards.")
-@click.option("--strict", is_flag=True, help="Exit 1 on warnings too.")
+@click.option("--strict", is_flag=True, help="Exit 1 on warnings too (not on dated ones: "
+              "findings of today's date alone, listed by `catalog due`).")
 @root_option
 @today_option
 @handle_errors
@@ -87,7 +88,9 @@ def validate(paths: tuple[Path, ...], fmt: str, strict: bool, root: Path | None,
 
     Each problem prints as `file:line:col severity code: message (hint: ...)`.
     PATHS limits the report to those files or folders (the whole inventory is still
-    read, so cross-references are checked). Exit code 1 when there are errors.
+    read, so cross-references are checked). Exit code 1 when there are errors. Dated
+    findings (a term that ended, a review that fell due) are reported but never fail
+    the run: nobody changed anything.
 
     \b
     Example:
@@ -101,7 +104,7 @@ def validate(paths: tuple[Path, ...], fmt: str, strict: bool, root: Path | None,
     outcome = check_project(project, today=today.date() if today else None)
     report = filter_report(outcome.report, project, paths) if paths else outcome.report
     _emit(report, project, fmt)
-    if report.errors or (strict and report.warnings):
+    if report.errors or (strict and any(not w.dated for w in report.warnings)):
         sys.exit(1)
 
 

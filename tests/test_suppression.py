@@ -332,3 +332,18 @@ def test_totals_must_name_count_columns(table: Table) -> None:
     for kw in ({"total_column": "adults"}, {"known_totals": {"adults": 10}}):
         with pytest.raises(CatalogError, match="not count columns: adults"):
             audit_file(path, policy(5), count_columns=["children"], **kw)
+
+
+def test_the_policys_symbol_is_not_a_sample_error(make_project: MakeProject) -> None:
+    """A count column with the policy's `*` and no missingValues: not sample-invalid, and
+    the small count beside it is still found (whatever else is wrong with the sample)."""
+    from .test_corpus import SUP, SUP_CSV, SUPPRESSED
+
+    descriptor = SUPPRESSED.replace('  missingValues: ["", "*"]\n', "")
+    root = make_project({SUP: descriptor, SUP_CSV: "region,things\nCapitol,*\nSouth,3\n"
+                         "North,many\n"})
+    report = validate_project(Project(root)).report
+    found = [(p.code, p.line) for p in report if p.file == SUP_CSV]
+    assert ("small-count", 3) in found and ("invalid-count", 4) in found
+    assert ("sample-invalid", 2) not in found  # the policy's own symbol
+    assert ("sample-invalid", 4) in found  # 'many' is not an integer

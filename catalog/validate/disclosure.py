@@ -77,6 +77,20 @@ def policy_for(entry: "Entry[Dataset]", inv: "Inventory") -> "SuppressionPolicy 
     return strictest([*([named] if named else []), *floors])
 
 
+def suppression_markers(entry: "Entry[Dataset]", inv: "Inventory") -> list[str]:
+    """The symbols that mark a suppressed cell in an aggregate's tables: those of its
+    own policy and of the policies its packs require (empty unless it is an
+    aggregate)."""
+    d = entry.model
+    if not aggregates(d):
+        return []
+    named = inv.standards.policies.get(d.disclosure.suppression_policy or "") \
+        if d.disclosure else None
+    floors = [p for p, _ in minimum_policies(packs_for(entry, inv, "dataset"), inv)]
+    return sorted({s for p in ([named] if named else []) + floors
+                   for s in (p.symbol, *p.other_symbols)})
+
+
 def tables(entry: "Entry[Dataset]") -> list[tuple[str, str, bool]]:
     """(path relative to the descriptor, pointer, is the sample) of each table the
     catalog holds of a dataset."""
