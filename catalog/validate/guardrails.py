@@ -20,22 +20,44 @@ if TYPE_CHECKING:
     from . import Entry, Inventory
 
 _TEXTS = frozenset(PLACEHOLDERS.values())
+_SHORTEST, _LONGEST = min(map(len, _TEXTS)), max(map(len, _TEXTS))
+_STARTS = frozenset(t[:6] for t in _TEXTS)
 
 
-def _leaves(value: Any, pointer: str = "") -> Iterator[tuple[str, str]]:
+def _texts(value: Any, pointer: str = "") -> Iterator[tuple[str, str]]:
+    """The strings of a descriptor that are as long as a placeholder, with pointers."""
     if isinstance(value, dict):
         for k, v in value.items():
-            yield from _leaves(v, join(pointer, k))
+            if isinstance(v, str):
+                if _SHORTEST <= len(v.strip()) <= _LONGEST + 8:
+                    yield join(pointer, k), v
+            elif isinstance(v, (dict, list)):
+                yield from _texts(v, join(pointer, k))
     elif isinstance(value, list):
         for i, v in enumerate(value):
-            yield from _leaves(v, join(pointer, i))
-    elif isinstance(value, str):
-        yield pointer, value
+            if isinstance(v, str):
+                if _SHORTEST <= len(v.strip()) <= _LONGEST + 8:
+                    yield join(pointer, i), v
+            elif isinstance(v, (dict, list)):
+                yield from _texts(v, join(pointer, i))
+
+
+def _any(value: Any) -> bool:
+    """Some string of ``value`` is a placeholder (a quick scan: no pointers)."""
+    if isinstance(value, str):
+        return value.lstrip()[:6] in _STARTS and " ".join(value.split()) in _TEXTS
+    if isinstance(value, dict):
+        return any(_any(v) for v in value.values())
+    if isinstance(value, list):
+        return any(_any(v) for v in value)
+    return False
 
 
 def _placeholders(entry: "Entry[Any]") -> Iterator[Problem]:
-    for pointer, text in _leaves(entry.doc.data):
-        if " ".join(text.split()) in _TEXTS:
+    if not _any(entry.doc.data):
+        return
+    for pointer, text in _texts(entry.doc.data):
+        if text.lstrip()[:6] in _STARTS and " ".join(text.split()) in _TEXTS:
             yield entry.doc.problem(
                 P.SCAFFOLD_PLACEHOLDER, f"'{text.strip()[:60]}' is a placeholder of the "
                 "catalog new scaffold", pointer,

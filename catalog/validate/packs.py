@@ -34,7 +34,14 @@ AGENCY_PACKS = "agency-packs"
 
 def involved(entry: "Entry[Any]", inv: "Inventory", target: str) -> frozenset[str]:
     """The agencies a subject involves: its own, its parties', those holding the
-    datasets it names."""
+    datasets it names (computed once per entry)."""
+    memo = entry.memo.get("involved")
+    if memo is None:
+        memo = entry.memo["involved"] = _involved(entry, inv, target)
+    return memo  # type: ignore[no-any-return]
+
+
+def _involved(entry: "Entry[Any]", inv: "Inventory", target: str) -> frozenset[str]:
     m = entry.model
     out: set[str] = set()
     if target in ("dataset", "agency"):

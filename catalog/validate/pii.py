@@ -18,6 +18,7 @@ waiver: a declaration can add protection, never remove it.
 from __future__ import annotations
 
 import csv
+import functools
 import re
 from collections.abc import Iterator
 from itertools import islice
@@ -44,6 +45,7 @@ _IDS = frozenset({"id", "number", "no", "num", "identifier"})
 _ADDRESS = frozenset({"home", "street", "residence", "residential", "mailing"})
 
 
+@functools.lru_cache(maxsize=8192)
 def by_name(name: str) -> str | None:
     """Why a field named ``name`` looks like personal data, if it does."""
     w = words(name)
@@ -130,7 +132,10 @@ def detected(f: SchemaField, entry: "Entry[Dataset]", inv: "Inventory") -> str |
 def personal_fields(entry: "Entry[Dataset]", inv: "Inventory"
                     ) -> list[tuple[int, SchemaField, str | None]]:
     """(index, field, why) for every field that is personal data: marked (why None),
-    or detected and not waived."""
+    or detected and not waived (computed once per entry)."""
+    memo = entry.memo.get("pii")
+    if memo is not None:
+        return memo  # type: ignore[no-any-return]
     schema = entry.model.schema_
     out: list[tuple[int, SchemaField, str | None]] = []
     for i, f in enumerate(schema.fields if schema else []):
@@ -138,6 +143,7 @@ def personal_fields(entry: "Entry[Dataset]", inv: "Inventory"
             out.append((i, f, None))
         elif "pii" not in f.waivers and (why := detected(f, entry, inv)):
             out.append((i, f, why))
+    entry.memo["pii"] = out
     return out
 
 
