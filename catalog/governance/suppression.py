@@ -145,12 +145,14 @@ class Table:
             raise CatalogError(f"{shown}: cannot be read as a table (no header row)",
                                hint="give a CSV file with a header row")
         self.irregular = 0
+        self.padded = True  # cells may have spaces around them (the survey finds out)
 
     def _error(self, exc: Exception) -> CatalogError:
         return CatalogError(f"{self.shown}: cannot be read as a table ({exc})",
                             hint="give a CSV file with a header row")
 
-    def rows(self) -> Iterator[tuple[int, list[str]]]:
+    def rows(self, strip: bool = True) -> Iterator[tuple[int, list[str]]]:
+        """The records, their cells stripped of spaces unless ``strip`` is false."""
         width = len(self.header)
         self.irregular = 0
         try:
@@ -163,7 +165,7 @@ class Table:
                         if not any(c.strip() for c in cells):
                             continue
                         cells = (cells + [""] * width)[:width]
-                    yield number, list(map(str.strip, cells))
+                    yield number, list(map(str.strip, cells)) if strip else cells
         except (OSError, csv.Error) as exc:
             raise self._error(exc) from None
 
@@ -184,30 +186,37 @@ def _survey(table: Table, marks: set[str], finder: TotalsFinder | None
     n = len(h)
     counts = [not KEY_WORDS.union(MEASURE_WORDS).intersection(words(name)) for name in h]
     numeric, filled = [True] * n, [False] * n
-    verdicts: dict[str, tuple[bool, bool, bool]] = {}  # count/marker, numeric, total label
-    for chunk in _chunks(table.rows()):
+    # raw value → (blank, count or marker, numeric, total label, spaces around it)
+    verdicts: dict[str, tuple[bool, bool, bool, bool, bool]] = {}
+    padded = False
+    for chunk in _chunks(table.rows(strip=False)):  # distinct values are stripped instead
         columns = list(zip(*(cells for _, cells in chunk), strict=True))
         totals: list[tuple[int, set[str]]] = []
         for i, column in enumerate(columns):
             labels = set()
-            for v in set(column):
-                if not v:
-                    continue
-                verdict = verdicts.get(v)
+            for raw in set(column):
+                verdict = verdicts.get(raw)
                 if verdict is None:
-                    verdict = verdicts[v] = (v in marks or parse_count(v) is not None,
-                                             bool(_NUMBER.match(v)), is_total_label(v))
+                    v = raw.strip()
+                    verdict = verdicts[raw] = (
+                        not v, v in marks or parse_count(v) is not None,
+                        bool(_NUMBER.match(v)), is_total_label(v), v != raw)
+                blank, count, number, total, spaced = verdict
+                padded = padded or spaced
+                if blank:
+                    continue
                 filled[i] = True
-                counts[i] = counts[i] and verdict[0]
-                numeric[i] = numeric[i] and verdict[1]
-                if verdict[2]:
-                    labels.add(v)
+                counts[i] = counts[i] and count
+                numeric[i] = numeric[i] and number
+                if total:
+                    labels.add(raw)
             if labels:
                 totals.append((i, labels))
         if finder is not None:
             finder.survey(chunk, h, totals)
         if len(verdicts) > 100_000:
             verdicts.clear()  # memory stays bounded on tables of unique values
+    table.padded = padded
     detected = [name for i, name in enumerate(h) if counts[i] and filled[i]]
     labels_ = [name for i, name in enumerate(h) if filled[i] and
                (not numeric[i] or KEY_WORDS.intersection(words(name)))]
@@ -268,7 +277,7 @@ def audit_file(path: Path, policy: SuppressionPolicy, *,
     check = _Check(audit, policy, marks, header, pointer, hint)
     if finder is not None:
         finder.plan(header, keys, counts, total_column=total_column, known_totals=known_totals)
-    for number, cells in table.rows():
+    for number, cells in table.rows(strip=table.padded):
         audit.rows += 1
         values = check.row(number, cells)
         if finder is not None:

@@ -27,6 +27,7 @@ import math
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from itertools import compress
 from typing import Any
 
 Cell = tuple[int, str]
@@ -106,20 +107,20 @@ class TotalsFinder:
         self.notes: list[str] = []
         self.total_column: str | None = None
         self.parts: list[str] = []
-        self._candidates: dict[int, dict[str, str]] = {}  # rows with a total label
+        self._candidates: dict[int, tuple[str, ...]] = {}  # rows with a total label
         self._surveyed: set[int] | None = None  # columns with a total label in every row
         self._names: list[str] = []
         self._index: dict[str, int] = {}
         self._others_index: dict[frozenset[str], list[int]] = {}
-        self._parts: set[str] = set()
-        self._total_at = 0
+        self._part_at: list[int] = []
+        self._total_at: int | None = None
         self._row_family = ""
         self._keys: list[str] = []
         self._totals: dict[int, tuple[frozenset[str], tuple[str, ...], str]] = {}
         self._others: dict[frozenset[str], list[str]] = {}
-        self._groups: dict[tuple[frozenset[str], tuple[str, ...]], dict[str, _Sum]] = {}
-        self._members: dict[tuple[frozenset[str], tuple[str, ...]], int] = {}
-        self._total_counts: dict[int, dict[str, int | None]] = {}
+        # (signature, labels) → [detail rows, sum per count column, suppressed cells per column]
+        self._groups: dict[tuple[frozenset[str], tuple[str, ...]], list[Any]] = {}
+        self._total_counts: dict[int, list[int | None]] = {}
         self._column_sums: dict[str, _Sum] = {}
         self._open: list[Equation] = []
         self._broken: dict[str, Equation] = {}
@@ -148,11 +149,13 @@ class TotalsFinder:
         for i in list(self._surveyed):
             if i not in marked or any(cells[i] not in marked[i] for _, cells in chunk):
                 self._surveyed.discard(i)
-        if not totals:
-            return
-        for number, cells in chunk:
-            if any(cells[i] in labels for i, labels in totals):
-                self._candidates[number] = dict(zip(names, cells, strict=True))
+        hits: set[int] = set()
+        for i, labels in totals:  # by column: the rows of the chunk holding a total label
+            column = [cells[i] for _, cells in chunk]
+            hits.update(compress(range(len(chunk)), map(labels.__contains__, column)))
+        for k in hits:
+            number, cells = chunk[k]
+            self._candidates[number] = tuple(cells)
 
     def plan(self, names: Sequence[str], keys: Sequence[str], counts: Sequence[str], *,
              total_column: str | None = None,
@@ -167,22 +170,24 @@ class TotalsFinder:
         self.parts = [c for c in self.counts if c != self.total_column
                       and not is_total_column(c)]
         self._column_sums = {c: _Sum() for c in self.known_totals}
-        self._parts = set(self.parts)
-        self._total_at = self.counts.index(self.total_column) if self.total_column else 0
+        self._part_at = [self.counts.index(c) for c in self.parts]
+        self._total_at = self.counts.index(self.total_column) if self.total_column else None
         self._row_family = f"row totals in column '{self.total_column}'"
         everywhere = {self._names[i] for i in self._surveyed or ()}
         self._keys = [k for k in keys if k not in everywhere]
-        for number, labels in self._candidates.items():
-            signature = frozenset(k for k in self._keys if is_total_label(labels.get(k, "")))
+        at = [(k, self._names.index(k)) for k in self._keys if k in self._names]
+        for number, cells in self._candidates.items():
+            signature = frozenset(k for k, i in at if is_total_label(cells[i].strip()))
             if not signature:
                 continue
+            labels = dict(zip(self._names, (c.strip() for c in cells), strict=True))
             others = self._others.setdefault(
                 signature, [k for k in self._keys if k not in signature])
             group = tuple(labels.get(k, "") for k in others)
             label = ", ".join(f"{k}: {labels[k]}" for k in sorted(signature))
             self._totals[number] = (signature, group, label)
-            self._groups.setdefault((signature, group), {c: _Sum() for c in self.counts})
-            self._members.setdefault((signature, group), 0)
+            self._groups.setdefault((signature, group),
+                                    [0, [0] * len(self.counts), [[] for _ in self.counts]])
         self._others_index = {s: [self._index[k] for k in o] for s, o in self._others.items()}
         self._candidates.clear()
 
@@ -195,22 +200,23 @@ class TotalsFinder:
     def add(self, number: int, cells: Sequence[str], values: Sequence[int | None]) -> None:
         """One row's cells and its counts, in the order of the count columns (None:
         suppressed or unreadable)."""
-        if self.total_column:
+        if self._total_at is not None:
             self._row_equation(number, values)
         if number in self._totals:
-            self._total_counts[number] = dict(zip(self.counts, values, strict=True))
+            self._total_counts[number] = list(values)
             return
+        groups, counts = self._groups, self.counts
         for signature, index in self._others_index.items():
-            key = (signature, tuple([cells[i] for i in index]))
-            sums = self._groups.get(key)
-            if sums is None:
+            group = groups.get((signature, tuple([cells[i] for i in index])))
+            if group is None:
                 continue
-            self._members[key] += 1
-            for c, value in zip(self.counts, values, strict=False):
+            group[0] += 1
+            known, unknown = group[1], group[2]
+            for j, value in enumerate(values):
                 if value is None:
-                    sums[c].unknowns.append((number, c))
+                    unknown[j].append((number, counts[j]))
                 else:
-                    sums[c].known += value
+                    known[j] += value
         if self._column_sums:
             for c, value in zip(self.counts, values, strict=True):
                 if c in self._column_sums:
@@ -218,20 +224,17 @@ class TotalsFinder:
 
     def _row_equation(self, number: int, values: Sequence[int | None]) -> None:
         assert self.total_column is not None
-        known, unknowns = 0, []
-        total = values[self._total_at]
-        for c, value in zip(self.counts, values, strict=True):
-            if c not in self._parts:
-                continue
-            if value is None:
-                unknowns.append((number, c))
-            else:
-                known += value
-        if not unknowns and total is not None:  # the common case: nothing to solve
+        total = values[self._total_at]  # type: ignore[index]
+        parts = [values[i] for i in self._part_at]
+        if total is not None and None not in parts:  # the common case: nothing to solve
+            known = sum(parts)  # type: ignore[arg-type]
             if known != total and self._row_family not in self._broken:
                 self._keep(Equation((number, self.total_column), total, known, (),
                                     self._row_source(number), self._row_family))
             return
+        known = sum(v for v in parts if v is not None)
+        unknowns = [(number, self.counts[i]) for i, v in zip(self._part_at, parts, strict=True)
+                    if v is None]
         self._keep(Equation((number, self.total_column), total, known, tuple(unknowns),
                             self._row_source(number), self._row_family))
 
@@ -248,15 +251,17 @@ class TotalsFinder:
         """The equations of the families of totals that add up wherever all their parts
         are published (one that does not is not a sum of those parts: overlapping
         categories, rounding) and notes on those dropped."""
-        for number, (signature, group, labels) in sorted(self._totals.items()):
-            key = (signature, group)
-            if not self._members.get(key):
+        for number, (signature, key, labels) in sorted(self._totals.items()):
+            members, known, unknown = self._groups[(signature, key)]
+            if not members:
                 continue
             family = "total rows of " + ", ".join(sorted(signature))
-            values = self._total_counts.get(number, {})
-            for c in self.counts:
-                s = self._groups[key][c]
-                self._keep(Equation((number, c), values.get(c), s.known, tuple(s.unknowns),
+            values = self._total_counts.get(number, [None] * len(self.counts))
+            for j, c in enumerate(self.counts):
+                if not unknown[j] and values[j] is not None and (
+                        known[j] == values[j] or family in self._broken):
+                    continue  # nothing to solve, nothing contradicted
+                self._keep(Equation((number, c), values[j], known[j], tuple(unknown[j]),
                                     f"the total row {number} ({labels}) in column '{c}'",
                                     family))
         for c, n in self.known_totals.items():
