@@ -363,3 +363,21 @@ def test_a_ten_megabyte_sample_in_bounded_memory_at_frictionless_speed(tmp_path:
     assert rows > 200_000 and audit["total_rows"] > 25_000
     assert audit["seconds"] < 2.0 * frictionless["seconds"], (audit, frictionless)
     assert audit["peak"] < 2.5 * frictionless["peak"], (audit, frictionless)
+
+
+def test_a_detected_count_column_is_checked_unless_waived(make_project: MakeProject) -> None:
+    from .test_corpus import SUP, SUP_CSV, SUPPRESSED
+
+    field = ("    - name: population\n      type: integer\n"
+             "      description: Census population of the region.\n")
+    with_field = SUPPRESSED.replace("    - name: things\n", field + "    - name: things\n")
+    waived = with_field.replace(
+        "      description: Census population of the region.\n",
+        "      description: Census population of the region.\n"
+        "      waivers:\n        count: A published census estimate, not a count of records.\n")
+    csv_text = "region,population,things\nCapitol,3,12\nSouth,900,22\n"
+    for descriptor, flagged in ((with_field, True), (waived, False)):
+        root = make_project({SUP: descriptor, SUP_CSV: csv_text})
+        report = validate_project(Project(root)).report
+        found = [(p.code, p.field) for p in report if p.file == SUP_CSV]
+        assert (("small-count", "population") in found) is flagged, found
