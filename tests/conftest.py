@@ -41,7 +41,7 @@ access:
   bulk_download: true
 classification:
   level: public
-  assessed_on: 2025-01-15
+  assessed_on: 2025-11-30
   assessed_by: Sam Steward
 schema:
   fields:

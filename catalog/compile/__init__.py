@@ -124,7 +124,8 @@ sqlite3.register_adapter(dt.date, _iso)
 # the standards ones only change with the standards, which forces a full build)
 SHARED_TABLES = ("meta", "agencies", "agreements", "agreement_parties", "agreement_datasets",
                  "agreement_reviews", "agreement_approvals", "data_requests",
-                 "data_request_datasets", "scorecard_metrics", "scorecards", "problems")
+                 "data_request_datasets", "scorecard_metrics", "scorecards", "due_items",
+                 "problems")
 FLUSH_ROWS = 20_000
 
 

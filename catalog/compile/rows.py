@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from ..governance.scorecard import Score
     from ..model import Agency, Agreement, Dataset
     from ..problems import Problem
-    from ..validate import Inventory
+    from ..validate import Entry, Inventory
     from ..validate.conformance import Conformance
 
 Rows = dict[str, list[dict[str, Any]]]
@@ -54,7 +54,7 @@ def _agency_row(a: "Agency", source: str) -> dict[str, Any]:
 
 
 def _dataset_row(d: "Dataset", source: str, conf: "Mapping[str, Conformance]",
-                 base_url: str) -> dict[str, Any]:
+                 base_url: str, personal: "Collection[str]") -> dict[str, Any]:
     fields = d.schema_.fields if d.schema_ else []
     conformance = [conf.get(f.name) for f in fields]
     contact = d.contact or d.steward
@@ -108,7 +108,7 @@ def _dataset_row(d: "Dataset", source: str, conf: "Mapping[str, Conformance]",
         known_bias=d.quality.known_bias if d.quality else None,
         limitations=d.quality.limitations if d.quality else None,
         field_count=len(fields),
-        pii_field_count=sum(f.pii for f in fields),
+        pii_field_count=sum(f.name in personal for f in fields),
         demographic_field_count=sum(f.demographic for f in fields),
         standard_field_count=sum(1 for f in fields if f.standard),
         conformant_field_count=sum(1 for c in conformance if c and c.status == "conformant"),
@@ -127,9 +127,19 @@ def _field_text(fields: "Iterable[Any]") -> str | None:
     return " ".join(parts) or None
 
 
-def _agreement_rows(a: "Agreement", source: str, rows: Rows) -> None:
+def _agreement_rows(entry: "Entry[Agreement]", inv: "Inventory", rows: Rows) -> None:
+    """An agreement's rows, with what the validator derives of it: whether it involves
+    identifiable client data, which policy packs cover it, and whether DCF 5-4 requires a
+    consent plan and the IS Governance approval."""
+    from ..validate import agreements as rules
+    from ..validate.packs import packs_for
+
+    a, source = entry.model, entry.source.rel
     p = a.protections
     plan = a.consent_plan
+    packs = [pk.id for pk in packs_for(entry, inv, "agreement")]
+    dcf = rules.DCF_PACK in packs
+    why, others = rules.consent_required(entry, inv)
     rows["agreements"].append(dict(
         id=a.id, title=a.title, status=a.status.value, public=a.public, purpose=a.purpose,
         term_start=a.term.start, term_end=a.term.end, renewal=a.term.renewal,
@@ -138,7 +148,10 @@ def _agreement_rows(a: "Agreement", source: str, rows: Rows) -> None:
         racial_justice_assessment=a.racial_justice_assessment,
         equity_conformance=a.equity_conformance, risk_mitigation=p.risk_mitigation,
         data_security=p.data_security, privacy=p.privacy, client_data_use=p.client_data_use,
-        identifiable_client_data=a.identifiable_client_data,
+        identifiable_client_data=bool(rules.identifiable(entry, inv)),
+        policy_packs=" ".join(packs),
+        consent_required=dcf and bool(why and others),
+        governance_required=dcf and bool(rules.governance_required(entry, inv)),
         consent_plan=plan.description if plan else None,
         consent_approved_by=plan.approved_by if plan else None,
         consent_approved_on=plan.approved_on if plan else None,
@@ -202,20 +215,24 @@ def _element_row(e: Element, value_count: int) -> dict[str, Any]:
 
 
 def dataset_rows(d: "Dataset", source: str, conf: "Mapping[str, Conformance]",
-                 base_url: str) -> Rows:
+                 base_url: str, pii: "Collection[str]" = ()) -> Rows:
     """The rows of one descriptor in the dataset-scoped tables (:data:`DATASET_TABLES`).
-    Field ids count from 1 here; the build renumbers them (:func:`renumber`)."""
+    ``pii`` names the fields that are personal data (derived: marked, or detected and
+    not waived). Field ids count from 1 here; the build renumbers them
+    (:func:`renumber`)."""
     rows: Rows = defaultdict(list)
     dataset_id = d.id
-    rows["datasets"].append(_dataset_row(d, source, conf, base_url))
+    personal = set(pii) | {f.name for f in (d.schema_.fields if d.schema_ else []) if f.pii}
+    rows["datasets"].append(_dataset_row(d, source, conf, base_url, personal))
     for i, f in enumerate(d.schema_.fields if d.schema_ else []):
         field_id = i + 1
         c = conf.get(f.name)
         rows["fields"].append(dict(
             id=field_id, dataset_id=dataset_id, position=i, name=f.name, title=f.title,
             type=f.type, format=f.format, description=f.description, standard=f.standard,
-            conformance=c.status if c else None, pii=f.pii,
+            conformance=c.status if c else None, pii=f.name in personal,
             demographic=f.demographic, internal=f.internal, is_count=f.count, unit=f.unit,
+            waivers_json=_json(dict(f.waivers) or None),
             constraints_json=_json(f.constraints.model_dump(exclude_none=True)
                                    if f.constraints else None),
             example=None if f.example is None else str(f.example)))
@@ -261,10 +278,18 @@ def shared_rows(inv: "Inventory", scores: "Iterable[Score]", problems: "Iterable
     for _, agency in sorted(inv.agencies.items()):
         rows["agencies"].append(_agency_row(agency.model, agency.source.rel))
     for _, agreement in sorted(inv.agreements.items()):
-        _agreement_rows(agreement.model, agreement.source.rel, rows)
+        _agreement_rows(agreement, inv, rows)
+    from ..validate.requests import due_date
+
     for _, request in sorted(inv.requests.items()):
         r = request.model
+        due = due_date(request, inv)
         rows["data_requests"].append(dict(
+            foia=r.foia, due_on=due[0] if due else None, due_basis=due[1] if due else None,
+            vetting_by=r.vetting.by if r.vetting else None,
+            vetting_decision=r.vetting.decision if r.vetting else None,
+            released_on=r.release.date if r.release else None,
+            release_level=r.release.level if r.release else None,
             id=r.id, title=r.title, received_on=r.received_on, requester_kind=r.requester.kind,
             requester_name=r.requester.name, requester_agency=r.requester.agency,
             description=r.description, status=r.status, handled_by=r.handled_by,
@@ -274,8 +299,10 @@ def shared_rows(inv: "Inventory", scores: "Iterable[Score]", problems: "Iterable
             source_file=request.source.rel))
         for dataset_id in dict.fromkeys(r.datasets):
             rows["data_request_datasets"].append(dict(request_id=r.id, dataset_id=dataset_id))
+    from ..governance.due import due_items
     from ..governance.scorecard import METRICS
 
+    rows["due_items"].extend(i.row() for i in due_items(inv))
     for i, m in enumerate(METRICS):
         rows["scorecard_metrics"].append(dict(id=m.id, position=i, title=m.title,
                                               source=m.source, description=m.description))
@@ -286,7 +313,8 @@ def shared_rows(inv: "Inventory", scores: "Iterable[Score]", problems: "Iterable
     for p in problems:
         rows["problems"].append(dict(
             file=p.file, line=p.line, col=p.column, pointer=p.pointer, code=p.code,
-            severity=p.severity.value, message=p.message, hint=p.hint or None))
+            severity=p.severity.value, message=p.message, hint=p.hint or None,
+            field=p.field or None, dated=p.dated))
     return rows
 
 
@@ -300,7 +328,9 @@ def inventory_rows(inv: "Inventory") -> Rows:
         conf[dataset_id][name] = c
     last = 0
     for dataset_id, entry in sorted(inv.datasets.items()):
-        chunk = dataset_rows(entry.model, entry.source.rel, conf[dataset_id], inv.base_url)
+        facts = inv.facts.get(dataset_id)
+        chunk = dataset_rows(entry.model, entry.source.rel, conf[dataset_id], inv.base_url,
+                             pii=facts.pii if facts else ())
         last = renumber(chunk, last)
         for table, table_rows in chunk.items():
             rows[table].extend(table_rows)

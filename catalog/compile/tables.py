@@ -133,7 +133,8 @@ class FieldRow(SQLModel, table=True):
     description: Optional[str] = None
     standard: Optional[str] = Field(default=None, foreign_key="standards.id", index=True)
     conformance: Optional[str] = None
-    pii: Optional[bool] = staff_only()
+    pii: Optional[bool] = staff_only()  # derived: marked, or detected and not waived
+    waivers_json: Optional[str] = staff_only()  # why a detected field is not PII / a count
     demographic: bool = False
     internal: Optional[bool] = staff_only()
     is_count: bool = False
@@ -277,7 +278,10 @@ class AgreementRow(SQLModel, table=True):
     data_security: Optional[str] = staff_only()
     privacy: Optional[str] = staff_only()
     client_data_use: Optional[str] = staff_only()
-    identifiable_client_data: Optional[bool] = staff_only()
+    identifiable_client_data: Optional[bool] = staff_only()  # derived from the datasets shared
+    policy_packs: Optional[str] = staff_only()  # the packs covering it, space-separated
+    consent_required: Optional[bool] = staff_only()  # DCF 5-4 Use ¶5 applies
+    governance_required: Optional[bool] = staff_only()  # DCF 5-4 Governance ¶1 applies
     consent_plan: Optional[str] = staff_only()
     consent_approved_by: Optional[str] = staff_only()
     consent_approved_on: Optional[dt.date] = staff_only()
@@ -348,8 +352,15 @@ class DataRequestRow(SQLModel, table=True):
     requester_agency: Optional[str] = Field(default=None, foreign_key="agencies.id")
     description: str
     status: str = Field(index=True)
+    foia: bool = False
+    due_on: Optional[dt.date] = Field(default=None, index=True)  # the FOIA clock or the target
+    due_basis: Optional[str] = None
+    vetting_by: Optional[str] = None
+    vetting_decision: Optional[str] = None
     handled_by: Optional[str] = Field(default=None, foreign_key="agencies.id", index=True)
     responded_on: Optional[dt.date] = None
+    released_on: Optional[dt.date] = None
+    release_level: Optional[str] = None
     turnaround_days: Optional[int] = None
     outcome: Optional[str] = None
     agreement_id: Optional[str] = Field(default=None, foreign_key="agreements.id")
@@ -381,6 +392,19 @@ class ScorecardRow(SQLModel, table=True):
     value: Optional[float] = None
 
 
+class DueItemRow(SQLModel, table=True):
+    """A dated obligation (catalog.governance.due): staff follow these up."""
+
+    __tablename__ = "due_items"
+    id: Optional[int] = Field(default=None, primary_key=True)
+    kind: str = Field(index=True)
+    subject: str
+    title: str
+    file: str
+    date: dt.date = Field(index=True)
+    basis: str
+
+
 class ProblemRow(SQLModel, table=True):
     __tablename__ = "problems"
     id: Optional[int] = Field(default=None, primary_key=True)
@@ -392,6 +416,8 @@ class ProblemRow(SQLModel, table=True):
     severity: str = Field(index=True)
     message: str
     hint: Optional[str] = None
+    field: Optional[str] = None  # the column of a data file
+    dated: bool = Field(default=False, index=True)  # depends on today's date alone
 
 
 # insertion order respects foreign keys
@@ -400,12 +426,13 @@ TABLES: tuple[type[SQLModel], ...] = (
     StandardRow, StandardValueRow, DatasetRow, FieldRow, FieldConformanceRow, DistributionRow,
     KeywordRow, DatasetThemeRow, AgreementRow, AgreementPartyRow, AgreementDatasetRow,
     AgreementReviewRow, AgreementApprovalRow, AccessPlanRow, DataRequestRow,
-    DataRequestDatasetRow, ScorecardMetricRow, ScorecardRow, ProblemRow,
+    DataRequestDatasetRow, ScorecardMetricRow, ScorecardRow, DueItemRow, ProblemRow,
 )
 # scorecards count every dataset, hidden ones included: their denominators would reveal
 # how many non-public records an agency holds
 STAFF_ONLY_TABLES = (AgreementReviewRow, AgreementApprovalRow, DataRequestRow,
-                     DataRequestDatasetRow, ScorecardMetricRow, ScorecardRow, ProblemRow)
+                     DataRequestDatasetRow, ScorecardMetricRow, ScorecardRow, DueItemRow,
+                     ProblemRow)
 
 
 def staff_only_columns(table: type[SQLModel]) -> set[str]:

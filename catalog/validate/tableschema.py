@@ -152,8 +152,14 @@ def check_sample(entry: "Entry[Dataset]", inv: "Inventory") -> Iterator[Problem]
                           hint="give a path relative to this descriptor, e.g. samples/x.csv")
         return
     rel = inv.project.rel(path)
+    from .disclosure import suppression_markers
+
+    descriptor = table_schema(d, inv.standards)
+    if extra := suppression_markers(entry, inv):  # the policy's own symbols are not errors
+        descriptor["missingValues"] = list(dict.fromkeys(
+            [*descriptor.get("missingValues", [""]), *extra]))
     resource = Resource(path=d.sample, basepath=str(base),
-                        schema=Schema.from_descriptor(table_schema(d, inv.standards)))
+                        schema=Schema.from_descriptor(descriptor))
     report = resource.validate()
     for error in report.flatten(["rowNumber", "fieldNumber", "type", "note", "message"]):
         row, column, kind, note, message = error

@@ -3,7 +3,6 @@ Plans (everyone, from the reader's own database) and the data-request register (
 
 from __future__ import annotations
 
-import statistics
 from collections import Counter, defaultdict
 from typing import Any
 
@@ -71,25 +70,46 @@ async def access_plans(reader: Reader, request: Any) -> Page:
 
 
 async def requests(reader: Reader, request: Any) -> Page:
+    from ...governance.requests import Record, summarise
+
     _staff_only(reader)
     rows = await reader.rows(
         "select r.*, a.name as handled_by_name, (select group_concat(dataset_id, ', ') "
         "from data_request_datasets x where x.request_id = r.id) as datasets "
         "from data_requests r left join agencies a on a.id = r.handled_by "
         "order by r.received_on desc")
-    days = sorted(r["turnaround_days"] for r in rows if r["turnaround_days"] is not None)
-    open_rows = [r for r in rows if r["status"] not in ("fulfilled", "denied", "withdrawn")]
-    stats = {
-        "total": len(rows), "open": len(open_rows), "answered": len(days),
-        "median_days": statistics.median(days) if days else None,
-        "max_days": days[-1] if days else None,
-        "by_status": dict(Counter(r["status"] for r in rows)),
-        "by_requester": dict(Counter(r["requester_kind"] for r in rows)),
-    }
+    today = reader.today
+    for r in rows:
+        due = Record.from_row(r).due
+        r["overdue"] = bool(due and not r["responded_on"] and due < today
+                            and r["status"] not in ("fulfilled", "denied", "withdrawn"))
+    stats = summarise((Record.from_row(r) for r in rows), today).as_dict()
     chart = bar_chart(
         [(r["title"], r["turnaround_days"]) for r in rows if r["turnaround_days"] is not None],
         chart_id="chart-requests", title="Days from receipt to response",
         description="Turnaround of each answered data request.", label_width=360,
         value_text=lambda v: f"{v:.0f} days", css_class="ct-chart")
     return Page("catalog_requests.html", "Data requests", {"requests": rows, "stats": stats},
-                extra={"chart": chart})
+                extra={"chart": chart, "pct": _pct})
+
+
+async def due(reader: Reader, request: Any) -> Page:
+    """Everything that falls due (dated obligations, catalog.governance.due) and the
+    findings that depend on the date alone, which never block a build."""
+    from ...agreements.lifecycle import parse_window
+    from ...governance.due import DueItem, within
+
+    _staff_only(reader)
+    try:
+        days = parse_window(request.args.get("within") or "60")
+    except ValueError:
+        days = 60
+    today = reader.today
+    items = [DueItem.from_row(r) for r in await reader.rows("select * from due_items")]
+    shown = [i.as_dict(today) for i in within(items, today, days)]
+    findings = await reader.rows(
+        "select file, line, code, severity, message from problems where dated = 1 "
+        "order by file, line")
+    return Page("catalog_due.html", "What falls due", {
+        "within": days, "as_of": today.isoformat(), "items": shown,
+        "overdue": sum(1 for i in shown if i["overdue"]), "findings": findings})
