@@ -74,7 +74,7 @@ from .validate import (
 from .validate.facts import DatasetFacts, dataset_facts
 from .validate.tableschema import known_shapes
 
-CACHE_FORMAT = "5"  # 5: public.db numbers public fields only, patched without residue; units keep derived facts
+CACHE_FORMAT = "5"  # 5: public fields numbered apart, no residue; units keep derived facts
 MANIFEST = Path(".cache") / "manifest"  # marshal: plain tuples, fast to read
 POOL_MIN = 200  # descriptors to analyse before a process pool pays for itself
 CHUNK = 50
