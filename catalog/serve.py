@@ -37,6 +37,7 @@ from typing import Any
 
 from .compile import INVENTORY_DB, PUBLIC_DB, built_hash
 from .problems import CatalogError
+from .procs import alive
 from .project import Project
 
 DATABASES = (INVENTORY_DB, PUBLIC_DB)
@@ -143,16 +144,6 @@ def snapshot(build_dir: Path, name: str) -> tuple[Path, str] | None:
     return target, digest
 
 
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
 def clean_stale_snapshots(build_dir: Path) -> None:
     """Remove the snapshots of supervisors that no longer run (e.g. killed with -9)."""
     serving = build_dir / SERVING_DIR
@@ -160,7 +151,7 @@ def clean_stale_snapshots(build_dir: Path) -> None:
         return
     for entry in serving.iterdir():
         pid = entry.name.split(".")[0]
-        if not pid.isdigit() or not _alive(int(pid)):
+        if not pid.isdigit() or not alive(int(pid)):
             shutil.rmtree(entry, ignore_errors=True)
 
 

@@ -476,6 +476,59 @@ def test_killed_build_at_many_points(tmp_path: Path) -> None:
                  KillAt("public.db renamed")])
 
 
+def session_processes(sid: int) -> list[int]:
+    """Live processes of session ``sid`` (a command started with start_new_session)."""
+    found = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                fields = Path(f"/proc/{entry}/stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(fields[3]) == sid and fields[0] != "Z":
+                found.append(int(entry))
+    return found
+
+
+def wait_for_workers(child: Catalog, count: int, seconds: float = 60.0) -> list[int]:
+    """The build's worker processes, once ``count`` of them run beside it."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline and child.running():
+        workers = [p for p in session_processes(child.proc.pid) if p != child.proc.pid]
+        if len(workers) >= count:
+            return workers
+        time.sleep(0.01)
+    raise AssertionError(f"no {count} workers came: {child.wait().stderr[-2000:]}")
+
+
+POOLED = Scale(agencies=3, datasets=260, fields=6, agreements=2)  # over build.POOL_MIN
+
+
+def test_killed_pooled_build_leaves_no_worker_and_no_lock(tmp_path: Path) -> None:
+    """``kill -9`` of a full build's main process while its workers analyse: the workers
+    go with it (none lives on holding the lock) and the next build runs."""
+    from catalog.build import POOL_MIN
+
+    assert POOLED.datasets > POOL_MIN
+    root = tmp_path / "pooled"
+    generate(root, POOLED, REPO / "standards")
+    first = build(root, "-q", "--jobs", "2")
+    assert first.code == 0, first.stderr
+    before = digests(root / "build")
+    retitle(root, "inventory/ag000/ag000-dataset-00000.yml", "Killed while pooled")
+    child = Catalog("build", "--root", str(root), "--full", "-q", "--jobs", "2")
+    workers = wait_for_workers(child, 2)
+    child.kill()
+    _wait_until(lambda: not any(_alive(w) for w in workers), 5, "the workers to go")
+    assert session_processes(child.proc.pid) == []
+    assert digests(root / "build") == before
+    again = build(root, "-q")
+    assert again.code == 0, again.stderr
+    assert leftovers(root / "build") == []
+    assert query(root / "build/inventory.db", "select title from datasets where id = "
+                 "'ag000-dataset-00000'") == [("Killed while pooled",)]
+
+
 # -- B2. two builds at once ---------------------------------------------------------------------
 
 
