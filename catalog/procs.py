@@ -40,3 +40,17 @@ def alive(pid: int) -> bool:
             return True
         return True
     return stat.rsplit(")", 1)[1].split()[0] != "Z"
+
+
+def process_table() -> list[tuple[int, int, int]]:
+    """(pid, parent pid, session id) of every live process (Linux ``/proc``)."""
+    table = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                fields = Path(f"/proc/{entry}/stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if fields[0] != "Z":
+                table.append((int(entry), int(fields[1]), int(fields[3])))
+    return table

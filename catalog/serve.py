@@ -88,6 +88,7 @@ def serve(project: Project, *, host: str, port: int, build: bool, extra: list[st
         if not (out_dir / db).is_file():
             raise CatalogError(f"{out_dir / db} does not exist", hint="run `catalog build`")
     env, notice = environment(project.root)
+    check_usage_settings(out_dir, {**os.environ, **env})
     if not watch:
         argv = Site(project, out_dir).argv(host, port) + extra
         print(" ".join(argv), file=sys.stderr)
@@ -98,6 +99,15 @@ def serve(project: Project, *, host: str, port: int, build: bool, extra: list[st
     if notice:
         print(notice, file=sys.stderr)
     return Supervisor(project, out_dir, host, port, extra, env).run()
+
+
+def check_usage_settings(build_dir: Path, environ: dict[str, str]) -> None:
+    """The usage settings and store URL, checked before anything starts (the store itself
+    is not opened: a site never waits for it)."""
+    from .usage.config import UsageConfig
+    from .usage.store import normalise_url
+
+    normalise_url(UsageConfig.from_env(build_dir, environ).url)
 
 
 # -- the supervisor ---------------------------------------------------------------------------

@@ -36,6 +36,7 @@ from pathlib import Path
 import pytest
 
 from catalog.bench.generate import Scale, generate
+from catalog.procs import process_table
 
 from .conftest import AGENCY, DATASET, REPO
 from .test_corpus import BILLION_LAUGHS, CASES, DS, edit, line_of
@@ -478,16 +479,7 @@ def test_killed_build_at_many_points(tmp_path: Path) -> None:
 
 def session_processes(sid: int) -> list[int]:
     """Live processes of session ``sid`` (a command started with start_new_session)."""
-    found = []
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                fields = Path(f"/proc/{entry}/stat").read_text().rsplit(")", 1)[1].split()
-            except OSError:
-                continue
-            if int(fields[3]) == sid and fields[0] != "Z":
-                found.append(int(entry))
-    return found
+    return [pid for pid, _, session in process_table() if session == sid]
 
 
 def wait_for_workers(child: Catalog, count: int, seconds: float = 60.0) -> list[int]:
