@@ -28,6 +28,7 @@ import tempfile
 import threading
 import time
 import urllib.request
+from collections import Counter
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -39,6 +40,7 @@ from catalog.bench.generate import Scale, generate
 from catalog.procs import process_table
 
 from .conftest import AGENCY, DATASET, REPO
+from .load import KeepAliveClients, changes, wait_for_build
 from .test_corpus import BILLION_LAUGHS, CASES, DS, edit, line_of
 from .test_serve import free_port
 
@@ -642,7 +644,7 @@ def _serve(root: Path, port: int, log: Path) -> subprocess.Popen[bytes]:
     with open(log, "wb") as out:
         return subprocess.Popen([sys.executable, "-m", "catalog", "serve", "--root", str(root),
                                  "--port", str(port), "--no-build"], cwd=REPO, env=env,
-                                stdout=out, stderr=subprocess.STDOUT)
+                                stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
 
 
 def _serving(log: Path) -> list[tuple[str, int]]:
@@ -705,6 +707,51 @@ def test_server_switches_to_a_new_build_without_a_failed_request(project: Path,
     assert not (project / "build" / SERVING_DIR).exists()
 
 
+SWITCH_SECONDS = 1.0  # a new build is served within this long after its build ends
+
+
+def test_keep_alive_clients_see_no_failure_through_several_switches(project: Path,
+                                                                     tmp_path: Path) -> None:
+    """32 clients on keep-alive connections request all along while three builds land:
+    not one request fails; each client moves from one build to the next, never back;
+    every client was told to reconnect at each switch (the old process drains with
+    ``Connection: close``); new connections get each new build within a second."""
+    port, log = free_port(), tmp_path / "serve.log"
+    base = f"http://127.0.0.1:{port}"
+    server = _serve(project, port, log)
+    titles = ["Town counts"] + [f"Town counts, take {n}" for n in range(3)]
+    delays = []
+    try:
+        _wait_until(lambda: _answers(base + "/-/health") or server.poll() is not None,
+                    60, "the server")
+        clients = KeepAliveClients("127.0.0.1", port, ROW, _row_title, count=32).start()
+        _wait_until(lambda: len(clients.answers) >= 64, 30, "the first answers")
+        for title in titles[1:]:
+            time.sleep(0.5)
+            retitle(project, DS, title)
+            rebuilt = build(project, "-q")
+            assert rebuilt.code == 0, rebuilt.stderr
+            delays.append(wait_for_build(base, meta(project / "build/public.db")
+                                         ["source_hash"], 30))
+        _wait_until(lambda: all(v[-1:] == [titles[-1]] for v in
+                                clients.values_by_client().values()), 30, "the last build")
+        clients.stop()
+    finally:
+        server.send_signal(signal.SIGINT)
+        server.wait(timeout=60)
+    print("new build served after", [f"{d:.2f}" for d in delays], "s;",
+          len(clients.answers), "answers,", clients.reconnections(), "reconnections")
+    assert clients.failures == []
+    for client, values in clients.values_by_client().items():
+        seen = changes(values)
+        assert seen == [t for t in titles if t in seen] and seen[-1] == titles[-1], \
+            (client, seen)
+    per_client = Counter(a.client for a in clients.answers if a.connection > 3)
+    assert len(per_client) == 32, "some clients were never told to reconnect"
+    assert max(delays) <= SWITCH_SECONDS, delays
+    assert server.returncode == 0, log.read_text()[-3000:]
+
+
 def test_killed_server_takes_its_datasette_with_it(project: Path, tmp_path: Path) -> None:
     """SIGKILL of `catalog serve` closes the pipe its Datasette process reads: that one
     stops too (the port is free again); the next start removes the dead one's snapshot."""
@@ -721,6 +768,8 @@ def test_killed_server_takes_its_datasette_with_it(project: Path, tmp_path: Path
         server.send_signal(signal.SIGKILL)
         server.wait()
     _wait_until(lambda: not _alive(child), 30, "Datasette to stop")
+    # the standby too: nothing of the server is left
+    _wait_until(lambda: session_processes(server.pid) == [], 10, "every process to stop")
     assert not _answers(f"http://127.0.0.1:{port}/-/versions.json")
     serving = project / "build" / SERVING_DIR
     assert [p.name.split(".")[0] for p in serving.iterdir()] == [str(server.pid)]
