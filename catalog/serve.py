@@ -60,6 +60,7 @@ CRASHES_ALLOWED = 5  # Datasette processes that may die within CRASH_WINDOW seco
 CRASH_WINDOW = 60.0
 IDLE_SECONDS = 5  # a keep-alive connection idle this long is closed (uvicorn's default)
 DRAIN_SECONDS = 30  # a draining process cancels what is still running after this long
+DRAIN_IDLE_SECONDS = 1.0  # a draining process closes connections idle this long
 # the supervisor owns the socket; Datasette's own reloader would fork around it
 WATCH_REFUSES = ("-h", "--host", "-p", "--port", "--uds", "--reload", "--get")
 
@@ -84,7 +85,7 @@ def ensure_built(project: Project, out_dir: Path | None = None) -> Path:
 
 
 def serve(project: Project, *, host: str, port: int, build: bool, extra: list[str],
-          watch: bool = True) -> int:
+          watch: bool = True, build_dir: Path | None = None) -> int:
     """Serve the build; with ``watch``, switch to each new build without dropping requests.
     Returns the exit code (``watch``) or never returns (Datasette replaces this process)."""
     from .auth import environment
@@ -97,7 +98,7 @@ def serve(project: Project, *, host: str, port: int, build: bool, extra: list[st
         raise CatalogError(f"{' '.join(refused)} cannot be passed to Datasette when "
                            "`catalog serve` watches the build",
                            hint="use catalog serve's own --host/--port, or --no-watch")
-    out_dir = ensure_built(project) if build else project.build_dir
+    out_dir = (ensure_built(project, build_dir) if build else build_dir or project.build_dir)
     for db in (PUBLIC_DB, INVENTORY_DB):
         if not (out_dir / db).is_file():
             raise CatalogError(f"{out_dir / db} does not exist", hint="run `catalog build`")
@@ -292,6 +293,20 @@ class Child:
             shutil.rmtree(self.snapshot, ignore_errors=True)
 
 
+def yield_cpu(pid: int, niceness: int = 10) -> None:
+    """Lower the priority of every thread of ``pid`` (Linux priorities are per thread;
+    a process may always lower its own children's)."""
+    try:
+        threads = [int(t) for t in os.listdir(f"/proc/{pid}/task")]
+    except OSError:
+        threads = [pid]
+    for tid in threads:
+        try:
+            os.setpriority(os.PRIO_PROCESS, tid, niceness)
+        except OSError:
+            pass
+
+
 @dataclass
 class Failed:
     """A build that could not be started, and when to try it again."""
@@ -393,8 +408,11 @@ class Supervisor:
         return (target, digest) if digest else None
 
     def switch(self, snap: Path, digest: str) -> bool:
-        """Start Datasette on ``snap``; once it is warm, hand the socket over to it."""
+        """Start Datasette on ``snap``; once it is warm, hand the socket over to it. The
+        old process (which is about to go) yields the processor to the new one."""
         child = self._spawn(snap, digest)
+        if self.current is not None:
+            yield_cpu(self.current.proc.pid)
         if not child.wait_for(b"ready", READY_SECONDS, lambda: self.stopping):
             self._retire(child, force=True)
             if not self.stopping:
@@ -648,8 +666,28 @@ def serve_child(listen_fd: int, control_fd: int, status_fd: int, argv: list[str]
     from uvicorn.protocols.http.h11_impl import H11Protocol
 
     class Draining(H11Protocol):
-        """Leaves idle keep-alive connections open on shutdown (their idle timeout
-        closes them, as at any other time); responses say ``Connection: close``."""
+        """On shutdown, leaves keep-alive connections open until they have been idle
+        for ``DRAIN_IDLE_SECONDS`` (a client that is about to send a request on one is
+        not cut off); responses say ``Connection: close``."""
+
+        last_active = 0.0
+
+        def connection_made(self, transport: Any) -> None:
+            self.last_active = time.monotonic()
+            super().connection_made(transport)
+
+        def data_received(self, data: bytes) -> None:
+            self.last_active = time.monotonic()
+            super().data_received(data)
+
+        def on_response_complete(self) -> None:
+            self.last_active = time.monotonic()
+            super().on_response_complete()
+
+        def idle_for(self) -> float:
+            if self.cycle is not None and not self.cycle.response_complete:
+                return 0.0
+            return time.monotonic() - self.last_active
 
         def shutdown(self) -> None:
             if self.cycle is not None and not self.cycle.response_complete \
@@ -696,14 +734,17 @@ def serve_child(listen_fd: int, control_fd: int, status_fd: int, argv: list[str]
                     self.loop.remove_reader(sock.fileno())
             say(b"stopped")
             self.should_exit = True
-            if self.loop is not None:  # a connection that never sends a request
-                self.loop.call_later(IDLE_SECONDS + 1, self._close_idle)
+            self._close_idle()
 
         def _close_idle(self) -> None:
+            """Close the connections idle for a while, again and again until none is
+            left (uvicorn's shutdown waits for them)."""
             for connection in list(self.server_state.connections):
-                cycle = getattr(connection, "cycle", None)
-                if cycle is None or cycle.response_complete:
-                    connection.transport.close()  # type: ignore[attr-defined]
+                if isinstance(connection, Draining) and \
+                        connection.idle_for() >= DRAIN_IDLE_SECONDS:
+                    connection.transport.close()
+            if self.server_state.connections and self.loop is not None:
+                self.loop.call_later(DRAIN_IDLE_SECONDS / 4, self._close_idle)
 
     def run(app: Any, **kwargs: Any) -> None:
         for key in ("host", "port", "uds"):

@@ -638,13 +638,17 @@ def _alive(pid: int) -> bool:
     return stat.rsplit(")", 1)[1].split()[0] != "Z"
 
 
-def _serve(root: Path, port: int, log: Path) -> subprocess.Popen[bytes]:
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith("CATALOG_") and k != "DATASETTE_SECRET"}
-    with open(log, "wb") as out:
+def _serve(root: Path, port: int, log: Path, *extra: str,
+           env: dict[str, str] | None = None) -> subprocess.Popen[bytes]:
+    """``catalog serve --no-build`` in a session of its own, with a clean environment
+    (plus ``env``), logging to ``log``."""
+    clean = {k: v for k, v in os.environ.items()
+             if not k.startswith("CATALOG_") and k != "DATASETTE_SECRET"}
+    with open(log, "ab") as out:
         return subprocess.Popen([sys.executable, "-m", "catalog", "serve", "--root", str(root),
-                                 "--port", str(port), "--no-build"], cwd=REPO, env=env,
-                                stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+                                 "--port", str(port), "--no-build", *extra], cwd=REPO,
+                                env={**clean, **(env or {})}, stdout=out,
+                                stderr=subprocess.STDOUT, start_new_session=True)
 
 
 def _serving(log: Path) -> list[tuple[str, int]]:

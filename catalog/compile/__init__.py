@@ -150,7 +150,8 @@ def build_lock(build_dir: Path) -> Iterator[None]:
         try:
             # only a build holding the lock writes these: any found were left by a crash
             for stale in [*build_dir.glob(TEMP_GLOB), *build_dir.glob(f".cache/{TEMP_GLOB}")]:
-                stale.unlink(missing_ok=True)
+                if not stale.is_dir():
+                    stale.unlink(missing_ok=True)
             yield
         finally:
             _HELD.discard(fh.fileno())
