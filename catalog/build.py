@@ -259,7 +259,8 @@ def _cache_key(inv: Inventory) -> str:
     libraries = "\0".join(f"{lib}={version(lib)}"
                            for lib in ("frictionless", "pydantic", "pyyaml"))
     return hashlib.sha256(f"{CACHE_FORMAT}\0{__version__}\0{L.SCHEMA_VERSION}\0"
-                          f"{libraries}\0{inv.base_url}\0{std}".encode()).hexdigest()
+                          f"{libraries}\0{inv.base_url}\0{inv.sample_limit}\0{std}"
+                          .encode()).hexdigest()
 
 
 def _pack_problems(problems: list[Problem]) -> tuple[tuple[Any, ...], ...]:

@@ -373,6 +373,65 @@ def test_oversized_descriptor_is_not_read_whole(outcomes: dict[str, Outcome]) ->
     assert big.peak_rss < small.peak_rss + 16 * MiB, (big.peak_rss // MiB, small.peak_rss // MiB)
 
 
+SAMPLE_MB = 100
+CATALOG_YML = """\
+title: Test catalog
+publisher:
+  name: State of Connecticut
+base_url: https://inventory.example.gov
+"""
+
+
+def _with_big_sample(project: Path, *, real: bool) -> Path:
+    """The fixture dataset with a 100 MB sample: real rows, or (to be refused unread)
+    a sparse file that only looks that large."""
+    text = (project / DS).read_text(encoding="utf-8")
+    (project / DS).write_text(text.replace("license: cc0-1.0\n", "license: cc0-1.0\n"
+                                           "sample: samples/big.csv\n"), encoding="utf-8")
+    sample = project / "inventory/tst/samples/big.csv"
+    sample.parent.mkdir(parents=True, exist_ok=True)
+    with open(sample, "w", encoding="utf-8") as fh:
+        fh.write("town,things\n")
+        if real:
+            rows = "".join(f"{town},{n}\n" for n in range(1000)
+                           for town in ("Hartford", "New Haven"))
+            while fh.tell() < SAMPLE_MB * 1_000_000:
+                fh.write(rows)
+        else:
+            fh.truncate(SAMPLE_MB * 1_000_000)
+    return sample
+
+
+def test_oversized_sample_is_refused_unread(project: Path) -> None:
+    """A 100 MB sample with the default limit (20 MiB): refused at once, in the memory
+    of any failing build, with the limit and how to raise it."""
+    before = digests(project / "build")
+    _with_big_sample(project, real=False)
+    run = build(project, "-q")
+    assert run.code == 1
+    assert re.search(r"(?m)^inventory/tst/samples/big\.csv error sample-too-large: sample is "
+                     r"100,000,\d{3} bytes; the limit is 20,971,520", run.stderr), run.stderr
+    assert "sample_limit_mib" in run.stderr and "Traceback" not in run.stderr
+    assert run.seconds < WALL_SECONDS and run.peak_rss < 200 * MiB, run.peak_rss // MiB
+    assert digests(project / "build") == before and leftovers(project / "build") == []
+
+
+@pytest.mark.slow
+def test_large_sample_validates_in_bounded_memory(project: Path) -> None:
+    """With the limit raised, Frictionless streams a 100 MB sample: the build's peak
+    stays that of a build of the small project, not the size of the file."""
+    small = build(project, "-q", "--full")
+    assert small.code == 0, small.stderr
+    (project / "inventory/_catalog.yml").write_text(CATALOG_YML + "sample_limit_mib: 200\n",
+                                                    encoding="utf-8")
+    _with_big_sample(project, real=True)
+    run = build(project, "-q", timeout=900)
+    assert run.code == 0, run.stderr[-3000:]
+    print(f"100 MB sample: {run.seconds:.1f} s, peak {run.peak_rss // MiB} MiB "
+          f"(the project alone: {small.peak_rss // MiB} MiB)")
+    assert run.peak_rss < small.peak_rss + 64 * MiB
+
+
 # -- B1. a build killed with SIGKILL --------------------------------------------------------------
 
 

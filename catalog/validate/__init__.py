@@ -17,6 +17,7 @@ from pydantic import BaseModel
 
 from ..load import Document, load_file
 from ..model import Agency, Agreement, CatalogInfo, DataRequest, Dataset
+from ..model.agency import SAMPLE_LIMIT_MIB
 from ..model.check import check
 from ..problems import Problem, Report
 from ..project import Discovery, Project, Source, discover
@@ -52,6 +53,12 @@ class Inventory:
     @property
     def base_url(self) -> str:
         return self.catalog.model.base_url.rstrip("/") if self.catalog else DEFAULT_BASE_URL
+
+    @property
+    def sample_limit(self) -> int:
+        """The largest sample file validated, in bytes (``sample_limit_mib``)."""
+        mib = self.catalog.model.sample_limit_mib if self.catalog else SAMPLE_LIMIT_MIB
+        return mib * 1024 * 1024
 
 
 MODELS: dict[str, type[BaseModel]] = {"agency": Agency, "dataset": Dataset,
@@ -162,8 +169,7 @@ def _suppression(entry: Entry[Dataset], inv: Inventory, schema_problems: list[Pr
                  ) -> list[Problem]:
     """The sample file checked against the small-N policy its dataset names (unless the
     sample could not be read against its schema)."""
-    if entry.model.sample is None or any(
-            p.code in ("sample-invalid", "sample-not-found") for p in schema_problems):
+    if entry.model.sample is None or any(p.code.startswith("sample-") for p in schema_problems):
         return []
     from ..governance.suppression import check_dataset  # imports Frictionless
 
