@@ -529,8 +529,8 @@ class Supervisor:
 
 
 async def _warm_up(app: Any) -> None:
-    """First requests in-process (schemas, table counts, the home page) before
-    accepting; they never touch the usage store and are not counted as use."""
+    """A first request in-process (the home page: templates, public.db) before
+    accepting; it never touches the usage store and is not counted as use."""
     import httpx
 
     from .usage.middleware import WARM_UP_HEADER
@@ -538,7 +538,7 @@ async def _warm_up(app: Any) -> None:
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://localhost",
                                  headers={WARM_UP_HEADER: "1"}) as client:
-        for path in ("/public.json", "/"):
+        for path in ("/",):
             response = await client.get(path)
             if response.status_code >= 500:
                 raise SystemExit(f"{path} answered {response.status_code} while warming up")

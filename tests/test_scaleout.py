@@ -13,7 +13,6 @@ sharing a real PostgreSQL usage store; 32 keep-alive clients at the balancer all
 from __future__ import annotations
 
 import os
-import re
 import signal
 import subprocess
 import sys
@@ -24,6 +23,7 @@ from pathlib import Path
 
 import pytest
 
+from catalog.bench.switch import haproxy_config
 from catalog.usage.store import Store
 
 from .conftest import REPO
@@ -43,7 +43,6 @@ from .test_robustness import (
     session_processes,
 )
 
-HAPROXY_CFG = REPO / "docs" / "deploy" / "haproxy.cfg"
 FLUSH_SECONDS = 1
 
 
@@ -87,17 +86,6 @@ def stop_all(replicas: list[Replica]) -> None:
         r.stop()
 
 
-def haproxy_config(frontend: int, replicas: list[Replica]) -> str:
-    """docs/deploy/haproxy.cfg with the test's ports (and faster health checks)."""
-    text = HAPROXY_CFG.read_text(encoding="utf-8")
-    text = text.replace("bind 127.0.0.1:8080", f"bind 127.0.0.1:{frontend}")
-    servers = "".join(f"    server r{r.number} 127.0.0.1:{r.port}\n" for r in replicas)
-    text, n = re.subn(r"(?m)^    server r\d+ 127\.0\.0\.1:\d+\n", "", text)
-    assert n == 3, "docs/deploy/haproxy.cfg no longer lists three replicas"
-    text = text.replace("check inter 1s fall 2 rise 2", "check inter 300ms fall 2 rise 1")
-    return text.rstrip("\n") + "\n" + servers
-
-
 @dataclass
 class Farm:
     root: Path
@@ -128,7 +116,8 @@ def farm(built_template: Path, tmp_path: Path, pg_url: str) -> Iterator[Farm]:  
            "CATALOG_USAGE_FLUSH_SECONDS": str(FLUSH_SECONDS)}
     frontend = free_port()
     cfg = tmp_path / "haproxy.cfg"
-    cfg.write_text(haproxy_config(frontend, replicas), encoding="utf-8")
+    cfg.write_text(haproxy_config(frontend, [r.port for r in replicas], fast_checks=True),
+                   encoding="utf-8")
     farm = Farm(root, replicas, f"http://127.0.0.1:{frontend}", pg_url)
     first = farm.publish(rolling=False)
     assert first.returncode == 0, first.stderr
