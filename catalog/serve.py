@@ -363,12 +363,13 @@ class Supervisor:
         os.close(status_w)
         return Child(Forked(pid), control_w, status_r, snap, digest)
 
-    def _retire(self, child: Child, *, force: bool = False) -> None:
-        """Stop ``child`` (it finishes its requests unless ``force``); reaped later."""
+    def _retire(self, child: Child, *, force: bool = False, quit: bool = False) -> None:
+        """Stop ``child`` (it finishes its requests unless ``force``); reaped later.
+        ``quit``: the whole server stops, so its last usage flushes are kept short."""
         if force:
             child.proc.kill()
         elif child.proc.poll() is None and b"stopped" not in child.said:
-            if not child.tell(b"stop"):
+            if not child.tell(b"quit" if quit else b"stop"):
                 child.proc.send_signal(signal.SIGTERM)
         self.retired.append(child)
 
@@ -442,7 +443,7 @@ class Supervisor:
             return self._loop()
         finally:
             if self.current is not None:
-                self._retire(self.current)
+                self._retire(self.current, quit=True)
             self.current = None
             self._reap(wait=STOP_SECONDS)
             self.sock.close()
@@ -646,9 +647,14 @@ def serve_child(listen_fd: int, control_fd: int, status_fd: int, argv: list[str]
     def obey() -> None:
         with os.fdopen(control_fd, "rb") as control:
             for line in control:
-                if line.strip() == b"go":
+                word = line.strip()
+                if word == b"go":
                     go.set()
-                elif line.strip() == b"stop":
+                elif word in (b"stop", b"quit"):
+                    if word == b"stop":  # replaced by a new build's: nobody waits for it
+                        recorder = sys.modules.get("catalog.usage.recorder")
+                        if recorder is not None:
+                            recorder.EXIT_SECONDS = recorder.HANDOVER_SECONDS  # type: ignore
                     stop()
         stop()  # the supervisor is gone
 

@@ -18,10 +18,13 @@ import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+
+from catalog.bench.usage import _free_port as free_port
+
+from .test_serve import fetch
 
 DATABASES = ("inventory.db", "public.db")
 DS = "inventory/tst/tst-town-counts.yml"
@@ -77,20 +80,10 @@ def retitle(root: Path, title: str) -> None:
                            path.read_text(encoding="utf-8"), count=1), encoding="utf-8")
 
 
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def get(url: str) -> tuple[int, str]:
+    """(status, body); status 0 when nothing answered."""
     try:
-        with urllib.request.urlopen(url, timeout=10) as r:
-            return r.status, r.read().decode()
-    except urllib.error.HTTPError as e:
-        return e.code, e.read().decode(errors="replace")
+        return fetch(url)
     except OSError as e:
         return 0, repr(e)
 

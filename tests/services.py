@@ -10,7 +10,6 @@ from __future__ import annotations
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import tempfile
 import time
@@ -20,17 +19,12 @@ from pathlib import Path
 
 import pytest
 
+from catalog.bench.usage import _free_port as free_port
 from catalog.procs import process_table
 
 PG_INSTALL = "apt-get install -y postgresql"
 HAPROXY_INSTALL = "apt-get install -y haproxy"
 HAPROXY = Path("/usr/sbin/haproxy")
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def pg_bin() -> Path:

@@ -37,19 +37,12 @@ from pathlib import Path
 
 from .generate import Scale, generate
 from .serve import Run, public_dataset, wrk
+from .usage import _free_port as free_port
 
 REPO = Path(__file__).resolve().parents[2]
 HAPROXY = Path("/usr/sbin/haproxy")
 HAPROXY_CFG = REPO / "docs" / "deploy" / "haproxy.cfg"
 SWITCH_TARGET = 1.0  # seconds from a build's end to the new build being served
-
-
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def served(base: str, timeout: float = 5.0) -> str | None:

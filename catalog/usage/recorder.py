@@ -12,8 +12,10 @@ to a minute, one log line when the outage starts and one when it ends) and count
 in memory, at most ``max_counters`` distinct counters (a counter is one dataset,
 channel, audience and day: a day of heavy use is a few thousand); events that would
 need a new counter beyond that are dropped, counted and logged once. A flush that hangs
-(a frozen server) is declared failed after ``FLUSH_TIMEOUT`` seconds; at exit the last
-flush gets ``EXIT_SECONDS``, then what it held is reported lost.
+(a frozen server) is declared failed after ``FLUSH_TIMEOUT`` seconds; at exit, flushes
+are tried for ``EXIT_SECONDS`` (``HANDOVER_SECONDS`` for a process that a new build's
+replaced: the store may be back in a moment, and nobody waits for it), then what is
+left is reported lost.
 
 Unique visitors are estimated from a keyed hash of (client address, user agent,
 counter) under a salt that is random, held only in memory and replaced every UTC day:
@@ -28,6 +30,7 @@ import hashlib
 import logging
 import secrets
 import threading
+import time
 from collections.abc import Callable
 
 from .store import Key, Store, StoreUnavailable, Tally
@@ -38,7 +41,8 @@ Clock = Callable[[], dt.datetime]
 MAX_SEEN = 200_000  # visitor hashes kept per day; beyond it new visitors are not added
 MAX_COUNTERS = 100_000  # distinct counters waiting in memory; beyond it events are dropped
 FLUSH_TIMEOUT = 15.0  # a flush that takes longer marks the store down
-EXIT_SECONDS = 5.0  # the last flush, at exit
+EXIT_SECONDS = 5.0  # the last flushes, at exit (someone may wait for the process)
+HANDOVER_SECONDS = 20.0  # the same for a process replaced by a new build's (nobody waits)
 
 
 def utc_now() -> dt.datetime:
@@ -199,18 +203,29 @@ class Recorder:
             atexit.register(self.close)
         return self
 
-    def close(self, timeout: float = EXIT_SECONDS) -> int:
-        """Stop the thread and write what waits (within ``timeout`` seconds); returns
-        the events that could not be written, which are logged as lost."""
+    def close(self, timeout: float | None = None) -> int:
+        """Stop the thread and write what waits (within ``timeout`` seconds, by default
+        :data:`EXIT_SECONDS`); returns the events that could not be written, which are
+        logged as lost."""
+        if timeout is None:
+            timeout = EXIT_SECONDS
         self._stop.set()
         self._wake.set()
         atexit.unregister(self.close)
         if self._thread is not None and self._thread is not threading.current_thread():
             self._thread.join(timeout=timeout)
-        last = threading.Thread(target=self.flush, kwargs={"force": True},
-                                name="usage-last-flush", daemon=True)
+        deadline = time.monotonic() + timeout
+
+        def last_flushes() -> None:  # the store may be back in a moment: try again
+            while True:
+                self.flush(force=True)
+                if not self.pending or time.monotonic() + 0.5 > deadline:
+                    return
+                time.sleep(0.5)
+
+        last = threading.Thread(target=last_flushes, name="usage-last-flush", daemon=True)
         last.start()
-        last.join(timeout)
+        last.join(max(0.0, deadline - time.monotonic()))
         lost = self.pending + (self._writing if last.is_alive() else 0)
         if lost or self.dropped:
             log.warning("usage counts: %d events not written at exit (the store %s did "

@@ -82,7 +82,7 @@ class UsageState:
             self.panels.clear()
         self.panels[dataset_id] = (time.monotonic() + PANEL_SECONDS, panel)
 
-    def close(self, timeout: float = 5.0) -> None:
+    def close(self, timeout: float | None = None) -> None:
         if self.recorder is not None:
             self.recorder.close(timeout)
         self.executor.shutdown(wait=False, cancel_futures=True)
