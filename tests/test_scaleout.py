@@ -44,6 +44,7 @@ from .test_robustness import (
 )
 
 FLUSH_SECONDS = 1
+SECRET = "one-secret-for-all-replicas"  # DATASETTE_SECRET, the same on every replica
 
 
 @dataclass
@@ -112,7 +113,7 @@ def farm(built_template: Path, tmp_path: Path, pg_url: str) -> Iterator[Farm]:  
     root = copy_of(built_template, tmp_path / "site")
     replicas = [Replica(n, tmp_path / f"replica-{n}", free_port(), tmp_path / f"r{n}.log")
                 for n in (1, 2, 3)]
-    env = {"CATALOG_USAGE_URL": pg_url, "DATASETTE_SECRET": "one-secret-for-all-replicas",
+    env = {"CATALOG_USAGE_URL": pg_url, "DATASETTE_SECRET": SECRET,
            "CATALOG_USAGE_FLUSH_SECONDS": str(FLUSH_SECONDS)}
     frontend = free_port()
     cfg = tmp_path / "haproxy.cfg"
@@ -152,6 +153,20 @@ def _health(base: str) -> bool:
     return True
 
 
+def staff_signed_in_everywhere(farm: Farm) -> None:
+    """docs/deploy.md: with one DATASETTE_SECRET, a staff cookie from any replica is
+    good on all of them (the balancer may send each request elsewhere)."""
+    import httpx
+    from datasette.app import Datasette
+
+    cookie = Datasette(secret=SECRET).sign({"a": {"id": "staff", "roles": ["staff"]}},
+                                           "actor")
+    for r in farm.replicas:
+        assert httpx.get(r.url + "/inventory.json").status_code == 403
+        staff = httpx.get(r.url + "/inventory.json", cookies={"ds_actor": cookie})
+        assert staff.status_code == 200, (r.number, staff.status_code)
+
+
 def _republish(farm: Farm, title: str) -> str:
     retitle(farm.root, DS, title)
     rebuilt = build(farm.root, "-q")
@@ -170,6 +185,7 @@ def _republish(farm: Farm, title: str) -> str:
 
 def test_rolling_publish_and_a_stopped_replica_lose_no_request_and_no_count(
         farm: Farm) -> None:
+    staff_signed_in_everywhere(farm)
     clients = KeepAliveClients(farm.balancer.split("//")[1].split(":")[0],
                                int(farm.balancer.rsplit(":", 1)[1]), ROW, _row_title,
                                count=32).start()
