@@ -16,7 +16,7 @@ serve`` watches the build instead (docs/robustness.md):
 * it imports Datasette and everything the plugins import once, and *forks* each
   Datasette process from itself (a few milliseconds, where starting Python and importing
   takes seconds), so that a new build is served well within a second of its last rename;
-* ten times a second it looks at the build; once both databases carry a new source
+* twenty times a second it looks at the build; once both databases carry a new source
   hash it forks a Datasette process on a snapshot of them, lets it warm up, stops the
   old process from accepting, then lets the new one accept. The old one drains: every response it
   still sends says ``Connection: close``, idle keep-alive connections are left to their
@@ -51,7 +51,7 @@ from .project import Project
 
 DATABASES = (INVENTORY_DB, PUBLIC_DB)
 SERVING_DIR = ".serving"  # build/.serving/<supervisor pid>.<generation>/
-POLL_SECONDS = 0.1  # two stat() calls; the hashes are read only when a file changed
+POLL_SECONDS = 0.05  # two stat() calls; the hashes are read only when a file changed
 READY_SECONDS = 120.0  # a new Datasette process must be warm by then
 HANDOVER_SECONDS = 10.0  # the old one must have stopped accepting by then
 STOP_SECONDS = 30.0  # and finished its requests by then
@@ -293,7 +293,7 @@ class Child:
             shutil.rmtree(self.snapshot, ignore_errors=True)
 
 
-def yield_cpu(pid: int, niceness: int = 10) -> None:
+def yield_cpu(pid: int, niceness: int = 19) -> None:
     """Lower the priority of every thread of ``pid`` (Linux priorities are per thread;
     a process may always lower its own children's)."""
     try:

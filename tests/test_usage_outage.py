@@ -131,3 +131,23 @@ def test_cli_report_with_the_store_down_is_one_clear_error(
     assert "hint: is PostgreSQL running" in result.output
     assert "Traceback" not in result.output and result.exception is None or \
         isinstance(result.exception, SystemExit)
+
+
+def test_serve_refuses_a_store_url_it_cannot_use(sample_build: Path, tmp_path: Path,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    """A store that is down is not a reason not to serve; a URL that can never work is
+    a clear error before anything starts."""
+    import shutil
+
+    from catalog.cli import main
+
+    project = tmp_path / "project"
+    shutil.copytree(REPO / "standards", project / "standards")
+    (project / "inventory").mkdir()
+    shutil.copytree(sample_build, project / "build")
+    monkeypatch.setenv("CATALOG_USAGE_URL", "mysql://u@127.0.0.1/usage")
+    result = CliRunner().invoke(main, ["serve", "--root", str(project), "--no-build",
+                                       "--port", "1"])
+    assert result.exit_code == 1
+    assert "the usage store does not support mysql" in result.output
+    assert "hint: use sqlite:///" in result.output and "Traceback" not in result.output

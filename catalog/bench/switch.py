@@ -10,7 +10,8 @@ request rate with switches against a run of the same length without.
 ``replicas``: N ``catalog serve --build-dir`` replicas behind HAProxy
 (docs/deploy/haproxy.cfg with this run's ports), sharing one usage store; each new
 build goes out with ``catalog publish --wait`` (one replica at a time), and with
-``--kill-one`` one replica is killed (``kill -9`` of its process group) halfway.
+``--kill-one`` one replica is killed (``kill -9`` of its process group) after the
+rollouts, while wrk goes on.
 Reports wrk's errors at the balancer and each replica's switch time.
 
     scripts/bench_switch --datasets 2000 --switches 5
@@ -309,7 +310,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--replicas", type=int, default=0,
                         help="N replicas behind HAProxy instead of one server")
     parser.add_argument("--kill-one", action="store_true",
-                        help="with --replicas: kill -9 one replica halfway")
+                        help="with --replicas: kill -9 one replica after the rollouts")
     parser.add_argument("--out", type=Path, default=Path(tempfile.gettempdir())
                         / "catalog-bench-switch")
     parser.add_argument("--reuse", action="store_true")
