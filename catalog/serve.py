@@ -60,7 +60,7 @@ CRASHES_ALLOWED = 5  # Datasette processes that may die within CRASH_WINDOW seco
 CRASH_WINDOW = 60.0
 IDLE_SECONDS = 5  # a keep-alive connection idle this long is closed (uvicorn's default)
 DRAIN_SECONDS = 30  # a draining process cancels what is still running after this long
-DRAIN_IDLE_SECONDS = 1.0  # a draining process closes connections idle this long
+DRAIN_IDLE_SECONDS = IDLE_SECONDS  # a draining process closes connections idle this long
 # the supervisor owns the socket; Datasette's own reloader would fork around it
 WATCH_REFUSES = ("-h", "--host", "-p", "--port", "--uds", "--reload", "--get")
 
@@ -294,8 +294,10 @@ class Child:
 
 
 def yield_cpu(pid: int, niceness: int = 19) -> None:
-    """Lower the priority of every thread of ``pid`` (Linux priorities are per thread;
-    a process may always lower its own children's)."""
+    """Set the niceness of every thread of ``pid`` (Linux priorities are per thread; a
+    process may always lower its own children's priority, and raise it back only with
+    CAP_SYS_NICE: a process whose successor failed to start then stays at the lowest
+    priority until the next switch replaces it)."""
     try:
         threads = [int(t) for t in os.listdir(f"/proc/{pid}/task")]
     except OSError:
@@ -416,6 +418,8 @@ class Supervisor:
             yield_cpu(self.current.proc.pid)
         if not child.wait_for(b"ready", READY_SECONDS, lambda: self.stopping):
             self._retire(child, force=True)
+            if self.current is not None:  # it goes on serving: its priority back, if allowed
+                yield_cpu(self.current.proc.pid, 0)
             if not self.stopping:
                 print(f"Datasette did not start on build {digest[:12]}"
                       + (f"; still serving {self.current.digest[:12]}" if self.current else ""),
@@ -690,6 +694,17 @@ def serve_child(listen_fd: int, control_fd: int, status_fd: int, argv: list[str]
             self.last_active = time.monotonic()
             super().on_response_complete()
 
+        def unread(self) -> bool:
+            """Bytes (a request) wait in the socket that the event loop has not read yet
+            (it may have been busy, or starved of the processor): then it is not idle."""
+            sock = self.transport.get_extra_info("socket")
+            if sock is None:
+                return False
+            try:
+                return bool(select.select([sock.fileno()], [], [], 0)[0])
+            except (OSError, ValueError):
+                return False
+
         def idle_for(self) -> float:
             if self.cycle is not None and not self.cycle.response_complete:
                 return 0.0
@@ -747,10 +762,11 @@ def serve_child(listen_fd: int, control_fd: int, status_fd: int, argv: list[str]
             left (uvicorn's shutdown waits for them)."""
             for connection in list(self.server_state.connections):
                 if isinstance(connection, Draining) and \
-                        connection.idle_for() >= DRAIN_IDLE_SECONDS:
+                        connection.idle_for() >= DRAIN_IDLE_SECONDS and \
+                        not connection.unread():
                     connection.transport.close()
             if self.server_state.connections and self.loop is not None:
-                self.loop.call_later(DRAIN_IDLE_SECONDS / 4, self._close_idle)
+                self.loop.call_later(0.25, self._close_idle)
 
     def run(app: Any, **kwargs: Any) -> None:
         for key in ("host", "port", "uds"):
