@@ -109,11 +109,13 @@ class Farm:
 
 
 @pytest.fixture
-def farm(built_template: Path, tmp_path: Path, pg_url: str) -> Iterator[Farm]:  # noqa: F811
+def farm(built_template: Path, tmp_path: Path, pg_url: str,  # noqa: F811
+         auth_env: dict[str, str]) -> Iterator[Farm]:
     root = copy_of(built_template, tmp_path / "site")
     replicas = [Replica(n, tmp_path / f"replica-{n}", free_port(), tmp_path / f"r{n}.log")
                 for n in (1, 2, 3)]
-    env = {"CATALOG_USAGE_URL": pg_url, "DATASETTE_SECRET": SECRET,
+    # as deployed (docs/deploy.md, "Secrets"): every replica gets the same settings
+    env = {**auth_env, "CATALOG_USAGE_URL": pg_url, "DATASETTE_SECRET": SECRET,
            "CATALOG_USAGE_FLUSH_SECONDS": str(FLUSH_SECONDS)}
     frontend = free_port()
     cfg = tmp_path / "haproxy.cfg"

@@ -177,7 +177,7 @@ def open_at_once(store_url: str, processes: int, rounds: int) -> None:
 
 
 def test_new_store_opened_by_several_processes_at_once(store_url: str) -> None:
-    open_at_once(store_url, processes=4, rounds=4)
+    open_at_once(store_url, processes=4, rounds=3)
 
 
 def test_a_newer_store_is_refused(store_url: str) -> None:

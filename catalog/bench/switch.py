@@ -182,7 +182,8 @@ class Figures:
 
 
 def single(root: Path, *, duration: int, switches: int, connections: int, threads: int,
-           log: Path) -> Figures:
+           log: Path, baseline: bool = True) -> Figures:
+    """One server; ``baseline``: first a run of the same length without switches."""
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     url = f"{base}/public/datasets/{public_dataset(root / 'build')}.json"
@@ -190,7 +191,8 @@ def single(root: Path, *, duration: int, switches: int, connections: int, thread
     try:
         wait_up(base)
         wrk(url, duration=1, connections=connections, threads=threads)  # warm
-        quiet = wrk(url, duration=duration, connections=connections, threads=threads)
+        quiet = wrk(url, duration=duration, connections=connections, threads=threads) \
+            if baseline else None
         load = Background(url, duration=duration, connections=connections, threads=threads)
         load.start()
         started = time.monotonic()
@@ -204,7 +206,8 @@ def single(root: Path, *, duration: int, switches: int, connections: int, thread
     finally:
         stop_server(server)
     return Figures("single", result.requests, result.rate, result.errors,
-                   result.socket_errors, result.non_2xx, delays, quiet.rate)
+                   result.socket_errors, result.non_2xx, delays,
+                   quiet.rate if quiet else None)
 
 
 def haproxy_config(frontend: int, ports: list[int], *, fast_checks: bool = False) -> str:
