@@ -127,8 +127,10 @@ class Catalog:
         return run
 
     def kill(self) -> Run:
+        # os.kill, not Popen.send_signal: that one reaps a child that just exited, and
+        # this class reaps its children itself (wait4, for their resource use)
         if self.proc.returncode is None:
-            self.proc.send_signal(signal.SIGKILL)
+            os.kill(self.proc.pid, signal.SIGKILL)  # a zombie until reaped: never reused
         return self.wait()
 
 
