@@ -25,6 +25,7 @@ import hashlib
 import marshal
 import multiprocessing
 import os
+import sqlite3
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -48,10 +49,13 @@ from .compile import (
     built_hash,
     built_meta,
     digest,
+    disk_error,
     finish_both,
+    held_lock_fds,
     open_both,
     schema_sql,
     standards_files,
+    unwritable,
 )
 from .compile import layout as L
 from .compile.rows import Rows, dataset_rows, public_rows, renumber, shared_rows
@@ -60,6 +64,7 @@ from .load import load_file
 from .model import Dataset
 from .model.check import check_partial
 from .problems import Problem, Report, Severity
+from .procs import die_with_parent
 from .project import Project, Source
 from .validate import (
     Entry,
@@ -190,6 +195,18 @@ Batch = tuple[list[Unit], Shard | None]
 Chunk = tuple[list[Unit], Shard | None, list[tuple[str, Any]]]  # and the new field shapes
 
 
+def _worker_started(parent: int) -> None:
+    """A build worker ends with its build, however that ends (``kill -9`` included): the
+    kernel kills it when the build process goes, and its copy of the build lock's
+    descriptor is closed, so the lock never outlives the build."""
+    die_with_parent(parent)
+    for fd in held_lock_fds():
+        try:
+            os.close(fd)
+        except OSError:
+            pass
+
+
 def _analyse_chunk(job: tuple[int, list[Source]]) -> Chunk:
     """A worker's units (and their rows, in a shard when a full build writes them), and
     the field shapes it had to ask Frictionless about."""
@@ -231,7 +248,9 @@ def _analysed(sources: list[Source], ctx: Inventory, jobs: int, rows: bool,
     chunks = iter(enumerate(sources[i:i + CHUNK] for i in range(0, len(sources), CHUNK)))
     pending: deque[Future[Chunk]] = deque()
     try:
-        with ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("fork")) as pool:
+        with ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("fork"),
+                                 initializer=_worker_started,
+                                 initargs=(os.getpid(),)) as pool:
             pending.extend(pool.submit(_analyse_chunk, c) for c in islice(chunks, 4 * jobs))
             while pending:
                 units, shard, shapes = pending.popleft().result()
@@ -256,7 +275,8 @@ def _cache_key(inv: Inventory) -> str:
     libraries = "\0".join(f"{lib}={version(lib)}"
                            for lib in ("frictionless", "pydantic", "pyyaml"))
     return hashlib.sha256(f"{CACHE_FORMAT}\0{__version__}\0{L.SCHEMA_VERSION}\0"
-                          f"{libraries}\0{inv.base_url}\0{std}".encode()).hexdigest()
+                          f"{libraries}\0{inv.base_url}\0{inv.sample_limit}\0{std}"
+                          .encode()).hexdigest()
 
 
 def _pack_problems(problems: list[Problem]) -> tuple[tuple[Any, ...], ...]:
@@ -298,12 +318,16 @@ def load_manifest(path: Path) -> Manifest:
 def _save_manifest(path: Path, manifest: Manifest) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, FILE_MODE)
-    with os.fdopen(fd, "wb") as fh:
-        fh.write(marshal.dumps((manifest.key, manifest.built,
-                                [_pack(u) for u in manifest.units.values()],
-                                dict(known_shapes()))))
-    os.replace(tmp, path)
+    try:
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, FILE_MODE)
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(marshal.dumps((manifest.key, manifest.built,
+                                    [_pack(u) for u in manifest.units.values()],
+                                    dict(known_shapes()))))
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
 
 
 def _reusable(source: Source, old: Unit | None, root: Path) -> Unit | None:
@@ -345,8 +369,14 @@ def build(project: Project, out_dir: Path | None = None, *, today: dt.date | Non
     out_dir = out_dir or project.build_dir
     jobs = jobs or os.cpu_count() or 1
     with build_lock(out_dir):
-        return _build(project, out_dir, today, allow_warnings, jobs, full, if_changed,
-                      progress)
+        try:
+            return _build(project, out_dir, today, allow_warnings, jobs, full, if_changed,
+                          progress)
+        except (OSError, sqlite3.Error) as exc:  # what was half-written is gone already
+            error = disk_error(exc)
+            if error is None:
+                raise
+            raise unwritable(out_dir, error, "write the build") from None
 
 
 def _context(project: Project, today: dt.date | None) -> tuple[Inventory, list[Source]]:

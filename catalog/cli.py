@@ -212,11 +212,14 @@ def new(agency: str, dataset_id: str, title: str | None, force: bool, new_agency
 @click.option("--watch/--no-watch", default=True, show_default=True,
               help="Switch to each new build (`catalog build`) without dropping a request. "
               "--no-watch runs Datasette alone: restart it after a build.")
+@click.option("--build-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="The build folder to serve (default: <root>/build); a replica serves "
+              "the folder `catalog publish` writes to, with --no-build.")
 @click.argument("datasette_args", nargs=-1, type=click.UNPROCESSED)
 @root_option
 @handle_errors
-def serve(host: str, port: int, no_build: bool, watch: bool, datasette_args: tuple[str, ...],
-          root: Path | None) -> None:
+def serve(host: str, port: int, no_build: bool, watch: bool, build_dir: Path | None,
+          datasette_args: tuple[str, ...], root: Path | None) -> None:
     """Build if the inventory changed, then serve the catalog with Datasette.
 
     While it runs, each new build in build/ is picked up: a fresh Datasette process
@@ -231,7 +234,40 @@ def serve(host: str, port: int, no_build: bool, watch: bool, datasette_args: tup
 
     project = _project(root)
     sys.exit(run(project, host=host, port=port, build=not no_build,
-                 extra=list(datasette_args), watch=watch))
+                 extra=list(datasette_args), watch=watch,
+                 build_dir=build_dir.resolve() if build_dir else None))
+
+
+@main.command()
+@click.option("--to", "folders", multiple=True, required=True,
+              type=click.Path(file_okay=False, path_type=Path),
+              help="A replica's build folder (repeat for each replica).")
+@click.option("--wait", "healths", multiple=True, metavar="URL",
+              help="That replica's address (or its /-/health URL), one per --to in the same "
+              "order: switch the replicas one at a time, each once the previous one serves "
+              "the new build.")
+@click.option("--from", "source", type=click.Path(file_okay=False, path_type=Path),
+              default=None, help="The build to publish (default: <root>/build).")
+@click.option("--timeout", type=float, default=60.0, show_default=True,
+              help="Seconds to wait for each replica with --wait.")
+@root_option
+@handle_errors
+def publish(folders: tuple[Path, ...], healths: tuple[str, ...], source: Path | None,
+            timeout: float, root: Path | None) -> None:
+    """Copy the last build to every replica's build folder, all or none, and switch the
+    replicas to it (one at a time with --wait).
+
+    \b
+    Example:
+        catalog publish --to /srv/catalog/r1 --wait http://127.0.0.1:8101 \\
+                        --to /srv/catalog/r2 --wait http://127.0.0.1:8102
+    """
+    from .publish import publish as run
+    from .publish import targets_from
+
+    source_dir = source or _project(root).build_dir
+    run(source_dir, list(targets_from(folders, healths)), wait=timeout,
+        say=lambda line: click.echo(line))
 
 
 @main.command()

@@ -78,6 +78,9 @@ SAMPLE_NOT_FOUND = register("sample-not-found", E, "Sample data file does not ex
 SAMPLE_INVALID = register(
     "sample-invalid", E, "Sample data does not match the data dictionary", "frictionless"
 )
+SAMPLE_TOO_LARGE = register("sample-too-large", E, "Sample data file exceeds the size limit", "frictionless")
+SAMPLE_NOT_UTF8 = register("sample-not-utf8", E, "Sample data file is not valid UTF-8", "frictionless")
+SAMPLE_NULL_BYTE = register("sample-null-byte", E, "Sample data file holds a null byte", "frictionless")
 
 # -- references ---------------------------------------------------------------------------
 DUPLICATE_ID = register("duplicate-id", E, "Identifier is used twice", "references")

@@ -158,6 +158,16 @@ SAMPLE_OK = "town,things\nHartford,12\nNew Haven,7\n"
 SAMPLE_BAD = "town,things\nHartford,12\nNew Haven,seven\n"
 
 WITH_SAMPLE = edit("license: cc0-1.0\n", "license: cc0-1.0\nsample: samples/x.csv\n")
+SMALL_SAMPLES = """\
+title: Test catalog
+publisher:
+  name: State of Connecticut
+base_url: https://inventory.example.gov
+sample_limit_mib: 1
+"""
+_BIG_SAMPLE = "town,things\n" + "Hartford,12\n" * 100_000  # 1.1 MiB
+# "New Haven,7 ", then a Windows-1252 quotation mark: the file's 3rd line, 13th character
+_CP1252_SAMPLE = b"town,things\nHartford,12\nNew Haven,7 \x93\n"
 
 EXTRA_FIELD = "    - name: things\n"
 
@@ -277,6 +287,8 @@ _OTHER_DATASET = edit("agency: tst\n", "agency: tsu\n")
 CASES: list[Case] = [
     # -- load -------------------------------------------------------------------------------
     Case("file-not-utf8", ds(_NOT_UTF8), DS, line_of(DATASET, "description:"), 17),
+    Case("yaml-syntax", ds(edit("description: Counts", "description: Co\0unts")), DS,
+         line_of(DATASET, "description:"), 16, suffix="null-byte"),
     Case("file-empty", ds(""), DS, 1, suffix="empty"),
     Case("file-empty", ds("# nothing here yet\n\n"), DS, 1, suffix="comments"),
     Case("file-too-large", ds(DATASET + "#" * (MAX_BYTES + 1) + "\n"), DS, None),
@@ -347,6 +359,14 @@ CASES: list[Case] = [
     Case("sample-invalid", {DS: edit("      constraints:\n" + _ENUM_LINE, "", WITH_SAMPLE),
                             "inventory/tst/samples/x.csv": "town,things\nHartford,1\nHartfrod,2\n"},
          "inventory/tst/samples/x.csv", 3, 1, hint=DS, suffix="standard-value"),
+    Case("sample-too-large", {DS: WITH_SAMPLE, "inventory/_catalog.yml": SMALL_SAMPLES,
+                              "inventory/tst/samples/x.csv": _BIG_SAMPLE},
+         "inventory/tst/samples/x.csv", None, hint="sample_limit_mib"),
+    Case("sample-not-utf8", {DS: WITH_SAMPLE, "inventory/tst/samples/x.csv": _CP1252_SAMPLE},
+         "inventory/tst/samples/x.csv", 3, 13, hint="CP1252"),
+    Case("sample-null-byte", {DS: WITH_SAMPLE,
+                              "inventory/tst/samples/x.csv": b"town,things\nHart\0ford,12\n"},
+         "inventory/tst/samples/x.csv", 2, 5),
     # -- references ---------------------------------------------------------------------------
     Case("duplicate-id", {"inventory/tsu/_agency.yml": edit("id: tst", "id: tsu", AGENCY),
                           "inventory/tsu/tst-town-counts.yml": _OTHER_DATASET},

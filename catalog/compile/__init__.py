@@ -9,6 +9,7 @@ build leaves the previous databases byte-identical.
 from __future__ import annotations
 
 import datetime as dt
+import errno
 import fcntl
 import hashlib
 import operator
@@ -59,8 +60,9 @@ def digest(docs: Iterable[tuple[str, str]], extras: Iterable[Path], project: Pro
         h.update(f"{rel}\0{sha}\n".encode())
     for path in extras:
         if path.is_file():
-            h.update(f"{project.rel(path)}\0".encode() + hashlib.sha256(
-                path.read_bytes()).digest())
+            with open(path, "rb") as fh:  # in blocks: a sample may be large
+                h.update(f"{project.rel(path)}\0".encode()
+                         + hashlib.file_digest(fh, "sha256").digest())
     return h.hexdigest()
 
 
@@ -91,25 +93,71 @@ def git_commit(root: Path) -> str:
 TEMP_GLOB = ".*.tmp"
 FILE_MODE = 0o600  # build outputs: the inventory holds non-public records
 DIR_MODE = 0o700
+LOCK_FILE = ".build.lock"
+_HELD: set[int] = set()  # descriptors of the build locks this process holds
+
+
+def held_lock_fds() -> frozenset[int]:
+    """The open descriptors of the build locks held here: a forked worker closes its
+    copies, so that the lock goes with the build process however that ends."""
+    return frozenset(_HELD)
+
+
+def unwritable(path: Path, error: OSError, what: str) -> CatalogError:
+    """A clear error for a build folder that cannot be written (read-only, full, ...)."""
+    reason = error.strerror or str(error)
+    if error.errno in (errno.ENOSPC, errno.EDQUOT):
+        hint = (f"free some space on the disk that holds {path} (df -h {path}); "
+                "the previous build is untouched")
+    elif error.errno in (errno.EROFS, errno.EACCES, errno.EPERM):
+        hint = (f"builds write {path}/*.db, .cache/ and {LOCK_FILE} there: make it "
+                "writable, or build elsewhere with --out DIR (serve a read-only build with "
+                "--no-build)")
+    else:
+        hint = "the previous build is untouched"
+    return CatalogError(f"cannot {what} in {path}: {reason}", hint=hint)
+
+
+def disk_error(exc: BaseException) -> OSError | None:
+    """The OSError behind a failed write (SQLite's own errors included), if it is one
+    that the machine, not the inventory, caused: a full disk, a read-only folder."""
+    if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT, errno.EROFS,
+                                                    errno.EACCES, errno.EPERM, errno.EIO):
+        return exc
+    if isinstance(exc, sqlite3.Error):
+        text = str(exc).lower()
+        for needle, code in (("disk is full", errno.ENOSPC), ("readonly", errno.EROFS),
+                             ("read-only", errno.EROFS), ("disk i/o error", errno.EIO),
+                             ("unable to open", errno.EACCES)):
+            if needle in text:
+                return OSError(code, os.strerror(code) + f" ({exc})")
+    return None
 
 
 @contextmanager
 def build_lock(build_dir: Path) -> Iterator[None]:
     """Exclusive use of ``build_dir``; removes what a killed build left behind."""
-    build_dir.mkdir(parents=True, exist_ok=True, mode=DIR_MODE)
-    os.chmod(build_dir, DIR_MODE)  # owner only: the inventory and usage data live here
-    with open(build_dir / ".build.lock", "w") as fh:
+    try:
+        build_dir.mkdir(parents=True, exist_ok=True, mode=DIR_MODE)
+        os.chmod(build_dir, DIR_MODE)  # owner only: the inventory and usage data live here
+        fh = open(build_dir / LOCK_FILE, "a")
+    except OSError as e:
+        raise unwritable(build_dir, e, "build") from None
+    with fh:
         try:
             fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             raise CatalogError(f"another build is running in {build_dir}",
                                hint="wait for it to finish; builds never run at once") from None
+        _HELD.add(fh.fileno())
         try:
             # only a build holding the lock writes these: any found were left by a crash
             for stale in [*build_dir.glob(TEMP_GLOB), *build_dir.glob(f".cache/{TEMP_GLOB}")]:
-                stale.unlink(missing_ok=True)
+                if not stale.is_dir():
+                    stale.unlink(missing_ok=True)
             yield
         finally:
+            _HELD.discard(fh.fileno())
             fcntl.flock(fh, fcntl.LOCK_UN)
 
 
@@ -204,11 +252,17 @@ class ShardWriter(Inserter):
         super().__init__()
         self.path = path
         path.unlink(missing_ok=True)
-        self._open(path)
-        tables, _ = schema_sql()
-        for name in DATASET_TABLES:
-            self.conn.execute(tables[name])
-        self.conn.execute("BEGIN")
+        try:
+            self._open(path)
+            tables, _ = schema_sql()
+            for name in DATASET_TABLES:
+                self.conn.execute(tables[name])
+            self.conn.execute("BEGIN")
+        except BaseException:
+            if getattr(self, "conn", None) is not None:
+                self.conn.close()
+            path.unlink(missing_ok=True)
+            raise
 
     def __enter__(self) -> "ShardWriter":
         return self
@@ -262,6 +316,20 @@ class Writer(Inserter):
             for sql in tables.values():
                 self.conn.execute(sql)
         self.conn.execute("BEGIN")
+        try:
+            if base is not None:
+                shutil.copyfile(base, self.tmp)
+                self._open(self.tmp)
+            else:
+                self.tmp.unlink(missing_ok=True)
+                self._open(self.tmp)
+                tables, self.indexes = schema_sql()  # indexes: built after the bulk insert
+                for sql in tables.values():
+                    self.conn.execute(sql)
+            self.conn.execute("BEGIN")
+        except BaseException:  # e.g. a full disk while copying: leave nothing behind
+            self.abort()
+            raise
 
     def inserted(self, name: str, data: list[dict[str, Any]]) -> None:
         if self.incremental and name in FTS_KEYS:
@@ -414,7 +482,8 @@ class Writer(Inserter):
 
     def abort(self) -> None:
         try:
-            self.conn.close()
+            if getattr(self, "conn", None) is not None:
+                self.conn.close()
         finally:
             self.tmp.unlink(missing_ok=True)
 

@@ -6,6 +6,8 @@ from pydantic import Field as F
 
 from .common import Id, IsoDate, Person, Strict, Text, Url
 
+SAMPLE_LIMIT_MIB = 20  # the default limit on a sample data file
+
 
 class AccessPlan(Strict):
     """The agency's Open Data Access Plan (State Data Plan goal 2)."""
@@ -42,3 +44,6 @@ class CatalogInfo(Strict):
     contact: Person | None = None
     bureau_code: list[str] = F([], description="federal flavour of data.json only")
     program_code: list[str] = F([], description="federal flavour of data.json only")
+    sample_limit_mib: int = F(SAMPLE_LIMIT_MIB, ge=1, le=10_000,
+                              description="largest sample data file validated, in MiB; a "
+                              "larger one is refused (sample-too-large)")

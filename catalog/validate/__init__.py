@@ -17,6 +17,7 @@ from pydantic import BaseModel
 
 from ..load import Document, load_file
 from ..model import Agency, Agreement, CatalogInfo, DataRequest, Dataset
+from ..model.agency import SAMPLE_LIMIT_MIB
 from ..model.check import check_partial
 from ..problems import Problem, Report
 from ..project import Discovery, Project, Source, discover
@@ -65,6 +66,12 @@ class Inventory:
     @property
     def base_url(self) -> str:
         return self.catalog.model.base_url.rstrip("/") if self.catalog else DEFAULT_BASE_URL
+
+    @property
+    def sample_limit(self) -> int:
+        """The largest sample file validated, in bytes (``sample_limit_mib``)."""
+        mib = self.catalog.model.sample_limit_mib if self.catalog else SAMPLE_LIMIT_MIB
+        return mib * 1024 * 1024
 
 
 MODELS: dict[str, type[BaseModel]] = {"agency": Agency, "dataset": Dataset,
