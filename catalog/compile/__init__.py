@@ -304,24 +304,14 @@ class Writer(Inserter):
         self.freed: dict[str, list[int]] = {}  # rowids deleted, per table (public.db)
         self.added: set[str] = set()
         self.indexes: list[str] = []
-        if base is not None:
-            shutil.copyfile(base, self.tmp)
-            os.chmod(self.tmp, FILE_MODE)
-            self._open(self.tmp)
-        else:
-            self.tmp.unlink(missing_ok=True)
-            os.close(os.open(self.tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, FILE_MODE))
-            self._open(self.tmp)
-            tables, self.indexes = schema_sql()  # indexes: built after the bulk insert
-            for sql in tables.values():
-                self.conn.execute(sql)
-        self.conn.execute("BEGIN")
         try:
             if base is not None:
                 shutil.copyfile(base, self.tmp)
+                os.chmod(self.tmp, FILE_MODE)
                 self._open(self.tmp)
             else:
                 self.tmp.unlink(missing_ok=True)
+                os.close(os.open(self.tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, FILE_MODE))
                 self._open(self.tmp)
                 tables, self.indexes = schema_sql()  # indexes: built after the bulk insert
                 for sql in tables.values():

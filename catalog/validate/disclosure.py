@@ -102,7 +102,7 @@ def tables(entry: "Entry[Dataset]") -> list[tuple[str, str, bool]]:
 
 
 @rule(P.SMALL_COUNT, P.UNROUNDED_COUNT, P.INVALID_COUNT, P.RECOVERABLE_CELL, P.SAMPLE_NOT_FOUND,
-      P.SAMPLE_INVALID, pack="state-data-plan", clause="4a", target="dataset",
+      P.SAMPLE_INVALID, P.SAMPLE_TOO_LARGE, pack="state-data-plan", clause="4a", target="dataset",
       needs=("agency", "disclosure", "schema", "sample", "distributions"))
 def published_counts_are_suppressed(entry: "Entry[Dataset]", inv: "Inventory"
                                     ) -> Iterator[Problem]:
@@ -127,6 +127,14 @@ def published_counts_are_suppressed(entry: "Entry[Dataset]", inv: "Inventory"
                 Path(rel).suffix.lower() not in TABLES:
             continue  # sample-not-found reports a missing sample
         shown = inv.project.rel(path)
+        if (size := path.stat().st_size) > inv.sample_limit:  # never read: bounded memory
+            if not is_sample:  # a sample's size is sample-too-large's to report
+                yield Problem.make(
+                    P.SAMPLE_TOO_LARGE, f"published file is {size:,} bytes; the limit for "
+                    f"a file the catalog reads is {inv.sample_limit:,}", file=shown,
+                    pointer=pointer, hint="raise sample_limit_mib in inventory/_catalog.yml "
+                    "to have the catalog check it for small counts")
+            continue
         try:
             audit = audit_file(path, policy, display=shown, pointer=pointer,
                                hint=f"checked under {policy.id}; the data dictionary is in "

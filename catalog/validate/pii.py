@@ -94,7 +94,8 @@ def by_values(entry: "Entry[Dataset]", inv: "Inventory") -> dict[str, str]:
     out: dict[str, str] = {}
     d = entry.model
     path = entry.source.path.parent / d.sample if d.sample else None
-    if path is not None and inv.project.inside(path) and path.is_file():
+    if path is not None and inv.project.inside(path) and path.is_file() \
+            and path.stat().st_size <= inv.sample_limit:  # sample-too-large reports it
         try:
             with path.open(encoding="utf-8-sig", errors="replace", newline="") as fh:
                 reader = csv.reader(fh)
