@@ -596,7 +596,9 @@ def test_corpus(make_project: MakeProject, case: Case) -> None:
 
 
 def test_every_code_has_a_case() -> None:
-    assert {c.code for c in CASES} == set(CODES)
+    # the review stage's risk flags come from `catalog diff`, not from validation: their
+    # cases are in tests/test_review.py
+    assert {c.code for c in CASES} == {k for k, c in CODES.items() if c.stage != "review"}
 
 
 # -- the fixtures the corpus breaks are themselves clean ------------------------------------------

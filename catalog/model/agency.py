@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pydantic import Field as F
 
-from .common import Id, IsoDate, Person, Strict, Text, Url
+from .common import Handle, Id, IsoDate, Person, Strict, Text, Url
 
 
 class AccessPlan(Strict):
@@ -24,6 +24,9 @@ class Agency(Strict):
     data_officer: Person  # Conn. Gen. Stat. §4-67p: every executive agency designates one
     open_data_plan: AccessPlan | None = None
     inventory_submitted_on: IsoDate | None = None
+    stewards: list[Handle] = F(
+        [], description="code-review handles of the agency's data stewards: they review "
+        "changes to its folder (catalog codeowners)")
 
 
 class Publisher(Strict):
@@ -42,3 +45,6 @@ class CatalogInfo(Strict):
     contact: Person | None = None
     bureau_code: list[str] = F([], description="federal flavour of data.json only")
     program_code: list[str] = F([], description="federal flavour of data.json only")
+    stewards: list[Handle] = F(
+        [], description="code-review handles of the Chief Data Officer's office: it reviews "
+        "standards/, _agreements/, _requests/ and this file (catalog codeowners)")

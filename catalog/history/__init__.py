@@ -1,0 +1,1 @@
+"""History stage: the inventory's past, read from git."""
