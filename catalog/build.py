@@ -34,7 +34,7 @@ from itertools import islice
 from pathlib import Path
 from typing import Any, Literal
 
-from . import __version__
+from . import __version__, history
 from .compile import (
     INVENTORY_DB,
     PUBLIC_DB,
@@ -396,9 +396,10 @@ def _build(project: Project, out_dir: Path, today: dt.date | None, allow_warning
         blocked = bool(inv.report.errors or (inv.report.warnings and not allow_warnings))
         if not written and not blocked:
             raise RuntimeError("a repeated dataset id was not reported")
+        at = history.head(project)  # a new commit is a new input, even with the same files
         source_digest = digest(
             [(d.rel, d.sha256) for d in inv.documents + inv.standards.documents]
-            + [(u.rel, u.sha) for u in done],
+            + [(u.rel, u.sha) for u in done] + [("\0history", at.key)],
             standards_files(project) + [project.root / u.sample for u in valid if u.sample],
             project)
         if blocked:
@@ -425,6 +426,7 @@ def _build(project: Project, out_dir: Path, today: dt.date | None, allow_warning
         else:
             writers[0].add(shared)
             writers[1].add(public_rows(shared, known))
+        meta.update(history.write(project, out_dir, at, *writers))
         counts, public_counts = finish_both(writers, meta)
     except BaseException:
         _abort(writers)

@@ -31,6 +31,7 @@ class LazyGroup(click.Group):
         "usage": "catalog.usage.cli:usage",
         "diff": "catalog.history.cli:diff",
         "codeowners": "catalog.history.cli:codeowners",
+        "progress": "catalog.history.cli:progress",
     }
 
     def list_commands(self, ctx: click.Context) -> list[str]:

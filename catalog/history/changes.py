@@ -178,8 +178,23 @@ def _scalar(what: str, c: Change) -> str:
 
 
 def phrases(changes: Iterable[Change]) -> list[str]:
-    """The changes in words, one phrase per property or per field / distribution."""
+    """The changes in words, one phrase per property or per field / distribution (the
+    items a dataset shows once its whole record is public are counted, not listed)."""
+    changes = list(changes)
     out: list[str] = []
+    tail: list[str] = []
+    if any(c.path == "visibility" and c.new == "public" for c in changes):
+        revealed = {g: {c.path.split("/")[1] for c in changes if c.path.startswith(g + "/")
+                        and c.path.count("/") == 1 and c.old is None}
+                    for g in GROUPS}
+        changes = [c for c in changes
+                   if not any(c.path.split("/")[:2] == [g, n] for g, names in revealed.items()
+                              for n in names)]
+        for kind, names in revealed.items():
+            if names:
+                noun = "field" if kind == "fields" else "distribution"
+                what = "Data dictionary" if kind == "fields" else "Distributions"
+                tail.append(f"{what} shown ({len(names)} {noun}{'s' * (len(names) != 1)})")
     items: dict[str, list[Change]] = {}
     order: list[str] = []
     for c in changes:
@@ -209,7 +224,7 @@ def phrases(changes: Iterable[Change]) -> list[str]:
             out.append(f"{noun} {parts[1]} removed")
         else:
             out.extend(_scalar(label(c.path), c) for c in group)
-    return out
+    return out + tail
 
 
 def summary(kind: str, changes: list[Change], *, limit: int = 4) -> str:

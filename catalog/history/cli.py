@@ -107,3 +107,56 @@ def codeowners(output: Path | None, check: bool, cdo: tuple[str, ...],
     output.parent.mkdir(parents=True, exist_ok=True)
     output.write_text(text, encoding="utf-8")
     click.echo(f"wrote {output}", err=True)
+
+
+@click.command("progress")
+@click.argument("agency")
+@click.option("--from", "start", default=None, metavar="DATE",
+              help="First day of the period: YYYY-MM-DD or YYYY-MM (default: a year "
+              "before --to).")
+@click.option("--to", "end", default=None, metavar="DATE",
+              help="Last day of the period: YYYY-MM-DD or YYYY-MM (default: today).")
+@click.option("--format", "fmt", type=click.Choice(["text", "markdown", "csv", "json"]),
+              default="text", show_default=True)
+@click.option("--no-build", is_flag=True, help="Report from the last build as it is.")
+@root_option
+@handle_errors
+def progress(agency: str, start: str | None, end: str | None, fmt: str, no_build: bool,
+             root: Path | None) -> None:
+    """An agency's progress over a period, against the State Data Plan's goals.
+
+    The scorecards at the start and the end of the period (from the scorecards kept at
+    every release tag and month of the inventory's history, or the current build's),
+    and the datasets the agency added, opened, documented and brought to conformance
+    in between. The catalog serves the same report at /agencies/AGENCY/progress.
+
+    \b
+    Example:
+        catalog progress dcf --from 2025-07 --to 2026-06 --format markdown
+    """
+    import datetime as dt
+    import json
+    import sqlite3
+
+    from ..serve import ensure_built
+    from . import progress as P
+
+    project = _project(root)
+    out_dir = project.build_dir if no_build else ensure_built(project)
+    db = out_dir / "inventory.db"
+    if not db.is_file():
+        raise click.ClickException(f"{db} does not exist: run `catalog build`")
+    first, last = P.period(start, end, dt.date.today())
+    conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+    try:
+        report = P.report(conn, agency, first, last)
+    finally:
+        conn.close()
+    if fmt == "json":
+        click.echo(json.dumps(report.to_dict(), indent=2, ensure_ascii=False))
+    elif fmt == "markdown":
+        click.echo(P.markdown(report), nl=False)
+    elif fmt == "csv":
+        click.echo(P.to_csv(report), nl=False)
+    else:
+        click.echo(P.text(report), nl=False)

@@ -430,7 +430,7 @@ def to_json(r: Review) -> str:
     }, indent=2, ensure_ascii=False)
 
 
-def _md(value: str) -> str:
+def md(value: str) -> str:
     """Text safe inside a Markdown table cell or list item (no markup, no HTML)."""
     return re.sub(r"([\\`*_\[\]<>|#])", r"\\\1", value.replace("\n", " "))
 
@@ -438,13 +438,13 @@ def _md(value: str) -> str:
 def markdown(r: Review) -> str:
     """A summary to post on a pull request."""
     flags = r.report.sorted()
-    out = [f"### Inventory changes: {_md(r.base.label)} → {_md(r.head.label)}", ""]
+    out = [f"### Inventory changes: {md(r.base.label)} → {md(r.head.label)}", ""]
     if flags:
         out += [f"**{len(flags)} risk flag{'s' if len(flags) != 1 else ''} need a second "
                 "look.**", "", "| Risk | Where | What |", "|---|---|---|"]
         for p in flags:
             where = p.file + (f":{p.line}" if p.line else "")
-            out.append(f"| `{p.code}` | `{where}` | {_md(p.message)} |")
+            out.append(f"| `{p.code}` | `{where}` | {md(p.message)} |")
         out.append("")
     else:
         out += ["No risk flags.", ""]
@@ -457,10 +457,10 @@ def markdown(r: Review) -> str:
         counts = ", ".join(f"{n} {s}" for s, n in sorted(_counts(group)[kind].items()))
         out += [f"#### {NOUNS[kind]} ({counts})", ""]
         for e in group:
-            head = f"- **{_md(e.id)}**" + (f" {_md(e.title)}" if e.title else "") + \
+            head = f"- **{md(e.id)}**" + (f" {md(e.title)}" if e.title else "") + \
                 f" — {e.status} (`{e.file}`)"
             out.append(head + (" ⚠" if e.flags else ""))
             if e.status == "changed":
-                out.extend(f"  - {_md(line)}" for line in _lines(e))
+                out.extend(f"  - {md(line)}" for line in _lines(e))
         out.append("")
     return "\n".join(out).rstrip() + "\n"

@@ -23,6 +23,7 @@ from ..caching import Lru
 from .agencies import agencies, agency
 from .common import NotFoundError, Page, Reader
 from .dataset import dataset
+from .history import dataset_history, feed, recent
 from .home import home
 from .search import search
 from .standards import standard, standards
@@ -103,6 +104,10 @@ ROUTES: list[tuple[str, Handler]] = [
     (r"^/" + _FMT, view(home)),
     (r"^/(?:search|datasets)" + _FMT, view(search)),
     (r"^/datasets/" + _ID.format("dataset_id") + _FMT, view(dataset)),
+    (r"^/datasets/" + _ID.format("dataset_id") + "/history" + _FMT, view(dataset_history)),
+    (r"^/changes" + _FMT, view(recent)),
+    (r"^/feeds/datasets\.atom$", feed),
+    (r"^/feeds/agencies/" + _ID.format("agency_id") + r"\.atom$", feed),
     (r"^/agencies" + _FMT, view(agencies)),
     (r"^/agencies/" + _ID.format("agency_id") + _FMT, view(agency)),
     (r"^/standards" + _FMT, view(standards)),
