@@ -7,8 +7,8 @@ import os
 import subprocess
 from pathlib import Path
 
-IDENTITY = {"GIT_AUTHOR_NAME": "Sam Steward", "GIT_AUTHOR_EMAIL": "sam.steward@ct.gov",
-            "GIT_COMMITTER_NAME": "Sam Steward", "GIT_COMMITTER_EMAIL": "sam.steward@ct.gov"}
+IDENTITY = {"GIT_AUTHOR_NAME": "Gita Author", "GIT_AUTHOR_EMAIL": "gita.author@example.org",
+            "GIT_COMMITTER_NAME": "Gita Author", "GIT_COMMITTER_EMAIL": "gita.author@example.org"}
 
 
 def git(root: Path, *args: str, date: str | None = None) -> str:
@@ -22,6 +22,8 @@ def git(root: Path, *args: str, date: str | None = None) -> str:
 
 
 def init(root: Path, branch: str = "main") -> None:
+    """A repository at ``root`` that ignores builds, as a real inventory's does."""
+    (root / ".gitignore").write_text("build/\n", encoding="utf-8")
     git(root, "init", "-q", "-b", branch)
     git(root, "config", "commit.gpgsign", "false")
 

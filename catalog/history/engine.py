@@ -37,7 +37,6 @@ from ..project import AGENCY_FILE, kind_of
 from ..standards import Standards
 from . import risk
 from .changes import Change, diff, summary
-from .git import Change as PathChange
 from .git import Commit, Repo, Unavailable, _env
 from .records import Facts, Record, read_dataset
 from .snapshot import standards_for, standards_key
@@ -210,26 +209,26 @@ class State:
                        if (k := kind_of(p)) and k[0] == "agency"
                        and p.split("/")[2].startswith(AGENCY_FILE)})
 
-    def apply(self, changes: Iterable[PathChange | tuple[str, str | None, str | None]],
-              identify: Callable[[str], str]) -> tuple[bool, dict[str, tuple[str | None,
-                                                                          str | None]]]:
-        """Apply a commit's changed paths; returns whether the standards changed and,
-        per dataset touched, its blob before and after (``identify(blob)`` gives the id
-        a version declares, '' when it cannot be read: the path keeps its last readable
-        version)."""
-        standards = False
-        touched: dict[str, tuple[str | None, str | None]] = {}
-        rows = [(c.path, c.old, c.new) if isinstance(c, PathChange) else c for c in changes]
+    def apply(self, changes: Iterable[tuple[str, str | None, str | None]],
+              standards: Callable[[], Callable[[str], str]]
+              ) -> dict[str, tuple[str | None, str | None]]:
+        """Apply a commit's changed paths; returns, per dataset touched, its blob before
+        and after. ``standards()`` is called once the tree is updated (so with the
+        commit's own standards) and gives ``identify(blob)``: the id a version declares,
+        '' when it cannot be read (the path then keeps its last readable version)."""
+        rows = list(changes)
         datasets = []
         for path, _, new in rows:
-            if path.startswith("standards/"):
-                standards = True
             if new is None:
                 self.tree.pop(path, None)
             else:
                 self.tree[path] = new
             if (k := kind_of(path)) is not None and k[0] == "dataset":
                 datasets.append((path, new))
+        if not datasets:
+            standards()
+            return {}
+        identify = standards()
         new_ids = {p: identify(new) if new is not None else None for p, new in datasets}
         ids = {self.at[p] for p, _ in datasets if p in self.at} | {
             i for i in new_ids.values() if i}
@@ -246,11 +245,12 @@ class State:
                 self.at[path] = dataset_id
                 self.readable[path] = new
                 self.paths.setdefault(dataset_id, set()).add(path)
+        touched: dict[str, tuple[str | None, str | None]] = {}
         for dataset_id in ids:
             old, now = before[dataset_id], self.blob_of(dataset_id)
             if old != now:
                 touched[dataset_id] = (old, now)
-        return standards, touched
+        return touched
 
 
 # -- computing -----------------------------------------------------------------------------
@@ -265,12 +265,20 @@ class Engine:
         self.blobs = Blobs(repo.root)
         self.records: OrderedDict[str, tuple[Record, Record | None]] = OrderedDict()
         self._std: dict[str, Standards] = {}
+        self.key, self.std = self.standards({})
 
     def standards(self, tree: dict[str, str]) -> tuple[str, Standards]:
         key = standards_key(tree)
         if key not in self._std:
             self._std[key] = standards_for(tree, self.blobs.many)
         return key, self._std[key]
+
+    def follow(self, state: "State") -> Callable[[], Callable[[str], str]]:
+        """For :meth:`State.apply`: the standards of the state's tree, as it is then."""
+        def current() -> Callable[[str], str]:
+            self.key, self.std = self.standards(state.tree)
+            return self.identify(self.key, self.std)
+        return current
 
     def _read(self, blob: str, std_key: str, std: Standards) -> tuple[Record, Record | None] | None:
         """Parse one version: its records (kept for a while) and its facts (cached)."""
@@ -378,25 +386,21 @@ def update(root: Path, build_dir: Path, head: str | None = None) -> History:
             del cache.commits[kept:], cache.changes[kept:]
         since = cache.commits[-1][0] if cache.commits else None
         state = State()
-        key, std = engine.standards(state.tree)
         for done in cache.changes:  # where the cache left off
-            std_changed, _ = state.apply(done, engine.identify(key, std))
-            if std_changed:
-                key, std = engine.standards(state.tree)
+            state.apply(done, engine.follow(state))
         if since != head:
             for commit, paths in repo.log(head, since):
-                before_ranks = _ranks(std)
-                std_changed, touched = state.apply(paths, engine.identify(key, std))
-                if std_changed:
-                    key, std = engine.standards(state.tree)
+                before_ranks = _ranks(engine.std)
+                touched = state.apply([(c.path, c.old, c.new) for c in paths],
+                                      engine.follow(state))
                 index = len(cache.commits)
                 cache.commits.append((commit.sha, commit.parents, commit.time, commit.author,
                                       commit.subject))
                 cache.changes.append([(c.path, c.old, c.new) for c in paths])
-                ranks = {"before": before_ranks, "after": _ranks(std)}
+                ranks = {"before": before_ranks, "after": _ranks(engine.std)}
                 for dataset_id, (old, new) in sorted(touched.items()):
-                    cache.events.append(_event(engine, index, dataset_id, old, new, key, std,
-                                               ranks).pack())
+                    cache.events.append(_event(engine, index, dataset_id, old, new,
+                                               engine.key, engine.std, ranks).pack())
         points = _points(repo, line)
         _score(engine, points, position)
         cache.scores = {p.commit: cache.scores[p.commit] for p in points}
@@ -431,18 +435,17 @@ def _score(engine: Engine, points: list[Point], position: dict[str, int]) -> Non
         return
     dates = {p.commit: p.time for p in points}
     state = State()
-    key, std = engine.standards(state.tree)
     commits = iter(zip(cache.commits, cache.changes, strict=True))
     pending = next(commits, None)
+    engine.key, engine.std = engine.standards({})
     for sha in todo:
         while pending is not None and position[pending[0][0]] <= position[sha]:
-            if state.apply(pending[1], engine.identify(key, std))[0]:
-                key, std = engine.standards(state.tree)
+            state.apply(pending[1], engine.follow(state))
             pending = next(commits, None)
         day = dt.datetime.fromtimestamp(dates[sha], dt.timezone.utc).date()
         tallies = []
         for _, blob in state.datasets():
-            facts = engine.facts(blob, key, std)
+            facts = engine.facts(blob, engine.key, engine.std)
             if facts is not None:
                 tallies.append((facts.agency, facts.tally, facts.reviewed_on))
         cache.scores[sha] = [(s.scope, s.metric, s.numerator, s.denominator)

@@ -88,8 +88,9 @@ def _plain(value: Any) -> Any:
 
 
 def _put(out: Record, key: str, value: Any) -> None:
+    """Record a stated value (nothing for None and False: a flag not set is absent)."""
     value = _plain(value)
-    if value is not None:
+    if value is not None and value is not False:
         out[key] = value
 
 
