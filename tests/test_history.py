@@ -23,6 +23,7 @@ from catalog.project import Project
 from .conftest import AGENCY, DATASET, REPO, staff_cookies
 from .gitrepo import IDENTITY, commit, git, init, write
 from .test_corpus import edit
+from .test_review import PRIVATE
 
 TOWN = "inventory/tst/tst-town-counts.yml"
 CASES = "inventory/tst/tst-case-records.yml"
@@ -38,43 +39,9 @@ personal_data:
 
 SECRET_TITLE = "Secret Case Ledger Alpha"
 SECRET_DESCRIPTION = "HIDDENERA-DESCRIPTION-7731, every case since 1999."
-HIDDEN_CASES = f"""\
-id: tst-case-records
-title: {SECRET_TITLE}
-description: One record per case handled by the department.
-agency: tst
-high_value:
-  value: true
-steward:
-  name: Sam Steward
-  email: sam.steward@ct.gov
-access:
-  level: non-public
-  visibility: hidden
-  rights: Confidential under statute 17a-28-zz.
-classification:
-  level: confidential
-  assessed_on: 2025-01-15
-  assessed_by: Sam Steward
-disclosure:
-  suppression_policy: ct-small-n-5
-personal_data:
-  purpose: Case management required by statute.
-  access_procedure: Write to the privacy officer.
-  contact:
-    name: Privacy Officer
-    email: privacy@ct.gov
-schema:
-  fields:
-    - name: case_id
-      type: string
-      description: Case number.
-    - name: client_name
-      type: string
-      description: Name of the client, kept in the dark.
-      pii: true
-      internal: true
-"""
+HIDDEN_CASES = PRIVATE.replace("title: Case records", f"title: {SECRET_TITLE}").replace(
+    "Confidential under state law.", "Confidential under statute 17a-28-zz.").replace(
+    "Name of the client.", "Name of the client, kept in the dark.")
 PUBLISHED_CASES = """\
 id: tst-case-records
 title: Case records
