@@ -500,3 +500,30 @@ def test_a_rewritten_commit_is_replaced(make_project: Any) -> None:
     again = engine.update(root, root / "build")
     assert [c.subject for c in again.commits] == ["first", "retitle"]
     assert again.events[-1].changes == (("title", "Town counts", "Town totals"),)
+
+
+def _same(a: engine.History, b: engine.History) -> None:
+    assert [e.pack() for e in a.events] == [e.pack() for e in b.events]
+    assert a.scores == b.scores and a.points == b.points
+
+
+def test_workers_compute_what_one_process_computes(story: Story, tmp_path: Path,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(engine, "POOL_MIN", 1)
+    monkeypatch.setattr(engine, "CHUNK", 1)
+    _same(engine.update(story.root, tmp_path / "pool", jobs=2),
+          engine.update(story.root, tmp_path / "one", jobs=1))
+
+
+def test_an_id_the_quick_reading_gets_wrong_falls_back(make_project: Any, tmp_path: Path,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    folded = DATASET.replace("id: tst-town-counts\n", "id: >-\n  tst-town-counts\n")
+    root = make_project({TOWN: folded})
+    init(root)
+    commit(root, "first")
+    commit(root, "second", {TOWN: edit("title: Town counts\n", "title: Towns\n", folded)})
+    monkeypatch.setattr(engine, "POOL_MIN", 1)
+    pooled = engine.update(root, tmp_path / "pool", jobs=2)
+    assert [(e.dataset, e.kind) for e in pooled.events] == [
+        ("tst-town-counts", "added"), ("tst-town-counts", "changed")]
+    _same(pooled, engine.update(root, tmp_path / "one", jobs=1))

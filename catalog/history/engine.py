@@ -20,11 +20,14 @@ from __future__ import annotations
 
 import datetime as dt
 import marshal
+import multiprocessing
 import os
+import re
 import subprocess
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -41,7 +44,7 @@ from .git import Commit, Repo, Unavailable, _env
 from .records import Facts, Record, read_dataset
 from .snapshot import standards_for, standards_key
 
-FORMAT = "1"
+FORMAT = "2"
 CACHE = Path(".cache") / "history"
 RECORDS_KEPT = 512  # versions whose records stay in memory during a run
 OPEN_DOCUMENTED = METRIC_IDS.index("open-documented")
@@ -64,11 +67,12 @@ class Event:
     opened: bool  # the data became public (access level)
     documented: int  # +1: now meets the documentation standard; -1: no longer
     conformed: int  # fields newly conformant to their standard (negative: fewer)
+    summary: str  # the staff change in words
 
     def pack(self) -> tuple[Any, ...]:
         return (self.commit, self.dataset, self.agency, self.kind, self.title, self.changes,
                 self.public_kind, self.public_changes, self.risks, self.opened,
-                self.documented, self.conformed)
+                self.documented, self.conformed, self.summary)
 
     @classmethod
     def unpack(cls, t: tuple[Any, ...]) -> "Event":
@@ -79,10 +83,6 @@ class Event:
 
     def public(self) -> list[Change]:
         return [Change(*c) for c in self.public_changes]
-
-    @property
-    def summary(self) -> str:
-        return summary(self.kind, self.staff())
 
 
 @dataclass(frozen=True)
@@ -153,8 +153,15 @@ class Blobs:
         self.root = root
         self.proc: subprocess.Popen[bytes] | None = None
         self.lock = threading.Lock()
+        self.ahead: dict[str, bytes] = {}  # read ahead in one batch (see prefetch)
+
+    def prefetch(self, shas: Iterable[str]) -> None:
+        """Read these blobs in one ``git cat-file`` stream (each is then read once)."""
+        self.ahead.update(Repo(self.root, "").read(s for s in shas if s not in self.ahead))
 
     def read(self, sha: str) -> bytes:
+        if sha in self.ahead:
+            return self.ahead.pop(sha)
         with self.lock:
             if self.proc is None:
                 self.proc = subprocess.Popen(["git", "cat-file", "--batch"], cwd=self.root,
@@ -186,6 +193,9 @@ class Blobs:
 # -- the running state ---------------------------------------------------------------------
 
 
+Follow = Callable[[bool], Callable[[str], str]]
+
+
 class State:
     """The tracked files at one commit, and which dataset each descriptor holds."""
 
@@ -194,6 +204,13 @@ class State:
         self.readable: dict[str, str] = {}  # dataset path → its last readable blob
         self.at: dict[str, str] = {}  # dataset path → id
         self.paths: dict[str, set[str]] = {}  # id → its paths
+
+    def copy(self) -> "State":
+        other = State()
+        other.tree, other.readable, other.at = dict(self.tree), dict(self.readable), \
+            dict(self.at)
+        other.paths = {k: set(v) for k, v in self.paths.items()}
+        return other
 
     def blob_of(self, dataset_id: str) -> str | None:
         paths = self.paths.get(dataset_id)
@@ -210,12 +227,12 @@ class State:
                        and p.split("/")[2].startswith(AGENCY_FILE)})
 
     def apply(self, changes: Iterable[tuple[str, str | None, str | None]],
-              standards: Callable[[], Callable[[str], str]]
-              ) -> dict[str, tuple[str | None, str | None]]:
+              standards: Follow) -> dict[str, tuple[str | None, str | None]]:
         """Apply a commit's changed paths; returns, per dataset touched, its blob before
-        and after. ``standards()`` is called once the tree is updated (so with the
-        commit's own standards) and gives ``identify(blob)``: the id a version declares,
-        '' when it cannot be read (the path then keeps its last readable version)."""
+        and after. ``standards(changed)`` is called once the tree is updated (so with
+        the commit's own standards; ``changed``: the commit touched them) and gives
+        ``identify(blob)``: the id a version declares, '' when it cannot be read (the
+        path then keeps its last readable version)."""
         rows = list(changes)
         datasets = []
         for path, _, new in rows:
@@ -225,10 +242,11 @@ class State:
                 self.tree[path] = new
             if (k := kind_of(path)) is not None and k[0] == "dataset":
                 datasets.append((path, new))
+        changed = any(path.startswith("standards/") for path, _, _ in rows)
         if not datasets:
-            standards()
+            standards(changed)
             return {}
-        identify = standards()
+        identify = standards(changed)
         new_ids = {p: identify(new) if new is not None else None for p, new in datasets}
         ids = {self.at[p] for p, _ in datasets if p in self.at} | {
             i for i in new_ids.values() if i}
@@ -265,19 +283,36 @@ class Engine:
         self.blobs = Blobs(repo.root)
         self.records: OrderedDict[str, tuple[Record, Record | None]] = OrderedDict()
         self._std: dict[str, Standards] = {}
-        self.key, self.std = self.standards({})
+        self._trees: dict[str, dict[str, str]] = {}
+        self.key = self.at({})
+
+    def at(self, tree: dict[str, str]) -> str:
+        """The key of a tree's standards (loaded only when asked for: see :attr:`std`)."""
+        key = standards_key(tree)
+        if key not in self._trees:
+            self._trees[key] = {p: b for p, b in tree.items() if p.startswith("standards/")}
+        return key
 
     def standards(self, tree: dict[str, str]) -> tuple[str, Standards]:
-        key = standards_key(tree)
-        if key not in self._std:
-            self._std[key] = standards_for(tree, self.blobs.many)
-        return key, self._std[key]
+        key = self.at(tree)
+        return key, self.loaded(key)
 
-    def follow(self, state: "State") -> Callable[[], Callable[[str], str]]:
+    def loaded(self, key: str) -> Standards:
+        if key not in self._std:
+            self._std[key] = standards_for(self._trees[key], self.blobs.many)
+        return self._std[key]
+
+    @property
+    def std(self) -> Standards:
+        """The standards of the commit being read (loaded once per distinct content)."""
+        return self.loaded(self.key)
+
+    def follow(self, state: "State") -> Follow:
         """For :meth:`State.apply`: the standards of the state's tree, as it is then."""
-        def current() -> Callable[[str], str]:
-            self.key, self.std = self.standards(state.tree)
-            return self.identify(self.key, self.std)
+        def current(changed: bool) -> Callable[[str], str]:
+            if changed:
+                self.key = self.at(state.tree)
+            return self.identify(self.key)
         return current
 
     def _read(self, blob: str, std_key: str, std: Standards) -> tuple[Record, Record | None] | None:
@@ -296,10 +331,10 @@ class Engine:
             self.records.popitem(last=False)
         return records
 
-    def identify(self, std_key: str, std: Standards) -> Callable[[str], str]:
+    def identify(self, std_key: str) -> Callable[[str], str]:
         def identify(blob: str) -> str:
             if blob not in self.cache.ids:
-                self._read(blob, std_key, std)
+                self._read(blob, std_key, self.loaded(std_key))
             return self.cache.ids[blob]
         return identify
 
@@ -328,8 +363,8 @@ def _event(engine: Engine, index: int, dataset_id: str, old: str | None, new: st
     fb = engine.facts(old, std_key, std) if old else None
     fa = engine.facts(new, std_key, std) if new else None
     kind = "added" if b is None else "removed" if a is None else "changed"
-    staff = tuple((c.path, c.old, c.new) for c in diff(b[0] if b else None,
-                                                       a[0] if a else None))
+    # an addition or removal is said in words; only a change lists its properties
+    staff = tuple((c.path, c.old, c.new) for c in diff(b[0], a[0])) if a and b else ()
     pub_b, pub_a = (b[1] if b else None), (a[1] if a else None)
     public_kind = None if pub_a is None else "added" if pub_b is None else "changed"
     public = tuple((c.path, c.old, c.new) for c in diff(pub_b, pub_a)) \
@@ -354,16 +389,124 @@ def _event(engine: Engine, index: int, dataset_id: str, old: str | None, new: st
         tuple((f.code, f.message) for f in flags),
         bool(fa and fa.access_level == "public" and (fb is None or fb.access_level != "public")),
         share(t_a, OPEN_DOCUMENTED) - share(t_b, OPEN_DOCUMENTED),
-        share(t_a, FIELDS_CONFORMANT) - share(t_b, FIELDS_CONFORMANT))
+        share(t_a, FIELDS_CONFORMANT) - share(t_b, FIELDS_CONFORMANT),
+        summary(kind, [Change(*c) for c in staff]))
 
 
 def _ranks(std: Standards) -> dict[str, int]:
     return {k: v.rank for k, v in std.levels.items()}
 
 
-def update(root: Path, build_dir: Path, head: str | None = None) -> History:
+Job = tuple[int, str, str | None, str | None, str, dict[str, dict[str, int]]]
+
+
+def _jobs(engine: Engine, state: State, base: int,
+          identify: Callable[[str], str] | None = None) -> Iterator[Job]:
+    """The events of the commits from ``base`` on, to compute: (commit index, dataset,
+    blob before, blob after, standards key, classification ranks before and after).
+    ``identify`` (default: parse each version) gives each version's dataset id."""
+    cache = engine.cache
+    for index in range(base, len(cache.commits)):
+        before = _ranks(engine.std)
+        touched = state.apply(cache.changes[index], _follow(engine.follow(state), identify))
+        ranks = {"before": before, "after": _ranks(engine.std)}
+        for dataset_id, (old, new) in sorted(touched.items()):
+            yield index, dataset_id, old, new, engine.key, ranks
+
+
+def _follow(follow: Follow, identify: Callable[[str], str] | None) -> Follow:
+    """The commit's standards are loaded either way; ids come from ``identify`` if given."""
+    def standards(changed: bool) -> Callable[[str], str]:
+        parsed = follow(changed)
+        return identify or parsed
+    return standards
+
+
+def _extend(engine: Engine, state: State, base: int, jobs: int) -> None:
+    """Events of the commits from ``base`` on: in worker processes when they bring many
+    new versions, else (or if the workers' quick reading of ids proves wrong) here."""
+    cache = engine.cache
+    fresh = {new for changes in cache.changes[base:] for path, _, new in changes
+             if new and new not in cache.ids and (k := kind_of(path)) and k[0] == "dataset"}
+    if jobs > 1 and len(fresh) >= POOL_MIN:
+        saved = state.copy()
+        if _parallel(engine, state, base, fresh, jobs):
+            return
+        state.__dict__.update(saved.__dict__)
+        del cache.events[len([e for e in cache.events if e[0] < base]):]
+    for index, dataset_id, old, new, key, ranks in _jobs(engine, state, base):
+        cache.events.append(_event(engine, index, dataset_id, old, new, key,
+                                   engine.loaded(key), ranks).pack())
+
+
+QUICK_ID = re.compile(rb"^id:[ \t]*['\"]?([a-z0-9][a-z0-9-]*)['\"]?[ \t]*(?:#.*)?$", re.M)
+POOL_MIN = 200  # new versions to read before worker processes pay for themselves
+CHUNK = 40  # datasets per worker task
+_WORKER: tuple[Path, dict[str, dict[str, str]]] | None = None  # inherited by forked workers
+
+
+def _work(jobs: list[Job]) -> tuple[list[tuple[Any, ...]], dict[str, str],
+                                   dict[str, tuple[Any, ...]]]:
+    """A worker's events for some datasets (each version parsed once), with the ids and
+    facts it learnt."""
+    assert _WORKER is not None
+    root, trees = _WORKER
+    engine = Engine(Repo(root, ""), Cache(cache_key()))
+    engine.blobs.prefetch(b for job in jobs for b in job[2:4] if b)
+    try:
+        events = [_event(engine, index, dataset_id, old, new, key,
+                         engine.standards(trees[key])[1], ranks).pack()
+                  for index, dataset_id, old, new, key, ranks in jobs]
+    finally:
+        engine.blobs.close()
+    return events, engine.cache.ids, engine.cache.facts
+
+
+def _parallel(engine: Engine, state: State, base: int, fresh: set[str], jobs: int) -> bool:
+    """Events computed by ``jobs`` processes: ids read quickly from each new version's
+    top-level ``id:`` line, then checked against the full parse; False (nothing kept)
+    when one differs."""
+    global _WORKER
+    cache = engine.cache
+    quick = {blob: (m.group(1).decode() if (m := QUICK_ID.search(raw)) else "")
+             for blob, raw in engine.repo.read(sorted(fresh))}
+
+    def identify(blob: str) -> str:
+        return cache.ids[blob] if blob in cache.ids else quick[blob]
+
+    trees: dict[str, dict[str, str]] = {}
+    work: dict[str, list[Job]] = {}
+    for job in _jobs(engine, state, base, identify):
+        work.setdefault(job[1], []).append(job)
+        trees.setdefault(job[4], {p: b for p, b in state.tree.items()
+                                  if p.startswith("standards/")})
+    unread = sorted(b for b, i in quick.items() if not i)  # checked by a parse below
+    datasets = sorted(work)
+    chunks = [[j for d in datasets[i:i + CHUNK] for j in work[d]]
+              for i in range(0, len(datasets), CHUNK)]
+    events: list[tuple[Any, ...]] = []
+    _WORKER = (engine.repo.root, trees)
+    try:
+        with ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("fork")) as pool:
+            for found, ids, facts in pool.map(_work, chunks):
+                events.extend(found)
+                cache.ids.update(ids)
+                cache.facts.update(facts)
+    finally:
+        _WORKER = None
+    for blob in unread:
+        engine.identify(engine.key)(blob)
+    if any(cache.ids.get(blob, "") != quick[blob] for blob in fresh):
+        return False
+    events.sort(key=lambda e: (e[0], e[1]))
+    cache.events.extend(events)
+    return True
+
+
+def update(root: Path, build_dir: Path, head: str | None = None, *,
+           jobs: int | None = None) -> History:
     """The history of the project at ``root`` up to ``head`` (default: HEAD), extending
-    the cache in ``build_dir``."""
+    the cache in ``build_dir``; many new versions are read by ``jobs`` processes."""
     repo = Repo.open(root)
     if isinstance(repo, Unavailable):
         return History(repo.reason)
@@ -388,19 +531,14 @@ def update(root: Path, build_dir: Path, head: str | None = None) -> History:
         state = State()
         for done in cache.changes:  # where the cache left off
             state.apply(done, engine.follow(state))
+        base = len(cache.commits)
         if since != head:
             for commit, paths in repo.log(head, since):
-                before_ranks = _ranks(engine.std)
-                touched = state.apply([(c.path, c.old, c.new) for c in paths],
-                                      engine.follow(state))
-                index = len(cache.commits)
                 cache.commits.append((commit.sha, commit.parents, commit.time, commit.author,
                                       commit.subject))
                 cache.changes.append([(c.path, c.old, c.new) for c in paths])
-                ranks = {"before": before_ranks, "after": _ranks(engine.std)}
-                for dataset_id, (old, new) in sorted(touched.items()):
-                    cache.events.append(_event(engine, index, dataset_id, old, new,
-                                               engine.key, engine.std, ranks).pack())
+        if base < len(cache.commits):
+            _extend(engine, state, base, jobs or os.cpu_count() or 1)
         points = _points(repo, line)
         _score(engine, points, position)
         cache.scores = {p.commit: cache.scores[p.commit] for p in points}
@@ -437,7 +575,7 @@ def _score(engine: Engine, points: list[Point], position: dict[str, int]) -> Non
     state = State()
     commits = iter(zip(cache.commits, cache.changes, strict=True))
     pending = next(commits, None)
-    engine.key, engine.std = engine.standards({})
+    engine.key = engine.at({})
     for sha in todo:
         while pending is not None and position[pending[0][0]] <= position[sha]:
             state.apply(pending[1], engine.follow(state))

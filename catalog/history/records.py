@@ -81,55 +81,48 @@ class Version:
     model: Dataset
 
 
+def _stated(value: Any) -> bool:
+    """Is this a value a steward stated (not None, not a flag left unset)?"""
+    return value is not None and value is not False
+
+
 def _plain(value: Any) -> Any:
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    return value
-
-
-def _put(out: Record, key: str, value: Any) -> None:
-    """Record a stated value (nothing for None and False: a flag not set is absent)."""
-    value = _plain(value)
-    if value is not None and value is not False:
-        out[key] = value
+    return value.isoformat() if isinstance(value, dt.date) else value
 
 
 def flatten(rows: Rows, *, public: bool = False) -> Record:
     """The descriptor-stated properties in one descriptor's rows, by path:
     ``title``, ``fields/<name>/<column>``, ``distributions/<id>/<column>``,
     ``access_plan/<column>`` (with a ``fields/<name>`` marker for each field, and so on).
+    Values that are None or False (a flag not set) are left out.
 
     ``public``: the rows are public rows, of which only what the public catalog shows
     is kept (a listed dataset's summary columns; never a staff-only column)."""
-    out: Record = {}
     (d,) = rows["datasets"]
     listed = public and d["visibility"] == "listed"
-    withheld = HIDDEN_COLUMNS["datasets"] if public else frozenset()
-    for key, value in d.items():
-        if key in DERIVED or key in withheld or (listed and key not in LISTED_COLUMNS):
-            continue
-        _put(out, key, value)
+    skip = DERIVED | (HIDDEN_COLUMNS["datasets"] if public else frozenset())
+    out: Record = {k: _plain(v) for k, v in d.items() if _stated(v) and k not in skip
+                   and (not listed or k in LISTED_COLUMNS)}
     if d.get("identifier") and not str(d["identifier"]).endswith(f"/datasets/{d['id']}"):
-        _put(out, "identifier", d["identifier"])  # stated by the steward (an import's)
-    _items(out, "fields", "name", rows.get("fields", ()), FIELD_SKIP,
-           HIDDEN_COLUMNS["fields"] if public else frozenset())
+        out["identifier"] = d["identifier"]  # stated by the steward (an import's)
+    _items(out, "fields", "name", rows.get("fields", ()),
+           FIELD_SKIP | (HIDDEN_COLUMNS["fields"] if public else frozenset()))
     _items(out, "distributions", "distribution_id", rows.get("distributions", ()),
-           DISTRIBUTION_SKIP, HIDDEN_COLUMNS["distributions"] if public else frozenset())
+           DISTRIBUTION_SKIP | (HIDDEN_COLUMNS["distributions"] if public else frozenset()))
     for plan in rows.get("access_plans", ()):
-        for key, value in plan.items():
-            if key not in PLAN_SKIP:
-                _put(out, f"access_plan/{key}", value)
+        out.update((f"access_plan/{k}", _plain(v)) for k, v in plan.items()
+                   if _stated(v) and k not in PLAN_SKIP)
     return out
 
 
 def _items(out: Record, group: str, name_key: str, rows: Iterable[Mapping[str, Any]],
-           skip: frozenset[str], withheld: frozenset[str] | set[str]) -> None:
+           skip: frozenset[str] | set[str]) -> None:
     for row in rows:
-        base = f"{group}/{row[name_key]}"
-        out[base] = True
-        for key, value in row.items():
-            if key not in skip and key not in withheld:
-                _put(out, f"{base}/{key}", value)
+        base = f"{group}/{row[name_key]}/"
+        out[base[:-1]] = True
+        # the item columns are text, numbers and flags: no dates to convert
+        out.update((base + k, v) for k, v in row.items()
+                   if v is not None and v is not False and k not in skip)
 
 
 def read_dataset(raw: bytes, rel: str, std: Standards) -> Version | None:

@@ -89,8 +89,9 @@ def dataset_flags(before: Record | None, after: Record | None,
         out.append(Flag(P.RISK_MORE_VISIBLE, f"access level goes from {acc_b} to {acc_a}",
                         "access_level", "check the classification and the data's "
                         "suppression before the data is released"))
+    fields = _fields(after)
     if vis_a == "public":
-        for field in _fields(after):
+        for field in fields:
             if before is not None and b.get(f"fields/{field}/internal") and not after.get(
                     f"fields/{field}/internal"):
                 out.append(Flag(P.RISK_MORE_VISIBLE, f"field '{field}' is no longer internal: "
@@ -98,14 +99,14 @@ def dataset_flags(before: Record | None, after: Record | None,
                                 f"fields/{field}/internal"))
     if is_public(after):
         became_public = before is None or not is_public(b)
-        for field in _fields(after):
+        for field in fields:
             kinds = _sensitive(after, field)
             if kinds and (became_public or f"fields/{field}" not in b):
                 what = "added to" if f"fields/{field}" not in b else "in"
                 out.append(Flag(P.RISK_PII_EXPOSED, f"{kinds} field '{field}' {what} a "
                                 "public dataset", f"fields/{field}",
                                 "publish aggregates, or make the dataset non-public"))
-        for field in _fields(after):
+        for field in fields:
             for column, word, test in (("pii", "PII", is_pii),
                                        ("demographic", "demographic", is_demographic)):
                 if test(b, field) and not test(after, field):
