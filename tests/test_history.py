@@ -70,12 +70,19 @@ schema:
     - name: town
       type: string
       description: Connecticut town.
+      standard: ct-town
+      constraints:
+        enum: [Hartford, New Haven]
+keywords: [cases]
 license: cc0-1.0
 distributions:
   - id: csv
     title: CSV download
     url: https://data.ct.gov/api/views/case-0001/rows.csv
     media_type: text/csv
+lifecycle:
+  update_frequency: R/P1Y
+  modified: 2025-04-01
 """
 LISTED_REGISTER = """\
 id: tst-listed-register
@@ -266,7 +273,7 @@ def test_modified_dates_come_from_history_where_descriptors_state_none(story: St
 
     assert modified(_public(story, "c6"), "tst-town-counts") == ("2025-02-10", "history")
     assert modified(_staff(story, "c6"), "tst-town-counts") == ("2025-05-12", "history")
-    assert modified(_public(story, "c7"), "tst-case-records") == ("2025-04-20", "history")
+    assert modified(_public(story, "c7"), "tst-case-records") == ("2025-04-01", "descriptor")
     assert modified(_public(story, "c7"), "tst-listed-register") == ("2025-01-15", "history")
     assert modified(_staff(story, "c7"), "tst-listed-register") == ("2025-06-03", "history")
 
@@ -527,3 +534,138 @@ def test_an_id_the_quick_reading_gets_wrong_falls_back(make_project: Any, tmp_pa
     assert [(e.dataset, e.kind) for e in pooled.events] == [
         ("tst-town-counts", "added"), ("tst-town-counts", "changed")]
     _same(pooled, engine.update(root, tmp_path / "one", jobs=1))
+
+
+# -- progress over time ---------------------------------------------------------------------
+
+def test_scorecards_page_shows_the_trend(apps: dict[str, Any]) -> None:
+    ds = apps["c7"]
+    cookies = staff_cookies(ds)
+    data = _get(ds, "/scorecards.json?trend=tst", cookies).json()
+    trend = data["trend"]
+    assert trend["scope"] == "tst"
+    assert [p["point"] for p in trend["points"]] == [
+        "2025-01", "2025-02", "2025-03", "2025-04", "v1.0", "2025-05", "2025-06", "2025-07",
+        "now"]
+    assert trend["series"]["api-access"][0] == pytest.approx(1 / 3, abs=1e-4)
+    page = _get(ds, "/scorecards?trend=tst", cookies)
+    assert "Progress over time" in page.text and 'id="trend-api-access-title"' in page.text
+    assert "/agencies/tst/progress" in page.text
+    statewide = _get(ds, "/scorecards.json?trend=nosuch", cookies).json()["trend"]
+    assert statewide["scope"] == "statewide"
+    assert _get(ds, "/scorecards.json").status_code == 403
+
+
+def test_progress_report_page_and_exports(apps: dict[str, Any]) -> None:
+    ds = apps["c7"]
+    cookies = staff_cookies(ds)
+    base = "/agencies/tst/progress"
+    data = _get(ds, f"{base}.json?from=2025-02&to=2025-06", cookies).json()
+    assert (data["start"], data["end"]) == ("2025-02-01", "2025-06-30")
+    assert (data["baseline"], data["closing"]) == ("2025-01", "2025-06")
+    assert data["added"] == []
+    assert [(i["dataset_id"], i["date"]) for i in data["opened"]] == [
+        ("tst-case-records", "2025-04-20")]
+    assert [(i["dataset_id"], i["detail"]) for i in data["documented"]] == [
+        ("tst-case-records", "now meets the documentation standard")]
+    assert [(i["dataset_id"], i["detail"]) for i in data["conformed"]] == [
+        ("tst-case-records", "+1 field(s) conforming to their standard")]
+    goals = {g["metric"]: g for g in data["goals"]}
+    assert goals["open-documented"]["end_share"] == pytest.approx(0.5)
+    assert goals["open-documented"]["source"] == "Plan goal 2"
+    whole = _get(ds, f"{base}.json?from=2025-01-01&to=2030-01-01", cookies).json()
+    assert whole["baseline"] is None and whole["closing"] == "now"
+    assert len(whole["added"]) == 3
+    page = _get(ds, f"{base}?from=2025-02&to=2025-06", cookies)
+    assert "Progress report: Department of Testing" in page.text
+    md = _get(ds, f"{base}.md?from=2025-02&to=2025-06", cookies)
+    assert md.headers["content-type"].startswith("text/markdown")
+    assert "| Open data meeting the documentation standard | Plan goal 2 |" in md.text
+    assert "- 2025-04-20 [Case records](/datasets/tst-case-records): data made public" \
+        in md.text
+    csv_text = _get(ds, f"{base}.csv?from=2025-02&to=2025-06", cookies).text
+    assert csv_text.splitlines()[0] == "section,date,id,title,plan,start,end,change,detail"
+    assert "opened,2025-04-20,tst-case-records,Case records,,,,,data made public" in csv_text
+    for path in (base, f"{base}.json", f"{base}.md", f"{base}.csv"):
+        assert _get(ds, path).status_code == 403, path
+    assert _get(ds, "/agencies/nope/progress", cookies).status_code == 404
+    assert _get(ds, f"{base}?from=2025-13", cookies).status_code == 404
+
+
+def test_catalog_progress_command(story: Story) -> None:
+    from click.testing import CliRunner
+
+    from catalog.cli import main
+
+    runner = CliRunner()
+    args = ["progress", "tst", "--root", str(story.root), "--no-build", "--from", "2025-02",
+            "--to", "2025-06"]
+    out = runner.invoke(main, [*args, "--format", "csv"])
+    assert out.exit_code == 0, out.output
+    assert "documented,2025-04-20,tst-case-records" in out.stdout
+    text = runner.invoke(main, args)
+    assert "Data opened: 1" in text.stdout and "2025-04-20 tst-case-records" in text.stdout
+    bad = runner.invoke(main, [*args[:5], "--from", "2025-07", "--to", "2025-06"])
+    assert bad.exit_code == 1 and "starts (2025-07-01) after it ends" in bad.output
+    nodate = runner.invoke(main, [*args[:5], "--from", "July"])
+    assert nodate.exit_code == 1 and "hint: write YYYY-MM-DD or YYYY-MM" in nodate.output
+    unknown = runner.invoke(main, ["progress", "zzz", "--root", str(story.root), "--no-build"])
+    assert unknown.exit_code == 1 and "no agency 'zzz'" in unknown.output
+
+
+def test_default_period_is_the_year_to_today() -> None:
+    import datetime as dt
+
+    from catalog.history.progress import period
+
+    assert period(None, None, dt.date(2026, 3, 1)) == (dt.date(2025, 3, 2), dt.date(2026, 3, 1))
+    assert period("2025-02", "2025-02", dt.date(2026, 1, 1)) == (
+        dt.date(2025, 2, 1), dt.date(2025, 2, 28))
+
+
+# -- more of what docs/history.md says -------------------------------------------------------
+
+def test_exports_carry_history_dates_and_feeds_are_cached(apps: dict[str, Any]) -> None:
+    ds = apps["c6"]
+    catalog = _get(ds, "/data.json").json()
+    modified = {d["identifier"].rsplit("/", 1)[-1]: d["modified"] for d in catalog["dataset"]}
+    assert modified["tst-town-counts"] == "2025-02-10"  # the last change the public saw
+    feed = _get(ds, "/feeds/datasets.atom")
+    assert feed.headers["cache-control"].startswith("public")
+    assert feed.headers.get("etag")
+    changes = _get(ds, "/changes.json?agency=tst").json()["changes"]
+    assert [c["dataset_id"] for c in changes][:2] == ["tst-case-records", "tst-town-counts"]
+
+
+def test_a_dataset_page_shows_the_latest_five(make_project: Any) -> None:
+    from catalog.site.config import Site
+
+    root = make_project()
+    init(root)
+    commit(root, "first")
+    for i in range(6):
+        commit(root, f"edit {i}", {TOWN: edit("title: Town counts\n",
+                                               f"title: Town counts {i}\n", DATASET)})
+    build(Project(root), jobs=1)
+    ds = Site(Project(REPO), root / "build").app()
+    data = _get(ds, "/datasets/tst-town-counts.json").json()["history"]
+    assert len(data["recent"]) == 5 and data["url"] == "/datasets/tst-town-counts/history"
+    assert data["recent"][0]["summary"] == ("Title changed from “Town counts 4” to "
+                                            "“Town counts 5”")
+    assert len(_get(ds, "/datasets/tst-town-counts/history.json").json()["changes"]) == 7
+
+
+def test_staff_see_removed_datasets_changes(make_project: Any) -> None:
+    from catalog.site.config import Site
+
+    other = "inventory/tst/tst-other.yml"
+    root = make_project({other: DATASET.replace("tst-town-counts", "tst-other")})
+    init(root)
+    commit(root, "two datasets")
+    commit(root, "drop one", {other: None})
+    build(Project(root), jobs=1)
+    ds = Site(Project(REPO), root / "build").app()
+    staff = _get(ds, "/changes.json", staff_cookies(ds)).json()["changes"]
+    assert [(c["dataset_id"], c["kind"]) for c in staff][0] == ("tst-other", "removed")
+    public = _get(ds, "/changes.json").json()["changes"]
+    assert {c["dataset_id"] for c in public} == {"tst-town-counts"}

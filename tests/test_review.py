@@ -370,3 +370,14 @@ def test_steward_ci_recipe_flags_a_pull_request(repo: Path, tmp_path: Path) -> N
     assert "**1 risk flag need a second look.**" in summary
     assert "`risk-more-visible` | `inventory/tst/tst-case-records.yml:" in summary
     assert "::warning file=inventory/tst/tst-case-records.yml" in done.stdout
+
+
+def test_values_from_a_csv_change_under_fields(repo: Path) -> None:
+    rel = "standards/data/ct-town-to-planning-region.csv"
+    lines = _text(repo, rel).splitlines(keepends=True)
+    write(repo, {rel: "".join(line for line in lines if not line.startswith("Andover,"))})
+    (flag,) = review(Project(repo)).report
+    assert (flag.code, flag.file) == ("risk-standard-values-changed",
+                                      "standards/elements/ct-town.yml")
+    assert flag.line == line_of(_text(repo, "standards/elements/ct-town.yml"), "values_from:")
+    assert "1 removed" in flag.message and "tst-town-counts.town" in flag.message
