@@ -426,7 +426,7 @@ def _build(project: Project, out_dir: Path, today: dt.date | None, allow_warning
         else:
             writers[0].add(shared)
             writers[1].add(public_rows(shared, known))
-        meta.update(history.write(project, out_dir, at, *writers))
+        meta.update(history.write(project, out_dir, at, *writers, inv.standards))
         counts, public_counts = finish_both(writers, meta)
     except BaseException:
         _abort(writers)

@@ -424,7 +424,8 @@ def compile_inventory(inv: Inventory, out_dir: Path | None = None) -> BuildResul
         staff.add(datasets)
         public.add(public_rows(rows, known))
         public.add(public_rows(datasets))
-        meta.update(history.write(inv.project, out_dir, at, staff, public))
+        meta.update(history.write(inv.project, out_dir, at, staff, public,
+                                  inv.standards))
         counts, public_counts = finish_both((staff, public), meta)
     return BuildResult(inventory_db=out_dir / INVENTORY_DB, public_db=out_dir / PUBLIC_DB,
                        counts=counts, public_counts=public_counts, source_hash=source_digest)

@@ -26,6 +26,7 @@ from .git import Repo, Unavailable
 
 if TYPE_CHECKING:
     from ..project import Project
+    from ..standards import Standards
     from .compile import Sink
 
 
@@ -54,16 +55,17 @@ def head(project: "Project") -> Head:
     return Head(sha, "available", f"{FORMAT}:{sha}:{digest}")
 
 
-def write(project: "Project", build_dir: Path, at: Head, staff: "Sink", public: "Sink"
-          ) -> dict[str, str]:
-    """Extend the history to ``at`` and write it into both databases."""
+def write(project: "Project", build_dir: Path, at: Head, staff: "Sink", public: "Sink",
+          standards: "Standards | None" = None) -> dict[str, str]:
+    """Extend the history to ``at`` and write it into both databases (``standards``: the
+    working tree's, already loaded)."""
     from . import compile as C
     from .engine import History, update
 
     history = History(at.status)
     if at.commit is not None:
         try:
-            history = update(project.root, build_dir, at.commit)
+            history = update(project.root, build_dir, at.commit, standards=standards)
         except (CatalogError, OSError, subprocess.SubprocessError) as exc:
             history = History(f"git could not be read: {exc}")
     return C.write(history, staff, public)

@@ -9,6 +9,7 @@ holds it.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -25,6 +26,12 @@ class Change:
     def to_dict(self) -> dict[str, Any]:
         return {"property": self.path, "label": label(self.path), "old": self.old,
                 "new": self.new}
+
+
+def to_json(changes: Iterable[Change]) -> str | None:
+    """``[{property, label, old, new}, ...]`` as stored in ``dataset_changes``."""
+    listed = [c.to_dict() for c in changes]
+    return json.dumps(listed, ensure_ascii=False, default=str) if listed else None
 
 
 def diff(before: Mapping[str, Any] | None, after: Mapping[str, Any] | None) -> list[Change]:

@@ -12,12 +12,13 @@ from __future__ import annotations
 import datetime as dt
 import json
 import sqlite3
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable, Mapping
 from typing import Any, Protocol
 
 from ..governance.scorecard import Score
-from .changes import Change, summary
+from .changes import summary, to_json
 from .engine import History
+from .git import Commit
 from .public import Shown, public_events
 
 TABLES = ("dataset_changes", "scorecard_history", "commits")  # deleted in this order
@@ -35,37 +36,40 @@ def iso(stamp: int) -> str:
     return dt.datetime.fromtimestamp(stamp, dt.timezone.utc).isoformat(timespec="seconds")
 
 
-def _changes_json(changes: Iterable[Change]) -> str | None:
-    listed = [c.to_dict() for c in changes]
-    return json.dumps(listed, ensure_ascii=False, default=str) if listed else None
+def _commit_row(c: Commit, when: str, staff: bool) -> dict[str, Any]:
+    return dict(sha=c.sha, committed_at=when, author=c.author if staff else None,
+                subject=c.subject if staff else None)
 
 
-def staff_rows(h: History) -> dict[str, list[dict[str, Any]]]:
-    commits = {c.sha: c for c in h.commits}
+def staff_rows(h: History, start: int = 0, present: Collection[str] = ()
+               ) -> dict[str, list[dict[str, Any]]]:
+    """The rows of inventory.db's history tables: changes from the ``start``-th on
+    (numbered from ``start + 1``), commits not ``present`` yet, every scorecard point."""
+    times = [iso(c.time) for c in h.commits]
     used: dict[str, dict[str, Any]] = {}
     changes = []
-    for number, e in enumerate(h.events, 1):
-        c = h.commits[e.commit]
-        used[c.sha] = dict(sha=c.sha, committed_at=iso(c.time), author=c.author,
-                           subject=c.subject)
+    for number, e in enumerate(h.events[start:], start + 1):
+        c, when = h.commits[e.commit], times[e.commit]
+        if c.sha not in present:
+            used[c.sha] = _commit_row(c, when, True)
         changes.append(dict(
             id=number, dataset_id=e.dataset, agency_id=e.agency, commit_sha=c.sha,
-            committed_at=iso(c.time), kind=e.kind, summary=e.summary,
-            changes_json=_changes_json(e.staff()),
+            committed_at=when, kind=e.kind, summary=e.summary, changes_json=e.staff_json,
             risks_json=json.dumps([{"code": k, "message": m} for k, m in e.risks])
             if e.risks else None,
             opened=e.opened, documented=e.documented, conformed=e.conformed))
+    index = {c.sha: i for i, c in enumerate(h.commits)}
     points = []
     for p in h.points:
-        if p.commit not in used:
-            known = commits.get(p.commit)
-            used[p.commit] = dict(sha=p.commit, committed_at=iso(p.time),
-                                  author=known.author if known else None,
-                                  subject=known.subject if known else None)
+        when = iso(p.time)
+        if p.commit not in used and p.commit not in present:
+            known = index.get(p.commit)
+            used[p.commit] = _commit_row(h.commits[known], when, True) if known is not None \
+                else dict(sha=p.commit, committed_at=when, author=None, subject=None)
         for scope, metric, numerator, denominator in h.scores[p.commit]:
             points.append(dict(
                 point=p.label, scope=scope, metric=metric, kind=p.kind, commit_sha=p.commit,
-                date=iso(p.time)[:10], numerator=numerator, denominator=denominator,
+                date=when[:10], numerator=numerator, denominator=denominator,
                 value=Score(scope, metric, numerator, denominator).value))
     return {"commits": sorted(used.values(), key=lambda r: (r["committed_at"], r["sha"])),
             "dataset_changes": changes, "scorecard_history": points}
@@ -73,58 +77,93 @@ def staff_rows(h: History) -> dict[str, list[dict[str, Any]]]:
 
 def public_rows(h: History, shown: Shown) -> dict[str, list[dict[str, Any]]]:
     """The rows of history the public may read; ids numbered afresh (dense)."""
+    times = [iso(c.time) for c in h.commits]
     used: dict[str, dict[str, Any]] = {}
     changes = []
     for number, (e, kind, seen) in enumerate(public_events(h.events, shown), 1):
-        c = h.commits[e.commit]
-        used[c.sha] = dict(sha=c.sha, committed_at=iso(c.time), author=None, subject=None)
+        c, when = h.commits[e.commit], times[e.commit]
+        used[c.sha] = _commit_row(c, when, False)
+        whole = len(seen) == len(e.public_changes)  # usually: nothing withheld since
         changes.append(dict(
             id=number, dataset_id=e.dataset, agency_id=e.agency, commit_sha=c.sha,
-            committed_at=iso(c.time), kind=kind,
-            summary=PUBLIC_ADDED if kind == "added" else summary(kind, seen),
-            changes_json=_changes_json(seen), risks_json=None, opened=None,
-            documented=None, conformed=None))
+            committed_at=when, kind=kind,
+            summary=PUBLIC_ADDED if kind == "added" else e.public_summary if whole
+            else summary(kind, seen),
+            changes_json=e.public_json if whole else to_json(seen), risks_json=None,
+            opened=None, documented=None, conformed=None))
     return {"commits": sorted(used.values(), key=lambda r: (r["committed_at"], r["sha"])),
             "dataset_changes": changes}
 
 
-def _last(rows: list[dict[str, Any]]) -> dict[str, str]:
-    """The date of each current dataset's last change."""
-    last: dict[str, str] = {}
-    for r in rows:
-        if r["kind"] != "removed":
-            last[r["dataset_id"]] = max(last.get(r["dataset_id"], ""), r["committed_at"][:10])
-        else:
-            last.pop(r["dataset_id"], None)
-    return last
-
-
-def _modified(conn: sqlite3.Connection, last: dict[str, str]) -> None:
+def _modified(conn: sqlite3.Connection, last: Mapping[str, str]) -> None:
+    """``modified`` from history where the descriptor states none; only rows whose date
+    differs are written."""
+    conn.execute("CREATE TEMP TABLE IF NOT EXISTS history_days "
+                 "(id TEXT PRIMARY KEY, day TEXT)")
+    conn.execute("DELETE FROM history_days")
+    conn.executemany("INSERT INTO history_days VALUES (?, ?)", last.items())
     conn.execute("UPDATE datasets SET modified = NULL, modified_source = NULL "
-                 "WHERE modified_source = 'history'")
-    conn.executemany("UPDATE datasets SET modified = ?, modified_source = 'history' "
-                     "WHERE id = ? AND modified_source IS NULL",
-                     ((day, dataset_id) for dataset_id, day in last.items()))
+                 "WHERE modified_source = 'history' "
+                 "AND id NOT IN (SELECT id FROM history_days)")
+    conn.execute("UPDATE datasets SET modified = t.day, modified_source = 'history' "
+                 "FROM history_days t WHERE datasets.id = t.id "
+                 "AND datasets.modified_source IS NOT 'descriptor' "
+                 "AND (datasets.modified IS NOT t.day OR datasets.modified_source IS NULL)")
+    conn.execute("DROP TABLE history_days")
+
+
+def _written(conn: sqlite3.Connection, h: History) -> int | None:
+    """How many of ``h``'s changes inventory.db holds already (None: not a prefix of
+    them, so rewrite it all)."""
+    meta = dict(conn.execute("SELECT key, value FROM meta WHERE key IN "
+                             "('history_changes', 'history_through')"))
+    try:
+        count = int(meta["history_changes"])
+    except (KeyError, ValueError):
+        return None
+    if count == 0 or count > len(h.events):
+        return None
+    last = h.commits[h.events[count - 1].commit].sha
+    return count if last == meta.get("history_through") else None
 
 
 def write(h: History, staff: Sink, public: Sink) -> dict[str, str]:
-    """Replace the history tables of both databases; returns the meta entries."""
-    for sink, secure in ((staff, False), (public, True)):
+    """Replace the history tables of both databases (inventory.db's changes only from
+    the first it does not hold yet); returns the meta entries."""
+    for sink in (staff, public):
         sink.flush()
-        if secure:
-            sink.conn.execute("PRAGMA secure_delete = ON")
-        for table in TABLES:
-            sink.conn.execute(f"DELETE FROM [{table}]")
-    rows = staff_rows(h) if h.available else {}
-    shown = Shown.read(public.conn, h.events) if h.available else None
-    released = public_rows(h, shown) if shown is not None else {}
+    start = _written(staff.conn, h) if h.available else None
+    public.conn.execute("PRAGMA secure_delete = ON")
+    for table in TABLES:
+        public.conn.execute(f"DELETE FROM [{table}]")
+        if start is None or table == "scorecard_history":
+            staff.conn.execute(f"DELETE FROM [{table}]")
+    present = {r[0] for r in staff.conn.execute("SELECT sha FROM commits")} if start else set()
+    rows = staff_rows(h, start or 0, present) if h.available else {}
+    released = public_rows(h, Shown.read(public.conn, h.events)) if h.available else {}
     staff.add(rows)
     public.add(released)
     staff.flush()
     public.flush()
-    _modified(staff.conn, _last(rows.get("dataset_changes", [])))
-    _modified(public.conn, _last(released.get("dataset_changes", [])))
+    _modified(staff.conn, _days((e.dataset, e.kind, h.commits[e.commit].time)
+                                for e in h.events) if h.available else {})
+    _modified(public.conn, _days((r["dataset_id"], r["kind"], r["committed_at"])
+                                 for r in released.get("dataset_changes", [])))
     meta = {"history_status": h.status}
     if h.available and h.head:
         meta["history_head"] = h.head
+        meta["history_changes"] = str(len(h.events))
+        meta["history_through"] = h.commits[h.events[-1].commit].sha if h.events else ""
     return meta
+
+
+def _days(changes: Iterable[tuple[str, str, Any]]) -> dict[str, str]:
+    """The day of each current dataset's last change (changes in order; ``when`` an ISO
+    date-time or a timestamp); removed datasets have none."""
+    last: dict[str, Any] = {}
+    for dataset_id, kind, when in changes:
+        if kind == "removed":
+            last.pop(dataset_id, None)
+        else:
+            last[dataset_id] = when
+    return {d: (w[:10] if isinstance(w, str) else iso(w)[:10]) for d, w in last.items()}

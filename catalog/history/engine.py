@@ -39,12 +39,12 @@ from ..problems import CatalogError
 from ..project import AGENCY_FILE, kind_of
 from ..standards import Standards
 from . import risk
-from .changes import Change, diff, summary
-from .git import Commit, Repo, Unavailable, _env
+from .changes import Change, diff, summary, to_json
+from .git import Commit, Repo, Unavailable, _env, worktree
 from .records import Facts, Record, read_dataset
 from .snapshot import standards_for, standards_key
 
-FORMAT = "2"
+FORMAT = "4"
 CACHE = Path(".cache") / "history"
 RECORDS_KEPT = 512  # versions whose records stay in memory during a run
 OPEN_DOCUMENTED = METRIC_IDS.index("open-documented")
@@ -68,11 +68,15 @@ class Event:
     documented: int  # +1: now meets the documentation standard; -1: no longer
     conformed: int  # fields newly conformant to their standard (negative: fewer)
     summary: str  # the staff change in words
+    staff_json: str | None  # the staff changes as stored (changes.to_json)
+    public_summary: str  # the public change in words, and as stored, when all of it is
+    public_json: str | None  # still shown (catalog.history.public filters what is not)
 
     def pack(self) -> tuple[Any, ...]:
         return (self.commit, self.dataset, self.agency, self.kind, self.title, self.changes,
                 self.public_kind, self.public_changes, self.risks, self.opened,
-                self.documented, self.conformed, self.summary)
+                self.documented, self.conformed, self.summary, self.staff_json,
+                self.public_summary, self.public_json)
 
     @classmethod
     def unpack(cls, t: tuple[Any, ...]) -> "Event":
@@ -125,6 +129,8 @@ class Cache:
     ids: dict[str, str] = field(default_factory=dict)  # blob → dataset id ('' unreadable)
     facts: dict[str, tuple[Any, ...]] = field(default_factory=dict)  # blob:std → facts
     scores: dict[str, list[tuple[str, str, int, int]]] = field(default_factory=dict)
+    # the running state after the commits read: (how many, tree, readable paths, ids)
+    state: tuple[Any, ...] = ()
 
     @classmethod
     def load(cls, path: Path) -> "Cache":
@@ -139,7 +145,7 @@ class Cache:
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
         tmp.write_bytes(marshal.dumps((self.key, self.commits, self.changes, self.events,
-                                       self.ids, self.facts, self.scores)))
+                                       self.ids, self.facts, self.scores, self.state)))
         os.replace(tmp, path)
 
 
@@ -204,6 +210,17 @@ class State:
         self.readable: dict[str, str] = {}  # dataset path → its last readable blob
         self.at: dict[str, str] = {}  # dataset path → id
         self.paths: dict[str, set[str]] = {}  # id → its paths
+
+    def pack(self, count: int) -> tuple[Any, ...]:
+        return (count, self.tree, self.readable, self.at)
+
+    @classmethod
+    def unpack(cls, t: tuple[Any, ...]) -> "State":
+        state = cls()
+        _, state.tree, state.readable, state.at = t
+        for path, dataset_id in state.at.items():
+            state.paths.setdefault(dataset_id, set()).add(path)
+        return state
 
     def copy(self) -> "State":
         other = State()
@@ -296,6 +313,10 @@ class Engine:
     def standards(self, tree: dict[str, str]) -> tuple[str, Standards]:
         key = self.at(tree)
         return key, self.loaded(key)
+
+    def seed(self, tree: dict[str, str], std: Standards) -> None:
+        """Standards already loaded for this tree (the working tree's, by the build)."""
+        self._std[self.at(tree)] = std
 
     def loaded(self, key: str) -> Standards:
         if key not in self._std:
@@ -390,7 +411,9 @@ def _event(engine: Engine, index: int, dataset_id: str, old: str | None, new: st
         bool(fa and fa.access_level == "public" and (fb is None or fb.access_level != "public")),
         share(t_a, OPEN_DOCUMENTED) - share(t_b, OPEN_DOCUMENTED),
         share(t_a, FIELDS_CONFORMANT) - share(t_b, FIELDS_CONFORMANT),
-        summary(kind, [Change(*c) for c in staff]))
+        summary(kind, [Change(*c) for c in staff]), to_json(Change(*c) for c in staff),
+        summary(public_kind or "changed", [Change(*c) for c in public]),
+        to_json(Change(*c) for c in public))
 
 
 def _ranks(std: Standards) -> dict[str, int]:
@@ -504,9 +527,11 @@ def _parallel(engine: Engine, state: State, base: int, fresh: set[str], jobs: in
 
 
 def update(root: Path, build_dir: Path, head: str | None = None, *,
-           jobs: int | None = None) -> History:
+           jobs: int | None = None, standards: Standards | None = None) -> History:
     """The history of the project at ``root`` up to ``head`` (default: HEAD), extending
-    the cache in ``build_dir``; many new versions are read by ``jobs`` processes."""
+    the cache in ``build_dir``; many new versions are read by ``jobs`` processes.
+    ``standards``: those of the working tree, already loaded (by the build): a commit
+    with the same standards uses them instead of reading them again."""
     repo = Repo.open(root)
     if isinstance(repo, Unavailable):
         return History(repo.reason)
@@ -516,6 +541,8 @@ def update(root: Path, build_dir: Path, head: str | None = None, *,
     path = build_dir / CACHE
     cache = Cache.load(path)
     engine = Engine(repo, cache)
+    if standards is not None:
+        engine.seed(worktree(root, ("standards",)), standards)
     try:
         line = repo.first_parents(head)
         position = {sha: i for i, (sha, _) in enumerate(line)}
@@ -528,10 +555,14 @@ def update(root: Path, build_dir: Path, head: str | None = None, *,
             cache.events = [e for e in cache.events if e[0] < kept]
             del cache.commits[kept:], cache.changes[kept:]
         since = cache.commits[-1][0] if cache.commits else None
-        state = State()
-        for done in cache.changes:  # where the cache left off
-            state.apply(done, engine.follow(state))
         base = len(cache.commits)
+        if cache.state and cache.state[0] == base:  # where the cache left off
+            state = State.unpack(cache.state)
+            engine.key = engine.at(state.tree)
+        else:
+            state = State()
+            for done in cache.changes:
+                state.apply(done, engine.follow(state))
         if since != head:
             for commit, paths in repo.log(head, since):
                 cache.commits.append((commit.sha, commit.parents, commit.time, commit.author,
@@ -539,8 +570,9 @@ def update(root: Path, build_dir: Path, head: str | None = None, *,
                 cache.changes.append([(c.path, c.old, c.new) for c in paths])
         if base < len(cache.commits):
             _extend(engine, state, base, jobs or os.cpu_count() or 1)
+        cache.state = state.pack(len(cache.commits))
         points = _points(repo, line)
-        _score(engine, points, position)
+        _score(engine, points, position, state)
         cache.scores = {p.commit: cache.scores[p.commit] for p in points}
         cache.save(path)
     finally:
@@ -564,18 +596,24 @@ def _points(repo: Repo, line: list[tuple[str, int]]) -> list[Point]:
     return sorted(points, key=lambda p: (p.time, p.kind, p.label))
 
 
-def _score(engine: Engine, points: list[Point], position: dict[str, int]) -> None:
-    """Scores at every point not scored yet: one replay of the cached changes."""
+def _score(engine: Engine, points: list[Point], position: dict[str, int],
+           final: State) -> None:
+    """Scores at every point not scored yet: from the state after the last commit read
+    when the points come after it (a new month's point), else one replay of the
+    cached changes."""
     cache = engine.cache
     todo = sorted({p.commit for p in points if p.commit not in cache.scores},
                   key=position.__getitem__)
     if not todo:
         return
     dates = {p.commit: p.time for p in points}
-    state = State()
-    commits = iter(zip(cache.commits, cache.changes, strict=True))
+    last = position[cache.commits[-1][0]] if cache.commits else -1
+    replay = position[todo[0]] < last
+    state = State() if replay else final
+    commits = iter(zip(cache.commits, cache.changes, strict=True) if replay else ())
     pending = next(commits, None)
-    engine.key = engine.at({})
+    if replay:
+        engine.key = engine.at({})
     for sha in todo:
         while pending is not None and position[pending[0][0]] <= position[sha]:
             state.apply(pending[1], engine.follow(state))

@@ -276,11 +276,11 @@ def blob_id(content: bytes) -> str:
     return hashlib.sha1(b"blob %d\0" % len(content) + content).hexdigest()
 
 
-def worktree(root: Path) -> dict[str, str]:
+def worktree(root: Path, folders: tuple[str, ...] = TRACKED) -> dict[str, str]:
     """Project path → blob id of every file under the tracked folders, as they are on
     disk now (untracked files included; symlinks and other special files skipped)."""
     files = {}
-    for folder in TRACKED:
+    for folder in folders:
         base = root / folder
         if not base.is_dir():
             continue
