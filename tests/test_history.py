@@ -669,3 +669,22 @@ def test_staff_see_removed_datasets_changes(make_project: Any) -> None:
     assert [(c["dataset_id"], c["kind"]) for c in staff][0] == ("tst-other", "removed")
     public = _get(ds, "/changes.json").json()["changes"]
     assert {c["dataset_id"] for c in public} == {"tst-town-counts"}
+
+
+def test_a_build_after_a_rewritten_commit_equals_a_cold_one(make_project: Any,
+                                                            tmp_path: Path) -> None:
+    root = make_project()
+    init(root)
+    commit(root, "first")
+    commit(root, "typo", {TOWN: edit("title: Town counts\n", "title: Town cuonts\n", DATASET)})
+    build(Project(root), jobs=1)
+    write(root, {TOWN: edit("title: Town counts\n", "title: Town totals\n", DATASET)})
+    git(root, "commit", "-q", "-a", "--amend", "-m", "retitle")
+    build(Project(root), jobs=1)
+    build(Project(root), tmp_path / "cold", jobs=1, full=True)
+    for db in ("inventory.db", "public.db"):
+        for table in ("dataset_changes", "commits"):
+            sql = f"select * from {table} order by 1, 2"
+            assert _rows(root / "build" / db, sql) == _rows(tmp_path / "cold" / db, sql)
+    assert "typo" not in [r["subject"] for r in _rows(root / "build" / "inventory.db",
+                                                       "select subject from commits")]

@@ -381,3 +381,18 @@ def test_values_from_a_csv_change_under_fields(repo: Path) -> None:
                                       "standards/elements/ct-town.yml")
     assert flag.line == line_of(_text(repo, "standards/elements/ct-town.yml"), "values_from:")
     assert "1 removed" in flag.message and "tst-town-counts.town" in flag.message
+
+
+def test_a_project_in_a_sub_folder_of_its_repository(make_project: MakeProject,
+                                                     tmp_path: Path) -> None:
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    make_project().rename(repo / "catalog")
+    root = repo / "catalog"
+    init(repo)
+    commit(repo, "the inventory")
+    write(root, {DS: edit("  api: true\n", "  api: true\n  visibility: listed\n",
+                          DATASET)})
+    r = review(Project(root))
+    assert [(e.id, e.file, [c.path for c in e.changes]) for e in r.entities] == [
+        ("tst-town-counts", DS, ["visibility"])]
