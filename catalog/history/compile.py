@@ -41,10 +41,11 @@ def _commit_row(c: Commit, when: str, staff: bool) -> dict[str, Any]:
                 subject=c.subject if staff else None)
 
 
-def staff_rows(h: History, start: int = 0, present: Collection[str] = ()
-               ) -> dict[str, list[dict[str, Any]]]:
+def staff_rows(h: History, start: int = 0, present: Collection[str] = (),
+               scored: Collection[tuple[str, str]] = ()) -> dict[str, list[dict[str, Any]]]:
     """The rows of inventory.db's history tables: changes from the ``start``-th on
-    (numbered from ``start + 1``), commits not ``present`` yet, every scorecard point."""
+    (numbered from ``start + 1``), commits not ``present`` yet, the scorecard points
+    not ``scored`` yet ((point, commit) pairs)."""
     times = [iso(c.time) for c in h.commits]
     used: dict[str, dict[str, Any]] = {}
     changes = []
@@ -61,6 +62,8 @@ def staff_rows(h: History, start: int = 0, present: Collection[str] = ()
     index = {c.sha: i for i, c in enumerate(h.commits)}
     points = []
     for p in h.points:
+        if (p.label, p.commit) in scored:
+            continue
         when = iso(p.time)
         if p.commit not in used and p.commit not in present:
             known = index.get(p.commit)
@@ -113,18 +116,16 @@ def _modified(conn: sqlite3.Connection, last: Mapping[str, str]) -> None:
 
 
 def _written(conn: sqlite3.Connection, h: History) -> int | None:
-    """How many of ``h``'s changes inventory.db holds already (None: not a prefix of
-    them, so rewrite it all)."""
-    meta = dict(conn.execute("SELECT key, value FROM meta WHERE key IN "
-                             "('history_changes', 'history_through')"))
-    try:
-        count = int(meta["history_changes"])
-    except (KeyError, ValueError):
+    """How many of ``h``'s changes the database holds already (None: they are not the
+    first of ``h``'s as the cache kept them, as after a rewritten history or a new cache:
+    rewrite them all). The last row written says it: its number, dataset and commit."""
+    row = conn.execute("SELECT id, dataset_id, commit_sha FROM dataset_changes "
+                       "ORDER BY id DESC LIMIT 1").fetchone()
+    if row is None or row[0] > h.reused:  # rows this run may have computed differently
         return None
-    if count == 0 or count > len(h.events):
-        return None
-    last = h.commits[h.events[count - 1].commit].sha
-    return count if last == meta.get("history_through") else None
+    count, dataset_id, sha = row
+    e = h.events[count - 1]
+    return count if (e.dataset, h.commits[e.commit].sha) == (dataset_id, sha) else None
 
 
 def write(h: History, staff: Sink, public: Sink) -> dict[str, str]:
@@ -136,34 +137,43 @@ def write(h: History, staff: Sink, public: Sink) -> dict[str, str]:
     public.conn.execute("PRAGMA secure_delete = ON")
     for table in TABLES:
         public.conn.execute(f"DELETE FROM [{table}]")
-        if start is None or table == "scorecard_history":
+        if start is None:
             staff.conn.execute(f"DELETE FROM [{table}]")
-    present = {r[0] for r in staff.conn.execute("SELECT sha FROM commits")} if start else set()
-    rows = staff_rows(h, start or 0, present) if h.available else {}
+    present: set[str] = set()
+    scored: set[tuple[str, str]] = set()
+    if start is not None:  # keep what is still right; the points that moved are redone
+        present = {r[0] for r in staff.conn.execute("SELECT sha FROM commits")}
+        points = {(p.label, p.commit) for p in h.points}
+        for label, sha in staff.conn.execute(
+                "SELECT DISTINCT point, commit_sha FROM scorecard_history").fetchall():
+            if (label, sha) in points:
+                scored.add((label, sha))
+            else:
+                staff.conn.execute("DELETE FROM scorecard_history WHERE point = ?", (label,))
+    rows = staff_rows(h, start or 0, present, scored) if h.available else {}
     released = public_rows(h, Shown.read(public.conn, h.events)) if h.available else {}
     staff.add(rows)
     public.add(released)
     staff.flush()
     public.flush()
-    _modified(staff.conn, _days((e.dataset, e.kind, h.commits[e.commit].time)
+    times = [iso(c.time) for c in h.commits]
+    _modified(staff.conn, _days((e.dataset, e.kind, times[e.commit])
                                 for e in h.events) if h.available else {})
     _modified(public.conn, _days((r["dataset_id"], r["kind"], r["committed_at"])
                                  for r in released.get("dataset_changes", [])))
     meta = {"history_status": h.status}
     if h.available and h.head:
         meta["history_head"] = h.head
-        meta["history_changes"] = str(len(h.events))
-        meta["history_through"] = h.commits[h.events[-1].commit].sha if h.events else ""
     return meta
 
 
-def _days(changes: Iterable[tuple[str, str, Any]]) -> dict[str, str]:
-    """The day of each current dataset's last change (changes in order; ``when`` an ISO
-    date-time or a timestamp); removed datasets have none."""
-    last: dict[str, Any] = {}
+def _days(changes: Iterable[tuple[str, str, str]]) -> dict[str, str]:
+    """The day of each current dataset's last change (changes in order, each with its
+    ISO date-time); removed datasets have none."""
+    last: dict[str, str] = {}
     for dataset_id, kind, when in changes:
         if kind == "removed":
             last.pop(dataset_id, None)
         else:
             last[dataset_id] = when
-    return {d: (w[:10] if isinstance(w, str) else iso(w)[:10]) for d, w in last.items()}
+    return {d: w[:10] for d, w in last.items()}

@@ -19,6 +19,7 @@ newest commit that still is.
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import marshal
 import multiprocessing
 import os
@@ -30,7 +31,7 @@ from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from .. import __version__
 from ..compile import layout as L
@@ -44,16 +45,15 @@ from .git import Commit, Repo, Unavailable, _env, worktree
 from .records import Facts, Record, read_dataset
 from .snapshot import standards_for, standards_key
 
-FORMAT = "4"
+FORMAT = "5"
 CACHE = Path(".cache") / "history"
 RECORDS_KEPT = 512  # versions whose records stay in memory during a run
 OPEN_DOCUMENTED = METRIC_IDS.index("open-documented")
 FIELDS_CONFORMANT = METRIC_IDS.index("fields-conformant")
 
 
-@dataclass
-class Event:
-    """One dataset's change in one commit."""
+class Event(NamedTuple):
+    """One dataset's change in one commit (a tuple: cached as it is)."""
 
     commit: int  # index into History.commits
     dataset: str
@@ -73,14 +73,11 @@ class Event:
     public_json: str | None  # still shown (catalog.history.public filters what is not)
 
     def pack(self) -> tuple[Any, ...]:
-        return (self.commit, self.dataset, self.agency, self.kind, self.title, self.changes,
-                self.public_kind, self.public_changes, self.risks, self.opened,
-                self.documented, self.conformed, self.summary, self.staff_json,
-                self.public_summary, self.public_json)
+        return tuple(self)
 
     @classmethod
     def unpack(cls, t: tuple[Any, ...]) -> "Event":
-        return cls(*t)
+        return cls._make(t)
 
     def staff(self) -> list[Change]:
         return [Change(*c) for c in self.changes]
@@ -107,6 +104,7 @@ class History:
     events: list[Event] = field(default_factory=list)
     points: list[Point] = field(default_factory=list)
     scores: dict[str, list[tuple[str, str, int, int]]] = field(default_factory=dict)
+    reused: int = 0  # events as the cache had them (the rest computed by this run)
 
     @property
     def available(self) -> bool:
@@ -209,18 +207,24 @@ class State:
         self.tree: dict[str, str] = {}  # path → blob
         self.readable: dict[str, str] = {}  # dataset path → its last readable blob
         self.at: dict[str, str] = {}  # dataset path → id
-        self.paths: dict[str, set[str]] = {}  # id → its paths
+        self.paths: dict[str, Any] = {}  # id → its paths (a set; a list as cached)
 
     def pack(self, count: int) -> tuple[Any, ...]:
-        return (count, self.tree, self.readable, self.at)
+        return (count, self.tree, self.readable, self.at,
+                {k: sorted(v) for k, v in self.paths.items() if v})
 
     @classmethod
     def unpack(cls, t: tuple[Any, ...]) -> "State":
         state = cls()
-        _, state.tree, state.readable, state.at = t
-        for path, dataset_id in state.at.items():
-            state.paths.setdefault(dataset_id, set()).add(path)
+        _, state.tree, state.readable, state.at, paths = t
+        state.paths = paths  # lists until touched (see _paths_of)
         return state
+
+    def _paths_of(self, dataset_id: str) -> set[str]:
+        found = self.paths.get(dataset_id)
+        if not isinstance(found, set):
+            found = self.paths[dataset_id] = set(found or ())
+        return found
 
     def copy(self) -> "State":
         other = State()
@@ -274,12 +278,12 @@ class State:
                 continue  # unreadable: the path keeps what it had
             old_id = self.at.pop(path, None)
             if old_id is not None:
-                self.paths[old_id].discard(path)
+                self._paths_of(old_id).discard(path)
             self.readable.pop(path, None)
             if dataset_id is not None and new is not None:
                 self.at[path] = dataset_id
                 self.readable[path] = new
-                self.paths.setdefault(dataset_id, set()).add(path)
+                self._paths_of(dataset_id).add(path)
         touched: dict[str, tuple[str | None, str | None]] = {}
         for dataset_id in ids:
             old, now = before[dataset_id], self.blob_of(dataset_id)
@@ -509,6 +513,9 @@ def _parallel(engine: Engine, state: State, base: int, fresh: set[str], jobs: in
               for i in range(0, len(datasets), CHUNK)]
     events: list[tuple[Any, ...]] = []
     _WORKER = (engine.repo.root, trees)
+    # the forked workers never collect this process's objects (a build's are many): a
+    # collection would touch, and so copy, every page of them
+    gc.freeze()
     try:
         with ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("fork")) as pool:
             for found, ids, facts in pool.map(_work, chunks):
@@ -517,6 +524,7 @@ def _parallel(engine: Engine, state: State, base: int, fresh: set[str], jobs: in
                 cache.facts.update(facts)
     finally:
         _WORKER = None
+        gc.unfreeze()
     for blob in unread:
         engine.identify(engine.key)(blob)
     if any(cache.ids.get(blob, "") != quick[blob] for blob in fresh):
@@ -551,10 +559,12 @@ def update(root: Path, build_dir: Path, head: str | None = None, *,
             if c[0] not in position:
                 break
             kept = i + 1
-        if kept < len(cache.commits):  # rewritten: drop what is no longer on the line
+        truncated = kept < len(cache.commits)
+        if truncated:  # rewritten: drop what is no longer on the line
             cache.events = [e for e in cache.events if e[0] < kept]
             del cache.commits[kept:], cache.changes[kept:]
         since = cache.commits[-1][0] if cache.commits else None
+        reused = len(cache.events)
         base = len(cache.commits)
         if cache.state and cache.state[0] == base:  # where the cache left off
             state = State.unpack(cache.state)
@@ -572,14 +582,16 @@ def update(root: Path, build_dir: Path, head: str | None = None, *,
             _extend(engine, state, base, jobs or os.cpu_count() or 1)
         cache.state = state.pack(len(cache.commits))
         points = _points(repo, line)
+        scored = set(cache.scores)
         _score(engine, points, position, state)
         cache.scores = {p.commit: cache.scores[p.commit] for p in points}
-        cache.save(path)
+        if base != len(cache.commits) or truncated or set(cache.scores) != scored:
+            cache.save(path)  # else it holds all this already
     finally:
         engine.blobs.close()
     return History("available", head, [Commit(*c) for c in cache.commits],
                    [Event.unpack(e) for e in cache.events], points,
-                   {p.commit: cache.scores[p.commit] for p in points})
+                   {p.commit: cache.scores[p.commit] for p in points}, reused)
 
 
 def _points(repo: Repo, line: list[tuple[str, int]]) -> list[Point]:
@@ -620,9 +632,14 @@ def _score(engine: Engine, points: list[Point], position: dict[str, int],
             pending = next(commits, None)
         day = dt.datetime.fromtimestamp(dates[sha], dt.timezone.utc).date()
         tallies = []
+        known = cache.facts
         for _, blob in state.datasets():
-            facts = engine.facts(blob, engine.key, engine.std)
-            if facts is not None:
-                tallies.append((facts.agency, facts.tally, facts.reviewed_on))
+            packed = known.get(f"{blob}:{engine.key}")
+            if packed is None:  # a version not read with these standards yet
+                facts = engine.facts(blob, engine.key, engine.std)
+                packed = facts.pack() if facts else ()
+            if packed:  # (id, agency, visibility, access, tally, last reviewed)
+                tallies.append((packed[1], packed[4],
+                                dt.date.fromordinal(packed[5]) if packed[5] else None))
         cache.scores[sha] = [(s.scope, s.metric, s.numerator, s.denominator)
                              for s in compute_tallies(state.agencies(), tallies, day)]

@@ -46,15 +46,17 @@ class Shown:
                   for e in events if e.dataset in visibility
                   for path, _, _ in e.public_changes if path.split("/")[0] in ITEM_GROUPS}
         conn.execute("CREATE TEMP TABLE IF NOT EXISTS history_asked "
-                     "(grp TEXT, dataset_id TEXT, name TEXT)")
+                     "(grp TEXT, dataset_id TEXT, name TEXT, PRIMARY KEY (grp, dataset_id, "
+                     "name)) WITHOUT ROWID")
         conn.execute("DELETE FROM history_asked")
         conn.executemany("INSERT INTO history_asked VALUES (?, ?, ?)", wanted)
         items: set[tuple[str, str, str]] = set()
         for group, (table, column) in ITEM_GROUPS.items():
+            # driven by the few items asked about, through the dataset_id index
             items.update((group, d, n) for d, n in conn.execute(
-                f"SELECT t.dataset_id, t.[{column}] FROM [{table}] t JOIN history_asked a "
-                f"ON a.grp = ? AND a.dataset_id = t.dataset_id AND a.name = t.[{column}]",
-                (group,)))
+                f"SELECT t.dataset_id, t.[{column}] FROM history_asked a "
+                f"CROSS JOIN [{table}] t ON t.dataset_id = a.dataset_id "
+                f"AND +t.[{column}] = a.name WHERE a.grp = ?", (group,)))
         conn.execute("DROP TABLE history_asked")
         return cls(visibility, items)
 
