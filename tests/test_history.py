@@ -300,6 +300,8 @@ def test_an_incremental_history_equals_a_cold_one(story: Story, tmp_path: Path) 
         for table in ("dataset_changes", "commits", "scorecard_history"):
             sql = f"select * from {table} order by 1, 2, 3"
             assert _rows(story.root / "build" / db, sql) == _rows(fresh / db, sql), (db, table)
+        sql = "select id, modified, modified_source from datasets order by id"
+        assert _rows(story.root / "build" / db, sql) == _rows(fresh / db, sql), db
 
 
 # -- privacy: bytes, routes, feeds ---------------------------------------------------------

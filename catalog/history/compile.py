@@ -98,16 +98,23 @@ def public_rows(h: History, shown: Shown) -> dict[str, list[dict[str, Any]]]:
             "dataset_changes": changes}
 
 
-def _modified(conn: sqlite3.Connection, last: Mapping[str, str]) -> None:
+def _modified(conn: sqlite3.Connection, last: Mapping[str, str],
+              only: Collection[str] | None = None) -> None:
     """``modified`` from history where the descriptor states none; only rows whose date
-    differs are written."""
+    differs are written. ``only``: the datasets whose date may have changed (those with
+    new changes; rows the build wrote afresh are found here); None: every dataset."""
+    if only is not None:
+        fresh = {r[0] for r in conn.execute(
+            "SELECT id FROM datasets WHERE modified_source IS NULL")}
+        last = {k: v for k, v in last.items() if k in fresh or k in only}
     conn.execute("CREATE TEMP TABLE IF NOT EXISTS history_days "
                  "(id TEXT PRIMARY KEY, day TEXT)")
     conn.execute("DELETE FROM history_days")
     conn.executemany("INSERT INTO history_days VALUES (?, ?)", last.items())
-    conn.execute("UPDATE datasets SET modified = NULL, modified_source = NULL "
-                 "WHERE modified_source = 'history' "
-                 "AND id NOT IN (SELECT id FROM history_days)")
+    if only is None:
+        conn.execute("UPDATE datasets SET modified = NULL, modified_source = NULL "
+                     "WHERE modified_source = 'history' "
+                     "AND id NOT IN (SELECT id FROM history_days)")
     conn.execute("UPDATE datasets SET modified = t.day, modified_source = 'history' "
                  "FROM history_days t WHERE datasets.id = t.id "
                  "AND datasets.modified_source IS NOT 'descriptor' "
@@ -157,10 +164,13 @@ def write(h: History, staff: Sink, public: Sink) -> dict[str, str]:
     staff.flush()
     public.flush()
     times = [iso(c.time) for c in h.commits]
+    # the history held before is the same up to ``start``: only datasets changed since
+    # (or written afresh by this build) can have another date
+    only = {e.dataset for e in h.events[start:]} if start is not None else None
     _modified(staff.conn, _days((e.dataset, e.kind, times[e.commit])
-                                for e in h.events) if h.available else {})
+                                for e in h.events) if h.available else {}, only)
     _modified(public.conn, _days((r["dataset_id"], r["kind"], r["committed_at"])
-                                 for r in released.get("dataset_changes", [])))
+                                 for r in released.get("dataset_changes", [])), only)
     meta = {"history_status": h.status}
     if h.available and h.head:
         meta["history_head"] = h.head

@@ -243,9 +243,10 @@ class State:
                 yield dataset_id, self.readable[min(paths)]
 
     def agencies(self) -> list[str]:
-        return sorted({p.split("/")[1] for p in self.tree
-                       if (k := kind_of(p)) and k[0] == "agency"
-                       and p.split("/")[2].startswith(AGENCY_FILE)})
+        """The agency folders holding an _agency.yml (or .yaml)."""
+        return sorted({parts[1] for p in self.tree
+                       if p.startswith("inventory/") and "/" + AGENCY_FILE + "." in p
+                       and len(parts := p.split("/")) == 3 and kind_of(p) is not None})
 
     def apply(self, changes: Iterable[tuple[str, str | None, str | None]],
               standards: Follow) -> dict[str, tuple[str | None, str | None]]:
