@@ -690,3 +690,48 @@ def test_a_build_after_a_rewritten_commit_equals_a_cold_one(make_project: Any,
             assert _rows(root / "build" / db, sql) == _rows(tmp_path / "cold" / db, sql)
     assert "typo" not in [r["subject"] for r in _rows(root / "build" / "inventory.db",
                                                        "select subject from commits")]
+
+
+# -- in a real browser ----------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def story_server(story: Story, tmp_path_factory: pytest.TempPathFactory) -> Any:
+    from catalog.site.config import Site
+
+    from .test_browser import datasette
+
+    with datasette(Site(Project(REPO), story.builds["c6"]), {},
+                   tmp_path_factory.mktemp("history-server")) as base:
+        yield base
+
+
+@pytest.mark.browser
+def test_history_by_keyboard_in_chromium(story_server: str, browser: Any) -> None:
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    context.set_default_timeout(10_000)
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    try:
+        page.goto(f"{story_server}/datasets/tst-town-counts")
+        link = page.get_by_role("link", name="The whole history of this record")
+        link.focus()
+        page.keyboard.press("Enter")
+        page.wait_for_url("**/datasets/tst-town-counts/history")
+        assert page.get_by_role("heading", level=1).inner_text() == \
+            "History of Town counts of things"
+        details = page.locator("details.ct-change-details summary").first
+        details.focus()
+        page.keyboard.press("Enter")
+        assert page.locator("details.ct-change-details").first.get_attribute("open") == ""
+        assert "Households" in page.locator("details.ct-change-details").first.inner_text()
+        page.goto(f"{story_server}/changes")
+        page.get_by_label("Agency").select_option("tst")
+        page.get_by_role("button", name="Show").click()
+        page.wait_for_url("**/changes?agency=tst")
+        feed = page.locator("link[rel=alternate][type='application/atom+xml']")
+        assert feed.get_attribute("href") == "/feeds/agencies/tst.atom"
+        assert page.locator("ol.ct-history > li").count() == 4
+        assert errors == []
+    finally:
+        context.close()
