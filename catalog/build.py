@@ -35,7 +35,7 @@ from itertools import islice
 from pathlib import Path
 from typing import Any, Literal
 
-from . import __version__
+from . import __version__, history
 from .compile import (
     FILE_MODE,
     INVENTORY_DB,
@@ -449,9 +449,10 @@ def _build(project: Project, out_dir: Path, today: dt.date | None, allow_warning
         blocked = bool(inv.report.blocking(allow_warnings))
         if not written and not blocked:
             raise RuntimeError("a repeated dataset id was not reported")
+        at = history.head(project)  # a new commit is a new input, even with the same files
         source_digest = digest(
             [(d.rel, d.sha256) for d in inv.documents + inv.standards.documents]
-            + [(u.rel, u.sha) for u in done],
+            + [(u.rel, u.sha) for u in done] + [("\0history", at.key)],
             standards_files(project) + [project.root / rel for u in valid for rel, _ in u.data],
             project)
         if blocked:
@@ -478,6 +479,7 @@ def _build(project: Project, out_dir: Path, today: dt.date | None, allow_warning
         else:
             writers[0].add(shared)
             writers[1].add(public_rows(shared, known))
+        meta.update(history.write(project, out_dir, at, *writers, inv.standards))
         counts, public_counts = finish_both(writers, meta)
     except BaseException:
         _abort(writers)

@@ -29,6 +29,9 @@ class LazyGroup(click.Group):
         "check-suppression": "catalog.governance.cli:check_suppression",
         "agreements": "catalog.agreements.cli:agreements",
         "usage": "catalog.usage.cli:usage",
+        "diff": "catalog.history.cli:diff",
+        "codeowners": "catalog.history.cli:codeowners",
+        "progress": "catalog.history.cli:progress",
     }
 
     def list_commands(self, ctx: click.Context) -> list[str]:

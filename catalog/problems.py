@@ -284,6 +284,14 @@ DATASET_GONE = register("dataset-gone", W, "Dataset is no longer in the source",
 DATASET_REMOVED_LOCALLY = register("dataset-removed-locally", N, "Descriptor deleted since the last import", "import")
 
 
+# -- review: risk flags of a change to the inventory (catalog diff, dataset history) ------------
+RISK_MORE_VISIBLE = register("risk-more-visible", W, "A dataset or field becomes more visible", "review")
+RISK_PII_EXPOSED = register("risk-pii-exposed", W, "A PII or demographic field is added to or unmarked in a public dataset", "review")
+RISK_CLASSIFICATION_LOWERED = register("risk-classification-lowered", W, "Classification is lowered", "review")
+RISK_POLICY_REMOVED = register("risk-policy-removed", W, "A suppression or personal-data policy is removed", "review")
+RISK_AGREEMENT_CHANGED = register("risk-agreement-changed", W, "An agreement's parties, purpose or term change", "review")
+RISK_STANDARD_VALUES_CHANGED = register("risk-standard-values-changed", W, "A standard's values change under existing fields", "review")
+
 @dataclass(frozen=True)
 class Problem:
     code: str

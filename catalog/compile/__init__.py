@@ -71,14 +71,15 @@ def standards_files(project: Project) -> list[Path]:
     return sorted(std_dir.glob("*.csv")) if std_dir.is_dir() else []
 
 
-def source_hash(inv: Inventory) -> str:
-    """Hash of every input file (path + content) and the schema version."""
+def source_hash(inv: Inventory, history_key: str) -> str:
+    """Hash of every input file (path + content), the history's end and the schema
+    version."""
     extra = standards_files(inv.project)
     for entry in inv.datasets.values():
         if entry.model.sample:
             extra.append(entry.source.path.parent / entry.model.sample)
-    return digest(((d.rel, d.sha256) for d in inv.documents + inv.standards.documents),
-                  extra, inv.project)
+    return digest([(d.rel, d.sha256) for d in inv.documents + inv.standards.documents]
+                  + [("\0history", history_key)], extra, inv.project)
 
 
 def git_commit(root: Path) -> str:
@@ -542,8 +543,11 @@ def writers(out_dir: Path, incremental: bool = False) -> Iterator[tuple[Writer, 
 
 def compile_inventory(inv: Inventory, out_dir: Path | None = None) -> BuildResult:
     """Write both databases from a validated inventory (the caller checked the report)."""
+    from .. import history
+
     out_dir = out_dir or inv.project.build_dir
-    source_digest = source_hash(inv)
+    at = history.head(inv.project)
+    source_digest = source_hash(inv, at.key)
     rows = inventory_rows(inv)
     datasets = {k: rows.pop(k, []) for k in DATASET_TABLES}
     known = {d["id"] for d in datasets["datasets"] if d["visibility"] != "hidden"}
@@ -553,6 +557,8 @@ def compile_inventory(inv: Inventory, out_dir: Path | None = None) -> BuildResul
         staff.add(datasets)
         public.add(public_rows(rows, known))
         public.add(public_rows(datasets))
+        meta.update(history.write(inv.project, out_dir, at, staff, public,
+                                  inv.standards))
         counts, public_counts = finish_both((staff, public), meta)
     return BuildResult(inventory_db=out_dir / INVENTORY_DB, public_db=out_dir / PUBLIC_DB,
                        counts=counts, public_counts=public_counts, source_hash=source_digest)

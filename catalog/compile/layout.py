@@ -5,7 +5,7 @@ tests/test_layout.py keeps it in step with tables.py. Do not edit.
 """
 
 
-SCHEMA_VERSION = '5'
+SCHEMA_VERSION = '6'
 
 # table -> its columns, in order
 COLUMNS: dict[str, tuple[str, ...]] = {'meta': ('key', 'value'),
@@ -113,6 +113,7 @@ COLUMNS: dict[str, tuple[str, ...]] = {'meta': ('key', 'value'),
               'retention',
               'issued',
               'modified',
+              'modified_source',
               'last_reviewed',
               'personal_data_purpose',
               'personal_data_legal_authority',
@@ -269,7 +270,29 @@ COLUMNS: dict[str, tuple[str, ...]] = {'meta': ('key', 'value'),
               'message',
               'hint',
               'field',
-              'dated')}
+              'dated'),
+ 'commits': ('sha', 'committed_at', 'author', 'subject'),
+ 'dataset_changes': ('id',
+                     'dataset_id',
+                     'agency_id',
+                     'commit_sha',
+                     'committed_at',
+                     'kind',
+                     'summary',
+                     'changes_json',
+                     'risks_json',
+                     'opened',
+                     'documented',
+                     'conformed'),
+ 'scorecard_history': ('point',
+                       'scope',
+                       'metric',
+                       'kind',
+                       'commit_sha',
+                       'date',
+                       'numerator',
+                       'denominator',
+                       'value')}
 
 # table -> the columns NULL in public.db
 STAFF_ONLY_COLUMNS: dict[str, tuple[str, ...]] = {'meta': (),
@@ -321,7 +344,10 @@ STAFF_ONLY_COLUMNS: dict[str, tuple[str, ...]] = {'meta': (),
  'scorecard_metrics': (),
  'scorecards': (),
  'due_items': (),
- 'problems': ()}
+ 'problems': (),
+ 'commits': ('author', 'subject'),
+ 'dataset_changes': ('conformed', 'documented', 'opened', 'risks_json'),
+ 'scorecard_history': ()}
 
 # tables absent from public.db
 STAFF_ONLY_TABLES: tuple[str, ...] = ('agreement_reviews',
@@ -331,7 +357,8 @@ STAFF_ONLY_TABLES: tuple[str, ...] = ('agreement_reviews',
  'scorecard_metrics',
  'scorecards',
  'due_items',
- 'problems')
+ 'problems',
+ 'scorecard_history')
 
 # table -> the columns whose default is a boolean or a number
 DEFAULTS: dict[str, dict[str, bool | int]] = {'meta': {},
@@ -369,4 +396,7 @@ DEFAULTS: dict[str, dict[str, bool | int]] = {'meta': {},
  'scorecard_metrics': {},
  'scorecards': {},
  'due_items': {},
- 'problems': {'dated': False}}
+ 'problems': {'dated': False},
+ 'commits': {},
+ 'dataset_changes': {},
+ 'scorecard_history': {}}

@@ -90,6 +90,7 @@ def _dataset_row(d: "Dataset", source: str, conf: "Mapping[str, Conformance]",
         source_system=life.source_system if life else None,
         retention=life.retention if life else None, issued=life.issued if life else None,
         modified=life.modified if life else None,
+        modified_source="descriptor" if life and life.modified else None,
         last_reviewed=life.last_reviewed if life else None,
         personal_data_purpose=pd.purpose if pd else None,
         personal_data_legal_authority=pd.legal_authority if pd else None,
@@ -341,7 +342,7 @@ LISTED_COLUMNS = {"id", "identifier", "agency_id", "title", "description", "asse
                   "access_level",
                   "visibility", "high_value", "keywords", "themes", "contact_name",
                   "contact_email", "rights", "source_file", "odap_status", "state_owned",
-                  "owner", "modified", "datajson_json"}
+                  "owner", "modified", "modified_source", "datajson_json"}
 
 
 DATASET_TABLES = ("datasets", "fields", "field_conformance", "distributions", "keywords",

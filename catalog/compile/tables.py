@@ -13,7 +13,7 @@ from typing import Any, Optional
 from sqlalchemy import Index
 from sqlmodel import Field, SQLModel
 
-SCHEMA_VERSION = "5"
+SCHEMA_VERSION = "6"
 
 
 def staff_only(**kw: Any) -> Any:
@@ -88,6 +88,7 @@ class DatasetRow(SQLModel, table=True):
     retention: Optional[str] = None
     issued: Optional[str] = None
     modified: Optional[str] = Field(default=None, index=True)
+    modified_source: Optional[str] = None  # "descriptor", or "history" (the last change)
     last_reviewed: Optional[dt.date] = None
     personal_data_purpose: Optional[str] = None
     personal_data_legal_authority: Optional[str] = None
@@ -420,6 +421,51 @@ class ProblemRow(SQLModel, table=True):
     dated: bool = Field(default=False, index=True)  # depends on today's date alone
 
 
+class CommitRow(SQLModel, table=True):
+    """A commit of the inventory's history that changed a dataset or is a scorecard
+    point (docs/history.md)."""
+
+    __tablename__ = "commits"
+    sha: str = Field(primary_key=True)
+    committed_at: str = Field(index=True)  # ISO 8601, UTC
+    author: Optional[str] = staff_only()
+    subject: Optional[str] = staff_only()
+
+
+class DatasetChangeRow(SQLModel, table=True):
+    """One dataset's change in one commit: in public.db, only what the public saw then
+    and sees now (catalog.history.public)."""
+
+    __tablename__ = "dataset_changes"
+    id: int = Field(primary_key=True)
+    dataset_id: str = Field(index=True)  # no foreign key: staff keep removed datasets'
+    agency_id: str = Field(index=True)
+    commit_sha: str = Field(foreign_key="commits.sha", index=True)
+    committed_at: str = Field(index=True)
+    kind: str  # added | changed | removed
+    summary: str
+    changes_json: Optional[str] = None  # [{property, label, old, new}]
+    risks_json: Optional[str] = staff_only()  # [{code, message}]
+    opened: Optional[bool] = staff_only()
+    documented: Optional[int] = staff_only()
+    conformed: Optional[int] = staff_only()
+
+
+class ScorecardHistoryRow(SQLModel, table=True):
+    """The scorecards at every release tag and month across the history."""
+
+    __tablename__ = "scorecard_history"
+    point: str = Field(primary_key=True)  # the tag's name, or YYYY-MM
+    scope: str = Field(primary_key=True)
+    metric: str = Field(primary_key=True, foreign_key="scorecard_metrics.id")
+    kind: str  # tag | month
+    commit_sha: str
+    date: str = Field(index=True)
+    numerator: int
+    denominator: int
+    value: Optional[float] = None
+
+
 # insertion order respects foreign keys
 TABLES: tuple[type[SQLModel], ...] = (
     Meta, AgencyRow, ClassificationLevelRow, SuppressionPolicyRow, ThemeRow, VocabularyTermRow,
@@ -427,12 +473,13 @@ TABLES: tuple[type[SQLModel], ...] = (
     KeywordRow, DatasetThemeRow, AgreementRow, AgreementPartyRow, AgreementDatasetRow,
     AgreementReviewRow, AgreementApprovalRow, AccessPlanRow, DataRequestRow,
     DataRequestDatasetRow, ScorecardMetricRow, ScorecardRow, DueItemRow, ProblemRow,
+    CommitRow, DatasetChangeRow, ScorecardHistoryRow,
 )
 # scorecards count every dataset, hidden ones included: their denominators would reveal
 # how many non-public records an agency holds
 STAFF_ONLY_TABLES = (AgreementReviewRow, AgreementApprovalRow, DataRequestRow,
                      DataRequestDatasetRow, ScorecardMetricRow, ScorecardRow, DueItemRow,
-                     ProblemRow)
+                     ProblemRow, ScorecardHistoryRow)
 
 
 def staff_only_columns(table: type[SQLModel]) -> set[str]:

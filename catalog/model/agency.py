@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pydantic import Field as F
 
-from .common import Id, IsoDate, Person, Strict, Text, Url
+from .common import Handle, Id, IsoDate, Person, Strict, Text, Url
 
 SAMPLE_LIMIT_MIB = 20  # the default limit on a sample data file
 
@@ -26,6 +26,9 @@ class Agency(Strict):
     data_officer: Person  # Conn. Gen. Stat. §4-67p: every executive agency designates one
     open_data_plan: AccessPlan | None = None
     inventory_submitted_on: IsoDate | None = None
+    stewards: list[Handle] = F(
+        [], description="code-review handles of the agency's data stewards: they review "
+        "changes to its folder (catalog codeowners)")
 
 
 class Publisher(Strict):
@@ -47,3 +50,6 @@ class CatalogInfo(Strict):
     sample_limit_mib: int = F(SAMPLE_LIMIT_MIB, ge=1, le=10_000,
                               description="largest sample data file validated, in MiB; a "
                               "larger one is refused (sample-too-large)")
+    stewards: list[Handle] = F(
+        [], description="code-review handles of the Chief Data Officer's office: it reviews "
+        "standards/, _agreements/, _requests/ and this file (catalog codeowners)")

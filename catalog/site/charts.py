@@ -98,3 +98,33 @@ def bar_chart(items: Sequence[tuple[str, float | None]], *, chart_id: str, title
             f'font-size="13" fill="{TEXT}">{escape(show(value))}</text>')
     parts.append("</svg>")
     return Markup("".join(parts))
+
+
+def sparkline(points: Sequence[tuple[str, float | None]], *, chart_id: str, title: str,
+              description: str, width: int = 180, height: int = 40) -> Markup:
+    """A small line of shares (0 to 1) over time, ``(label, value)`` in order; a point
+    without a value breaks the line. The figures are in the table beside it."""
+    pad = 4
+    n = len(points)
+    step = (width - 2 * pad) / max(n - 1, 1)
+    parts = [_open(chart_id, width, height, title, description, "ct-spark")]
+    parts.append(f'<line x1="{pad}" x2="{width - pad}" y1="{height - pad}" '
+                 f'y2="{height - pad}" stroke="{GRID}" stroke-width="1"/>')
+    run: list[str] = []
+    for i, (label, value) in enumerate(points):
+        if value is None:
+            if len(run) > 1:
+                parts.append(f'<polyline fill="none" stroke="{BAR}" stroke-width="2" '
+                             f'points="{" ".join(run)}"/>')
+            run = []
+            continue
+        x = pad + i * step
+        y = pad + (height - 2 * pad) * (1 - min(max(value, 0.0), 1.0))
+        run.append(f"{x:.1f},{y:.1f}")
+        parts.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="2" fill="{BAR}">'
+                     f'<title>{escape(label)}: {value * 100:.0f}%</title></circle>')
+    if len(run) > 1:
+        parts.append(f'<polyline fill="none" stroke="{BAR}" stroke-width="2" '
+                     f'points="{" ".join(run)}"/>')
+    parts.append("</svg>")
+    return Markup("".join(parts))

@@ -23,6 +23,7 @@ from .common import (
     mailto,
     split_list,
 )
+from .history import ON_DATASET_PAGE, changes_of, status
 
 HIDDEN_FROM_JSON = ("field_text",)
 
@@ -138,6 +139,9 @@ async def dataset(reader: Reader, request: Any) -> Page:
         "suppression_policy": policy,
         "access_plan": plan,
         "agreements": await _agreements(reader, dataset_id),
+        "history": {**await status(reader),
+                    "recent": await changes_of(reader, dataset_id, ON_DATASET_PAGE),
+                    "url": f"/datasets/{dataset_id}/history"},
         "feedback_url": feedback,
         "links": {
             "json": f"/datasets/{dataset_id}.json",

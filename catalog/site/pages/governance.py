@@ -8,9 +8,10 @@ from typing import Any
 
 from datasette.utils.asgi import Forbidden
 
-from ..charts import bar_chart
+from ..charts import bar_chart, sparkline
 from .agencies import PLAN_STATES, plan_state
-from .common import Page, Reader
+from .common import NotFoundError, Page, Reader
+from .history import status
 
 
 def _staff_only(reader: Reader) -> None:
@@ -37,11 +38,86 @@ async def scorecards(reader: Reader, request: Any) -> Page:
         chart_id="chart-scorecard", title="Statewide scorecard",
         description="Share of datasets or fields meeting each State Data Plan measure, "
         "statewide.", label_width=360, maximum=1.0, value_text=_pct, css_class="ct-chart")
+    trend_scope = request.args.get("trend") or "statewide"
+    if trend_scope not in table:
+        trend_scope = "statewide"
+    trend = await _trend(reader, metrics, trend_scope, table[trend_scope])
     return Page("catalog_scorecards.html", "Scorecards", {
         "metrics": metrics, "scopes": ["statewide", *scopes],
         "scores": {scope: table[scope] for scope in ["statewide", *scopes]},
-        "agency_names": names,
-    }, extra={"chart": chart, "pct": _pct})
+        "agency_names": names, "history": await status(reader),
+        "trend": {"scope": trend_scope, "points": trend["points"],
+                  "series": trend["series"]},
+    }, extra={"chart": chart, "pct": _pct, "sparks": trend["sparks"]})
+
+
+async def _trend(reader: Reader, metrics: list[Any], scope: str,
+                 now: dict[str, Any]) -> dict[str, Any]:
+    """Each metric's share at every scorecard point of ``scope``, then now."""
+    rows = await reader.rows(
+        "select point, kind, date, metric, numerator, denominator, value "
+        "from scorecard_history where scope = :scope order by date, kind, point",
+        {"scope": scope})
+    points: dict[str, dict[str, Any]] = {}
+    for r in rows:
+        points.setdefault(r["point"], {"point": r["point"], "kind": r["kind"],
+                                       "date": r["date"]})
+    points["now"] = {"point": "now", "kind": "build", "date": reader.today.isoformat()}
+    series: dict[str, list[float | None]] = {m["id"]: [] for m in metrics}
+    values = {(r["point"], r["metric"]): r["value"] for r in rows}
+    for label in points:
+        for m in metrics:
+            series[m["id"]].append(now.get(m["id"], {}).get("value") if label == "now"
+                                   else values.get((label, m["id"])))
+    sparks = {m["id"]: sparkline(list(zip(points, series[m["id"]], strict=True)),
+                                 chart_id=f"trend-{m['id']}", title=f"{m['title']} over time",
+                                 description=f"Share at each of {len(points)} scorecard "
+                                 "points, the last being now.")
+              for m in metrics}
+    return {"points": list(points.values()), "series": series, "sparks": sparks}
+
+
+async def _progress(reader: Reader, request: Any) -> Any:
+    """The progress report the request asks for (staff only; NotFoundError if none)."""
+    from ...history import progress as P
+    from ...problems import CatalogError
+
+    _staff_only(reader)
+    agency_id = request.url_vars["agency_id"]
+    try:
+        start, end = P.period(request.args.get("from"), request.args.get("to"), reader.today)
+        return await reader.run(lambda conn: P.report(conn, agency_id, start, end))
+    except CatalogError as exc:
+        raise NotFoundError(str(exc)) from None
+
+
+async def progress(reader: Reader, request: Any) -> Page:
+    """``/agencies/<id>/progress``: what an agency achieved in a period (staff)."""
+    report = await _progress(reader, request)
+    base = f"/agencies/{report.agency_id}/progress"
+    query = f"?from={report.start.isoformat()}&to={report.end.isoformat()}"
+    return Page("catalog_progress.html", f"Progress of {report.agency_name}",
+                report.to_dict(), extra={
+                    "pct": _pct, "report": report,
+                    "exports": {"markdown": f"{base}.md{query}", "csv": f"{base}.csv{query}"}})
+
+
+async def progress_export(datasette: Any, request: Any) -> Any:
+    """The progress report as Markdown or CSV (staff)."""
+    from datasette.utils.asgi import Response
+
+    from ...history import progress as P
+
+    try:
+        report = await _progress(Reader(datasette, request.actor), request)
+    except NotFoundError as exc:
+        return Response.text(f"{exc}\n", status=404)
+    name = f"progress-{report.agency_id}-{report.start}-{report.end}"
+    if request.url_vars["ext"] == "md":
+        return Response(P.markdown(report), content_type="text/markdown; charset=utf-8",
+                        headers={"Content-Disposition": f'inline; filename="{name}.md"'})
+    return Response(P.to_csv(report), content_type="text/csv; charset=utf-8",
+                    headers={"Content-Disposition": f'attachment; filename="{name}.csv"'})
 
 
 async def access_plans(reader: Reader, request: Any) -> Page:
