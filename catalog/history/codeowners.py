@@ -30,7 +30,7 @@ def codeowners(project: Project, cdo: Sequence[str] = ()) -> str:
     found = discover(project)
     agencies: dict[str, Agency] = {}
     office = list(cdo)
-    for source, _, model, _ in load_sources(
+    for source, _, model, _, _ in load_sources(
             s for s in found.sources if s.kind in ("agency", "catalog")):
         if model is None:
             raise CatalogError(f"{source.rel} cannot be read",
