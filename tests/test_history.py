@@ -39,7 +39,9 @@ personal_data:
 
 SECRET_TITLE = "Secret Case Ledger Alpha"
 SECRET_DESCRIPTION = "HIDDENERA-DESCRIPTION-7731, every case since 1999."
-HIDDEN_CASES = PRIVATE.replace("title: Case records", f"title: {SECRET_TITLE}").replace(
+# a case number identifies a person: the hidden past marks it, the published counts drop it
+HIDDEN_CASES = PRIVATE.replace(
+    "      description: Case number.\n", "      description: Case number.\n      pii: true\n").replace("title: Case records", f"title: {SECRET_TITLE}").replace(
     "Confidential under state law.", "Confidential under statute 17a-28-zz.").replace(
     "Name of the client.", "Name of the client, kept in the dark.")
 PUBLISHED_CASES = """\
@@ -64,9 +66,9 @@ disclosure:
   suppression_policy: ct-small-n-5
 schema:
   fields:
-    - name: case_id
-      type: string
-      description: Case number.
+    - name: cases
+      type: integer
+      description: Cases handled.
     - name: town
       type: string
       description: Connecticut town.

@@ -154,9 +154,11 @@ def test_every_registered_rule_sits_on_its_clause_row() -> None:
 
 
 def test_every_claimed_rule_has_a_corpus_case() -> None:
+    """A descriptor case in test_corpus, or a change case in test_review (review flags)."""
     from .test_corpus import CASES
+    from .test_review import CASES as CHANGES
 
-    exercised = {c.code for c in CASES}
+    exercised = {c.code for c in CASES} | {code for code, *_ in CHANGES}
     assert not _claimed() - exercised, sorted(_claimed() - exercised)
 
 
@@ -230,7 +232,8 @@ def test_claimed_pages_and_exports_answer(ds) -> None:  # type: ignore[no-untype
     from .conftest import staff_cookies
 
     ids = {"/datasets/<id>": "/datasets/dcf-entries-to-care-by-town",
-           "/agencies/<id>": "/agencies/dcf", "/standards/<id>": "/standards/ct-town",
+           "/agencies/<id>": "/agencies/dcf", "/agencies/<id>/progress": "/agencies/dcf/progress",
+           "/standards/<id>": "/standards/ct-town",
            "/agreements/<id>": "/agreements/dcf-uconn-kinship-permanency-study"}
     cookies = staff_cookies(ds)
     for path in sorted(_claims("page") | _claims("export")):
