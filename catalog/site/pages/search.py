@@ -19,7 +19,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from ..caching import Lru
-from ..fts import fts_query
+from ..fts import fts_query, snippet, terms
 from .common import ACCESS_LEVELS, Page, Reader, Row, page_number
 
 PER_PAGE = 50
@@ -193,6 +193,31 @@ def _facets(index: FacetIndex, found: frozenset[int], q: str,
     return out
 
 
+async def _snippets(reader: Reader, query: str | None, results: list[Row]) -> None:
+    """Each result's ``snippet``: the words of its title or description around what the
+    query matched, or of its data dictionary when only that matched."""
+    if not query:
+        return
+    wanted = terms(query)
+    mark = (MARK_START, MARK_END)
+    rest = []
+    for row in results:
+        text = snippet(row.get("description") or "", wanted, mark=mark) or snippet(
+            row.get("title") or "", wanted, mark=mark)
+        if text is None:
+            rest.append(row)
+        else:
+            row["snippet"] = text
+    if rest:
+        names = {f"id_{i}": r["id"] for i, r in enumerate(rest)}
+        text_of = {r["id"]: r["field_text"] or "" for r in await reader.rows(
+            f"select id, field_text from datasets where id in "
+            f"({', '.join(':' + n for n in names)})", names)}
+        for row in rest:
+            if (text := snippet(text_of.get(row["id"], ""), wanted, mark=mark)) is not None:
+                row["snippet"] = text
+
+
 def _snippet(row: Row) -> None:
     text = row.pop("snippet", None)
     if text is None:
@@ -234,20 +259,24 @@ async def search(reader: Reader, request: Any) -> Page:
               "d.visibility, d.high_value, d.api, d.modified, d.description")
     paging = {"limit": PER_PAGE, "offset": (page - 1) * PER_PAGE}
     if query:
+        # rank first, read and cut blurbs after: only the page's 50 rows are joined to
+        # their datasets rows and snippeted, not every match (docs/performance-serving.md)
         rest, rest_params = where(filters, query, fts=False)
         results = await reader.rows(
-            f"{select}, snippet(datasets_fts, -1, char(57344), char(57345), '…', 16) "
-            "as snippet from datasets_fts join datasets d on d.rowid = datasets_fts.rowid "
-            "join agencies a on a.id = d.agency_id "
-            f"where datasets_fts match :q and {rest} "
-            "order by bm25(datasets_fts, 10.0, 3.0, 5.0, 2.0), d.title "
-            "limit :limit offset :offset", {**rest_params, "q": query, **paging})
+            f"with top as materialized (select datasets_fts.rowid as rowid, "
+            "bm25(datasets_fts, 10.0, 3.0, 5.0, 2.0) as score, d.title as title "
+            "from datasets_fts join datasets d on d.rowid = datasets_fts.rowid "
+            f"where datasets_fts match :q and {rest} order by score, d.title "
+            f"limit :limit offset :offset) {select} from top "
+            "join datasets d on d.rowid = top.rowid join agencies a on a.id = d.agency_id "
+            "order by top.score, top.title", {**rest_params, "q": query, **paging})
     else:
         results = await reader.rows(
             f"{select} from datasets d join agencies a on a.id = d.agency_id where {cond} "
             "order by d.title collate nocase limit :limit offset :offset",
             {**params, **paging})
     matched = await _matching_fields(reader, query, [r["id"] for r in results])
+    await _snippets(reader, query, results)
     for row in results:
         _snippet(row)
         row["matching_fields"] = matched.get(row["id"], [])
