@@ -8,6 +8,7 @@ half-typed word still finds something.
 
 from __future__ import annotations
 
+import functools
 import re
 
 _WORD = re.compile(r"\w+", re.UNICODE)
@@ -42,43 +43,47 @@ def _stem(word: str) -> str:
     return word
 
 
-def terms(query: str | None) -> list[tuple[str, bool]]:
-    """(lower-case word, is a prefix) of each word of an :func:`fts_query` expression."""
-    out: list[tuple[str, bool]] = []
-    for phrase in re.findall(r'"([^"]*)"(\*?)', query or ""):
-        words = phrase[0].lower().split()
-        out += [(_stem(w), False) for w in words[:-1]]
-        if words:
-            out.append((words[-1] if phrase[1] else _stem(words[-1]), bool(phrase[1])))
-    return out
+@functools.lru_cache(maxsize=256)
+def highlighter(query: str | None) -> re.Pattern[str] | None:
+    """A pattern of the words an :func:`fts_query` expression matches in a text: a
+    prefix term's word and what follows it, another term's crude stem and up to three
+    more letters (what porter folds: towns, ethnicity/ethnic…)."""
+    parts: list[str] = []
+    for phrase, star in re.findall(r'"([^"]*)"(\*?)', query or ""):
+        words = phrase.lower().split()
+        for i, word in enumerate(words):
+            prefix = bool(star) and i == len(words) - 1
+            stem = word if prefix else _stem(word)
+            parts.append(re.escape(stem) + (r"\w*" if prefix else r"\w{0,3}\b"))
+    if not parts:
+        return None
+    return re.compile(r"\b(?:" + "|".join(parts) + ")", re.IGNORECASE)
 
 
-def snippet(text: str, query_terms: list[tuple[str, bool]], *, mark: tuple[str, str],
-            tokens: int = 16, ellipsis: str = "…") -> str | None:
+def snippet(text: str, query: str, *, mark: tuple[str, str], tokens: int = 16,
+            ellipsis: str = "…") -> str | None:
     """About ``tokens`` words of ``text`` around its first word the query matches, those
     words wrapped in ``mark``; None when no word matches. Ranking and matching stay the
-    full-text index's: this only cuts the blurb of the 50 results shown, so a search does
+    full-text index's: this only cuts the blurb of the results shown, so a search does
     not tokenise every matching row (FTS5's ``snippet()`` in a ranked query runs for
     every match before the sort)."""
-    words = list(_WORD.finditer(text))
-
-    def hit(token: str) -> bool:
-        low = token.lower()
-        return any(low.startswith(t) if prefix else _stem(low) == t or low == t
-                   for t, prefix in query_terms)
-
-    first = next((i for i, m in enumerate(words) if hit(m.group())), None)
-    if first is None:
+    pattern = highlighter(query)
+    first = pattern.search(text) if pattern else None
+    if pattern is None or first is None:
         return None
-    start = max(0, min(first - tokens // 4, len(words) - tokens))
-    end = min(len(words), start + tokens)
-    out, pos = [], words[start].start()
-    for m in words[start:end]:
-        out.append(text[pos:m.start()])
-        out.append(f"{mark[0]}{m.group()}{mark[1]}" if hit(m.group()) else m.group())
-        pos = m.end()
-    tail = text[pos:].split()
-    if end == len(words) and tail:
-        out.append(text[pos:].rstrip())
-    return (ellipsis if start > 0 else "") + "".join(out) + (
-        ellipsis if end < len(words) else "")
+    before = list(_WORD.finditer(text, max(0, first.start() - 200), first.start()))[
+        -(tokens // 4):] if first.start() else []
+    start = before[0].start() if before else first.start()
+    if before and start > 0 and text[start - 1].isalnum():  # cut inside a word
+        before, start = before[1:], (before[1].start() if len(before) > 1 else first.start())
+    words = 0
+    end = start
+    for m in _WORD.finditer(text, start):
+        words += 1
+        end = m.end()
+        if words >= tokens:
+            break
+    window = text[start:end] if end < len(text) and words >= tokens else text[start:].rstrip()
+    marked = pattern.sub(lambda m: f"{mark[0]}{m.group()}{mark[1]}", window)
+    return (ellipsis if start > 0 else "") + marked + (
+        ellipsis if start + len(window) < len(text.rstrip()) else "")

@@ -19,7 +19,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from ..caching import Lru
-from ..fts import fts_query, snippet, terms
+from ..fts import fts_query, snippet
 from .common import ACCESS_LEVELS, Page, Reader, Row, page_number
 
 PER_PAGE = 50
@@ -166,9 +166,14 @@ async def matching(reader: Reader, query: str | None, index: FacetIndex) -> froz
     """Rowids of the datasets the text query matches (all of them without a query)."""
     if not query:
         return index.everything
-    rows = await reader.rows("select rowid from datasets_fts where datasets_fts match :q",
-                             {"q": query})
-    return frozenset(r["rowid"] for r in rows)
+
+    def rowids(conn: Any) -> frozenset[int]:
+        cursor = conn.cursor()
+        cursor.row_factory = None  # plain tuples: one integer per dataset, no budget
+        return frozenset(r[0] for r in cursor.execute(
+            "select rowid from datasets_fts where datasets_fts match ?", (query,)))
+
+    return await reader.run(rowids)
 
 
 def _facets(index: FacetIndex, found: frozenset[int], q: str,
@@ -198,12 +203,11 @@ async def _snippets(reader: Reader, query: str | None, results: list[Row]) -> No
     query matched, or of its data dictionary when only that matched."""
     if not query:
         return
-    wanted = terms(query)
     mark = (MARK_START, MARK_END)
     rest = []
     for row in results:
-        text = snippet(row.get("description") or "", wanted, mark=mark) or snippet(
-            row.get("title") or "", wanted, mark=mark)
+        text = snippet(row.get("description") or "", query, mark=mark) or snippet(
+            row.get("title") or "", query, mark=mark)
         if text is None:
             rest.append(row)
         else:
@@ -214,7 +218,7 @@ async def _snippets(reader: Reader, query: str | None, results: list[Row]) -> No
             f"select id, field_text from datasets where id in "
             f"({', '.join(':' + n for n in names)})", names)}
         for row in rest:
-            if (text := snippet(text_of.get(row["id"], ""), wanted, mark=mark)) is not None:
+            if (text := snippet(text_of.get(row["id"], ""), query, mark=mark)) is not None:
                 row["snippet"] = text
 
 
@@ -261,15 +265,18 @@ async def search(reader: Reader, request: Any) -> Page:
     if query:
         # rank first, read and cut blurbs after: only the page's 50 rows are joined to
         # their datasets rows and snippeted, not every match (docs/performance-serving.md)
+        # (the datasets rows are read while ranking only when a filter needs them)
         rest, rest_params = where(filters, query, fts=False)
+        ranked = ("from datasets_fts where datasets_fts match :q" if rest == "1" else
+                  "from datasets_fts join datasets d on d.rowid = datasets_fts.rowid "
+                  f"where datasets_fts match :q and {rest}")
         results = await reader.rows(
-            f"with top as materialized (select datasets_fts.rowid as rowid, "
-            "bm25(datasets_fts, 10.0, 3.0, 5.0, 2.0) as score, d.title as title "
-            "from datasets_fts join datasets d on d.rowid = datasets_fts.rowid "
-            f"where datasets_fts match :q and {rest} order by score, d.title "
-            f"limit :limit offset :offset) {select} from top "
-            "join datasets d on d.rowid = top.rowid join agencies a on a.id = d.agency_id "
-            "order by top.score, top.title", {**rest_params, "q": query, **paging})
+            "with top as materialized (select datasets_fts.rowid as rowid, "
+            f"bm25(datasets_fts, 10.0, 3.0, 5.0, 2.0) as score {ranked} "
+            f"order by score, datasets_fts.rowid limit :limit offset :offset) {select} "
+            "from top join datasets d on d.rowid = top.rowid "
+            "join agencies a on a.id = d.agency_id order by top.score, top.rowid",
+            {**rest_params, "q": query, **paging})
     else:
         results = await reader.rows(
             f"{select} from datasets d join agencies a on a.id = d.agency_id where {cond} "
