@@ -399,3 +399,30 @@ def test_judged_queries_rank_the_expected_dataset_in_the_top_three(
     assert expected in top, (query, top)
     hit = next(r for r in found["results"] if r["id"] == expected)
     assert "<mark>" in hit["snippet_html"], hit["snippet_html"]
+
+
+def test_concurrent_searches_on_a_fresh_server_build_the_facet_index_once(
+        ds: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """No stampede: 24 different searches arriving together at a server that has not
+    built this build's facet index yet compute it once and all answer."""
+    import importlib
+
+    module = importlib.import_module("catalog.site.pages.search")
+    module.INDEXES.clear()
+    built: list[str] = []
+    real = module._facet_index
+
+    async def counted(reader: Any, key: Any) -> Any:
+        built.append(reader.name)
+        return await real(reader, key)
+
+    monkeypatch.setattr(module, "_facet_index", counted)
+    words = ["town", "race", "care", "traffic", "lead", "school", "health", "data"]
+
+    async def go() -> list[Any]:
+        return await asyncio.gather(*(ds.client.get(f"/search.json?q={w}&page={i}")
+                                      for i in range(1, 4) for w in words))
+
+    responses = asyncio.run(go())
+    assert [r.status_code for r in responses] == [200] * 24
+    assert built == ["public"]

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
 
-from ..caching import Lru
+from ..caching import Lru, once
 from ..fts import fts_query, snippet
 from .common import ACCESS_LEVELS, Page, Reader, Row, page_number
 
@@ -143,6 +143,13 @@ INDEXES = Lru(4)
 
 async def facet_index(reader: Reader) -> FacetIndex:
     key = (reader.name, reader.build)
+    index: FacetIndex | None = INDEXES.get(key)
+    if index is None:  # one computation per build however many searches wait for it
+        index = await once(("facets", key), lambda: _facet_index(reader, key))
+    return index
+
+
+async def _facet_index(reader: Reader, key: tuple[str, str]) -> FacetIndex:
     index: FacetIndex | None = INDEXES.get(key)
     if index is None:
         rowids = frozenset(r["rowid"] for r in await reader.rows(
