@@ -53,6 +53,7 @@ DATABASES = (INVENTORY_DB, PUBLIC_DB)
 SERVING_DIR = ".serving"  # build/.serving/<supervisor pid>.<generation>/
 POLL_SECONDS = 0.05  # two stat() calls; the hashes are read only when a file changed
 READY_SECONDS = 120.0  # a new Datasette process must be warm by then
+WARM_PATHS = ("/", "/search.json?q=data", "/data.json")
 HANDOVER_SECONDS = 10.0  # the old one must have stopped accepting by then
 STOP_SECONDS = 30.0  # and finished its requests by then
 RETRY_FIRST, RETRY_MAX = 5.0, 300.0  # a build that failed to start is tried again
@@ -540,8 +541,11 @@ class Supervisor:
 
 
 async def _warm_up(app: Any) -> None:
-    """A first request in-process (the home page: templates, public.db) before
-    accepting; it never touches the usage store and is not counted as use."""
+    """First requests in-process before accepting, so that the first readers of a new
+    build find its per-build values computed (catalog.site.caching.once makes the rest
+    wait for one computation, never compute their own): the home page (templates,
+    public.db), a search (the facet index) and data.json (the exports' catalog). They
+    never touch the usage store and are not counted as use."""
     import httpx
 
     from .usage.middleware import WARM_UP_HEADER
@@ -549,7 +553,7 @@ async def _warm_up(app: Any) -> None:
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://localhost",
                                  headers={WARM_UP_HEADER: "1"}) as client:
-        for path in ("/",):
+        for path in WARM_PATHS:
             response = await client.get(path)
             if response.status_code >= 500:
                 raise SystemExit(f"{path} answered {response.status_code} while warming up")
