@@ -41,7 +41,9 @@ SECRET_TITLE = "Secret Case Ledger Alpha"
 SECRET_DESCRIPTION = "HIDDENERA-DESCRIPTION-7731, every case since 1999."
 # a case number identifies a person: the hidden past marks it, the published counts drop it
 HIDDEN_CASES = PRIVATE.replace(
-    "      description: Case number.\n", "      description: Case number.\n      pii: true\n").replace("title: Case records", f"title: {SECRET_TITLE}").replace(
+    "      description: Case number.\n",
+    "      description: Case number.\n      pii: true\n").replace(
+    "title: Case records", f"title: {SECRET_TITLE}").replace(
     "Confidential under state law.", "Confidential under statute 17a-28-zz.").replace(
     "Name of the client.", "Name of the client, kept in the dark.")
 PUBLISHED_CASES = """\
