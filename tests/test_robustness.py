@@ -512,7 +512,7 @@ def kill_builds(tmp_path: Path, scale: Scale, points: list[KillAt]) -> None:
         f"{landed}"
     # the build cache's temporary file, which a kill lands on only by luck
     (build_dir / ".cache").mkdir(exist_ok=True)
-    (build_dir / ".cache" / f".manifest.pickle.{2**22 + 1}.tmp").write_bytes(b"left behind")
+    (build_dir / ".cache" / f".manifest.{2**22 + 1}.tmp").write_bytes(b"left behind")
     final = build(root, "-q")
     assert final.code == 0, final.stdout + final.stderr
     assert leftovers(build_dir) == [], "the next build did not clean up after a killed one"
