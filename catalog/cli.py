@@ -516,11 +516,12 @@ def requests(fmt: str, root: Path | None, today: dt.datetime | None) -> None:
     """
     import json
 
+    from .build import check_project
     from .governance.requests import Figures, turnaround
-    from .validate import validate_project
 
-    inv = validate_project(_project(root), today=today.date() if today else None)
-    t = turnaround(inv)
+    checked = check_project(_project(root), today=today.date() if today else None)
+    assert checked.inventory is not None  # a check always gives its registers
+    t = turnaround(checked.inventory)
     if fmt == "json":
         click.echo(json.dumps(t.as_dict(), indent=2, default=str))
         return
