@@ -446,7 +446,7 @@ class Supervisor:
     def run(self) -> int:
         clean_stale_snapshots(self.build_dir)
         os.environ.update(self.env)  # what every forked process runs with
-        preload(self.project.root / "plugins")
+        preload()
         self.sock = _listen(self.host, self.port)
         previous = {s: signal.signal(s, self._stop_signal) for s in (signal.SIGINT,
                                                                      signal.SIGTERM)}
@@ -559,32 +559,14 @@ async def _warm_up(app: Any) -> None:
                 raise SystemExit(f"{path} answered {response.status_code} while warming up")
 
 
-def preload(plugins_dir: Path) -> None:
-    """Import what Datasette and the plugins import (not the plugins themselves, which
-    Datasette loads from the folder): the slow part of a start, done once by the
-    supervisor and shared by every process it forks."""
-    import ast
-    import importlib
-
+def preload() -> None:
+    """Import Datasette, and with it the plugins (loaded through their ``datasette`` entry
+    points when ``datasette.plugins`` is imported) and everything they import: the slow part
+    of a start, done once by the supervisor and shared by every process it forks."""
     import datasette.app  # noqa: F401
     import datasette.cli  # noqa: F401
     import httpx  # noqa: F401
     import uvicorn  # noqa: F401
-
-    for plugin in sorted(plugins_dir.glob("*.py")):
-        try:
-            tree = ast.parse(plugin.read_text(encoding="utf-8"))
-        except (OSError, SyntaxError):
-            continue  # Datasette reports it when it loads the folder
-        for node in ast.walk(tree):
-            names = [a.name for a in node.names] if isinstance(node, ast.Import) else \
-                [node.module] if isinstance(node, ast.ImportFrom) and node.module \
-                and not node.level else []
-            for name in names:
-                try:
-                    importlib.import_module(name)
-                except Exception:  # noqa: BLE001 -- Datasette will say, with the plugin
-                    pass
 
 
 def forked_child(listen_fd: int, control_fd: int, status_fd: int, argv: list[str],

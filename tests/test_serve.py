@@ -62,7 +62,7 @@ def stop(proc: subprocess.Popen[str]) -> str:
 
 def test_serve_builds_then_serves_public_and_guards_inventory(tmp_path: Path) -> None:
     root = tmp_path / "catalog"
-    for part in ("inventory", "standards", "plugins"):
+    for part in ("inventory", "standards"):
         shutil.copytree(REPO / part, root / part)
     shutil.copy(REPO / "metadata.yml", root / "metadata.yml")
     port = free_port()

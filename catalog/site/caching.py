@@ -93,7 +93,9 @@ def site_code_tag(datasette: Any) -> str:
 
     import datasette as datasette_package
 
-    folders = [Path(__file__).resolve().parents[1]]  # the catalog package
+    from .config import site_files
+
+    folders = [Path(__file__).resolve().parents[1], site_files()]  # the catalog, its plugins
     folders += [Path(p) for p in (datasette.plugins_dir, datasette.template_dir) if p]
     folders += [Path(p) for _, p in datasette.static_mounts]
     return code_tag(folders, datasette_package.__version__,
