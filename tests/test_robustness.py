@@ -513,6 +513,8 @@ def kill_builds(tmp_path: Path, scale: Scale, points: list[KillAt]) -> None:
     # the build cache's temporary file, which a kill lands on only by luck
     (build_dir / ".cache").mkdir(exist_ok=True)
     (build_dir / ".cache" / f".manifest.{2**22 + 1}.tmp").write_bytes(b"left behind")
+    # and the journal SQLite keeps beside a database being vacuumed into a new file
+    (build_dir / f".public.db.{2**22 + 1}.vacuum.tmp-journal").write_bytes(b"left behind")
     final = build(root, "-q")
     assert final.code == 0, final.stdout + final.stderr
     assert leftovers(build_dir) == [], "the next build did not clean up after a killed one"

@@ -91,7 +91,8 @@ def git_commit(root: Path) -> str:
     return out.stdout.strip() if out.returncode == 0 else ""
 
 
-TEMP_GLOB = ".*.tmp"
+# a temporary database and the journals SQLite keeps beside it while writing it
+TEMP_GLOBS = tuple(f".*.tmp{suffix}" for suffix in ("", "-journal", "-wal", "-shm"))
 FILE_MODE = 0o600  # build outputs: the inventory holds non-public records
 DIR_MODE = 0o700
 LOCK_FILE = ".build.lock"
@@ -153,7 +154,8 @@ def build_lock(build_dir: Path) -> Iterator[None]:
         _HELD.add(fh.fileno())
         try:
             # only a build holding the lock writes these: any found were left by a crash
-            for stale in [*build_dir.glob(TEMP_GLOB), *build_dir.glob(f".cache/{TEMP_GLOB}")]:
+            for stale in [p for glob in TEMP_GLOBS for folder in ("", ".cache/")
+                          for p in build_dir.glob(folder + glob)]:
                 if not stale.is_dir():
                     stale.unlink(missing_ok=True)
             yield
