@@ -7,7 +7,6 @@ from typing import Any
 
 from datasette import hookimpl
 
-from catalog.site import access
 from catalog.site.pages import view
 from catalog.site.pages.governance import access_plans, requests, scorecards
 
@@ -21,11 +20,3 @@ def register_routes() -> list[tuple[str, Any]]:
         (r"^/access-plans" + _FMT, view(access_plans)),
         (r"^/requests" + _FMT, view(requests)),
     ]
-
-
-@hookimpl
-def menu_links(actor: Any) -> list[dict[str, str]] | None:
-    if not access.is_staff(actor):
-        return None
-    return [{"href": "/scorecards", "label": "Scorecards"},
-            {"href": "/requests", "label": "Data requests"}]

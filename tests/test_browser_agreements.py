@@ -11,8 +11,7 @@ from typing import Any
 
 import pytest
 
-from .conftest import STAFF_PASSWORD
-from .test_browser import page, server, shot  # noqa: F401  (fixtures)
+from .test_browser import page, server, shot, sign_in  # noqa: F401  (fixtures)
 
 pytestmark = pytest.mark.browser
 
@@ -56,11 +55,7 @@ def test_register_public_then_staff(server: str, page: Any,  # noqa: F811
     assert response is not None and response.status == 403
 
     # staff: every agreement, the filters, one agreement's checklist, what is due
-    page.goto(server + "/-/login")
-    page.get_by_label("Username").fill("staff")
-    page.get_by_label("Password").fill(STAFF_PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    page.wait_for_url(server + "/")
+    sign_in(page, server, "staff")
     page.goto(server + "/agreements")
     for title in private:
         expect(page.get_by_role("link", name=title, exact=True).first).to_be_visible()
@@ -81,6 +76,7 @@ def test_register_public_then_staff(server: str, page: Any,  # noqa: F811
     expect(row).to_contain_text("Needed before approval")
     shot(page, "agreements-05-staff-agreement-checklist")
 
+    page.locator("summary", has_text="Staff").click()  # the one Staff menu
     page.get_by_role("link", name="Agreements due").first.click()
     page.wait_for_url("**/agreements/due")
     expect(page.get_by_role("heading", level=1)).to_have_text(

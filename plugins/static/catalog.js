@@ -1,0 +1,21 @@
+// The site's only script (no inline scripts: docs/security.md). Menus built from
+// <details> work without it; with it, an open menu closes on Escape or a click elsewhere.
+(function () {
+  "use strict";
+  function closeAll(except) {
+    document.querySelectorAll("details.ct-staff-menu[open]").forEach(function (d) {
+      if (d !== except) { d.open = false; }
+    });
+  }
+  document.addEventListener("click", function (ev) {
+    closeAll(ev.target.closest ? ev.target.closest("details.ct-staff-menu") : null);
+  });
+  document.addEventListener("keydown", function (ev) {
+    if (ev.key !== "Escape") { return; }
+    var open = document.querySelector("details.ct-staff-menu[open]");
+    if (open) {
+      open.open = false;
+      open.querySelector("summary").focus();
+    }
+  });
+})();
