@@ -49,8 +49,10 @@ from .compile import (
     built_meta,
     digest,
     finish_both,
+    git_commit,
     open_both,
     schema_sql,
+    scorecard_history,
     standards_files,
 )
 from .compile import layout as L
@@ -61,6 +63,7 @@ from .model import Dataset
 from .model.check import check
 from .problems import Problem, Report, Severity
 from .project import Project, Source
+from .status import record_attempt
 from .validate import (
     Entry,
     Inventory,
@@ -329,8 +332,10 @@ def build(project: Project, out_dir: Path | None = None, *, today: dt.date | Non
     out_dir = out_dir or project.build_dir
     jobs = jobs or os.cpu_count() or 1
     with build_lock(out_dir):
-        return _build(project, out_dir, today, allow_warnings, jobs, full, if_changed,
-                      progress)
+        outcome = _build(project, out_dir, today, allow_warnings, jobs, full, if_changed,
+                         progress)
+        record_attempt(out_dir, outcome, git_commit(project.root))
+        return outcome
 
 
 def _context(project: Project, today: dt.date | None) -> tuple[Inventory, list[Source]]:
@@ -422,7 +427,8 @@ def _build(project: Project, out_dir: Path, today: dt.date | None, allow_warning
             writers = _patch(targets, old, reused, fresh)
         elif writers is None:  # no descriptors at all
             writers = open_both(targets, incremental=False)
-        shared = shared_rows(inv, _scores(inv, valid), inv.report.sorted())
+        shared = shared_rows(inv, _scores(inv, valid), inv.report.sorted(),
+                             scorecard_history(targets[0]))
         known = {u.id for u in valid if u.id and u.visibility != "hidden"}
         meta = build_meta(inv, source_digest)
         if incremental:

@@ -124,7 +124,8 @@ sqlite3.register_adapter(dt.date, _iso)
 # the standards ones only change with the standards, which forces a full build)
 SHARED_TABLES = ("meta", "agencies", "agreements", "agreement_parties", "agreement_datasets",
                  "agreement_reviews", "agreement_approvals", "data_requests",
-                 "data_request_datasets", "scorecard_metrics", "scorecards", "problems")
+                 "data_request_datasets", "scorecard_metrics", "scorecards", "scorecard_history",
+                 "problems")
 FLUSH_ROWS = 20_000
 
 
@@ -484,7 +485,7 @@ def compile_inventory(inv: Inventory, out_dir: Path | None = None) -> BuildResul
     """Write both databases from a validated inventory (the caller checked the report)."""
     out_dir = out_dir or inv.project.build_dir
     source_digest = source_hash(inv)
-    rows = inventory_rows(inv)
+    rows = inventory_rows(inv, scorecard_history(out_dir / INVENTORY_DB))
     datasets = {k: rows.pop(k, []) for k in DATASET_TABLES}
     known = {d["id"] for d in datasets["datasets"] if d["visibility"] != "hidden"}
     meta = build_meta(inv, source_digest)
@@ -496,6 +497,24 @@ def compile_inventory(inv: Inventory, out_dir: Path | None = None) -> BuildResul
         counts, public_counts = finish_both((staff, public), meta)
     return BuildResult(inventory_db=out_dir / INVENTORY_DB, public_db=out_dir / PUBLIC_DB,
                        counts=counts, public_counts=public_counts, source_hash=source_digest)
+
+
+def scorecard_history(db: Path) -> list[dict[str, Any]]:
+    """The scorecard history kept in a built inventory.db (none when there is no build,
+    or it predates the table): what the next build carries on."""
+    if not db.is_file():
+        return []
+    try:
+        conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+        try:
+            conn.row_factory = sqlite3.Row
+            return [dict(r) for r in conn.execute(
+                "SELECT release, scope, metric, as_of, numerator, denominator, value "
+                "FROM scorecard_history")]
+        finally:
+            conn.close()
+    except sqlite3.Error:
+        return []
 
 
 def built_meta(db: Path, key: str) -> str | None:

@@ -5,7 +5,7 @@ tests/test_layout.py keeps it in step with tables.py. Do not edit.
 """
 
 
-SCHEMA_VERSION = '5'
+SCHEMA_VERSION = '6'
 
 # table -> its columns, in order
 COLUMNS: dict[str, tuple[str, ...]] = {'meta': ('key', 'value'),
@@ -22,6 +22,7 @@ COLUMNS: dict[str, tuple[str, ...]] = {'meta': ('key', 'value'),
               'odap_published_on',
               'odap_summary',
               'inventory_submitted_on',
+              'staff_accounts',
               'source_file'),
  'classification_levels': ('id',
                            'title',
@@ -245,8 +246,21 @@ COLUMNS: dict[str, tuple[str, ...]] = {'meta': ('key', 'value'),
                    'notes',
                    'source_file'),
  'data_request_datasets': ('request_id', 'dataset_id'),
- 'scorecard_metrics': ('id', 'position', 'title', 'source', 'description'),
+ 'scorecard_metrics': ('id',
+                       'position',
+                       'title',
+                       'source',
+                       'description',
+                       'target',
+                       'amber_below'),
  'scorecards': ('scope', 'metric', 'numerator', 'denominator', 'value'),
+ 'scorecard_history': ('release',
+                       'scope',
+                       'metric',
+                       'as_of',
+                       'numerator',
+                       'denominator',
+                       'value'),
  'problems': ('id',
               'file',
               'line',
@@ -259,7 +273,7 @@ COLUMNS: dict[str, tuple[str, ...]] = {'meta': ('key', 'value'),
 
 # table -> the columns NULL in public.db
 STAFF_ONLY_COLUMNS: dict[str, tuple[str, ...]] = {'meta': (),
- 'agencies': (),
+ 'agencies': ('staff_accounts',),
  'classification_levels': (),
  'suppression_policies': (),
  'themes': (),
@@ -303,6 +317,7 @@ STAFF_ONLY_COLUMNS: dict[str, tuple[str, ...]] = {'meta': (),
  'data_request_datasets': (),
  'scorecard_metrics': (),
  'scorecards': (),
+ 'scorecard_history': (),
  'problems': ()}
 
 # tables absent from public.db
@@ -312,6 +327,7 @@ STAFF_ONLY_TABLES: tuple[str, ...] = ('agreement_reviews',
  'data_request_datasets',
  'scorecard_metrics',
  'scorecards',
+ 'scorecard_history',
  'problems')
 
 # table -> the columns whose default is a boolean or a number
@@ -349,4 +365,5 @@ DEFAULTS: dict[str, dict[str, bool | int]] = {'meta': {},
  'data_request_datasets': {},
  'scorecard_metrics': {},
  'scorecards': {},
+ 'scorecard_history': {},
  'problems': {}}

@@ -7,6 +7,7 @@ if :func:`public_rows` lets it through.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from collections import defaultdict
 from typing import TYPE_CHECKING, Any
@@ -49,7 +50,9 @@ def _agency_row(a: "Agency", source: str) -> dict[str, Any]:
         data_officer_email=officer.email, data_officer_phone=officer.phone,
         odap_url=plan.url if plan else None, odap_published_on=plan.published_on if plan else None,
         odap_summary=plan.summary if plan else None,
-        inventory_submitted_on=a.inventory_submitted_on, source_file=source,
+        inventory_submitted_on=a.inventory_submitted_on,
+        staff_accounts=json.dumps(a.staff_accounts) if a.staff_accounts else None,
+        source_file=source,
     )
 
 
@@ -252,10 +255,22 @@ def renumber(rows: Rows, offset: int) -> int:
     return offset + len(rows.get("fields", ()))
 
 
-def shared_rows(inv: "Inventory", scores: "Iterable[Score]", problems: "Iterable[Problem]"
-                ) -> Rows:
+def history_rows(previous: "Iterable[dict[str, Any]]", scores: "Iterable[Score]",
+                 today: dt.date) -> list[dict[str, Any]]:
+    """The scorecard history a build keeps: the last build's rows, with this build's
+    scores as the release of ``today`` (a later build of the same day replaces them)."""
+    release = today.isoformat()
+    kept = [dict(r) for r in previous if r["release"] != release]
+    return kept + [dict(release=release, scope=s.scope, metric=s.metric, as_of=today,
+                        numerator=s.numerator, denominator=s.denominator, value=s.value)
+                   for s in scores]
+
+
+def shared_rows(inv: "Inventory", scores: "Iterable[Score]", problems: "Iterable[Problem]",
+                history: "Iterable[dict[str, Any]]" = ()) -> Rows:
     """Every row outside the dataset-scoped tables: standards, agencies, agreements,
-    requests, scorecards and the problems of the build."""
+    requests, scorecards (and their history: ``history`` is the last build's) and the
+    problems of the build."""
     rows: Rows = defaultdict(list)
     _standard_rows(inv, rows)
     for _, agency in sorted(inv.agencies.items()):
@@ -274,11 +289,15 @@ def shared_rows(inv: "Inventory", scores: "Iterable[Score]", problems: "Iterable
             source_file=request.source.rel))
         for dataset_id in dict.fromkeys(r.datasets):
             rows["data_request_datasets"].append(dict(request_id=r.id, dataset_id=dataset_id))
-    from ..governance.scorecard import METRICS
+    from ..governance.scorecard import METRICS, targets
 
+    goal, margin = targets(inv)
     for i, m in enumerate(METRICS):
-        rows["scorecard_metrics"].append(dict(id=m.id, position=i, title=m.title,
-                                              source=m.source, description=m.description))
+        rows["scorecard_metrics"].append(dict(
+            id=m.id, position=i, title=m.title, source=m.source, description=m.description,
+            target=goal[m.id], amber_below=round(max(0.0, goal[m.id] - margin), 4)))
+    scores = list(scores)
+    rows["scorecard_history"] = history_rows(history, scores, inv.today)
     for score in scores:
         rows["scorecards"].append(dict(scope=score.scope, metric=score.metric,
                                        numerator=score.numerator,
@@ -290,11 +309,11 @@ def shared_rows(inv: "Inventory", scores: "Iterable[Score]", problems: "Iterable
     return rows
 
 
-def inventory_rows(inv: "Inventory") -> Rows:
+def inventory_rows(inv: "Inventory", history: "Iterable[dict[str, Any]]" = ()) -> Rows:
     """Every row of inventory.db (except meta), from a validated inventory."""
     from ..governance.scorecard import compute
 
-    rows = shared_rows(inv, compute(inv), inv.report.sorted())
+    rows = shared_rows(inv, compute(inv), inv.report.sorted(), history)
     conf: dict[str, dict[str, Conformance]] = defaultdict(dict)
     for (dataset_id, name), c in inv.conformance.items():
         conf[dataset_id][name] = c

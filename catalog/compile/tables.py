@@ -13,7 +13,7 @@ from typing import Any, Optional
 from sqlalchemy import Index
 from sqlmodel import Field, SQLModel
 
-SCHEMA_VERSION = "5"
+SCHEMA_VERSION = "6"
 
 
 def staff_only(**kw: Any) -> Any:
@@ -42,6 +42,7 @@ class AgencyRow(SQLModel, table=True):
     odap_published_on: Optional[dt.date] = None
     odap_summary: Optional[str] = None
     inventory_submitted_on: Optional[dt.date] = None
+    staff_accounts: Optional[str] = staff_only()  # JSON list of sign-in identities
     source_file: str
 
 
@@ -370,12 +371,29 @@ class ScorecardMetricRow(SQLModel, table=True):
     title: str
     source: str
     description: str
+    target: float
+    amber_below: float  # under the target but at or above this: amber; below: red
 
 
 class ScorecardRow(SQLModel, table=True):
     __tablename__ = "scorecards"
     scope: str = Field(primary_key=True)
     metric: str = Field(primary_key=True, foreign_key="scorecard_metrics.id")
+    numerator: int
+    denominator: int
+    value: Optional[float] = None
+
+
+class ScorecardHistoryRow(SQLModel, table=True):
+    """Past scorecards, one set per release: the trend on /scorecards and the changes
+    on /staff. A build keeps the rows of the last build and records its own scores under
+    the day it validated on (one release a day, the day's last build)."""
+
+    __tablename__ = "scorecard_history"
+    release: str = Field(primary_key=True)  # a date (YYYY-MM-DD) or a release label
+    scope: str = Field(primary_key=True)
+    metric: str = Field(primary_key=True)
+    as_of: dt.date = Field(index=True)
     numerator: int
     denominator: int
     value: Optional[float] = None
@@ -400,12 +418,13 @@ TABLES: tuple[type[SQLModel], ...] = (
     StandardRow, StandardValueRow, DatasetRow, FieldRow, FieldConformanceRow, DistributionRow,
     KeywordRow, DatasetThemeRow, AgreementRow, AgreementPartyRow, AgreementDatasetRow,
     AgreementReviewRow, AgreementApprovalRow, AccessPlanRow, DataRequestRow,
-    DataRequestDatasetRow, ScorecardMetricRow, ScorecardRow, ProblemRow,
+    DataRequestDatasetRow, ScorecardMetricRow, ScorecardRow, ScorecardHistoryRow, ProblemRow,
 )
 # scorecards count every dataset, hidden ones included: their denominators would reveal
 # how many non-public records an agency holds
 STAFF_ONLY_TABLES = (AgreementReviewRow, AgreementApprovalRow, DataRequestRow,
-                     DataRequestDatasetRow, ScorecardMetricRow, ScorecardRow, ProblemRow)
+                     DataRequestDatasetRow, ScorecardMetricRow, ScorecardRow,
+                     ScorecardHistoryRow, ProblemRow)
 
 
 def staff_only_columns(table: type[SQLModel]) -> set[str]:
