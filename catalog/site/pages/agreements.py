@@ -15,8 +15,6 @@ from collections import Counter, defaultdict
 from typing import Any
 from urllib.parse import urlencode, urlsplit
 
-from datasette.utils.asgi import Forbidden
-
 from ...agreements.checklist import checklist, missing_reviews
 from ...agreements.diagram import flow_diagram
 from ...agreements.flows import Node, flows
@@ -31,17 +29,12 @@ from ...agreements.lifecycle import (
     next_review,
 )
 from ...validate.agreements import OFFICE_NAMES
-from .common import NotFoundError, Page, Reader, Row
+from .common import NotFoundError, Page, Reader, Row, staff_only
 
 SUMMARY = ("id", "title", "status", "public", "purpose", "term_start", "term_end", "renewal",
            "legal_authority")
 WINDOWS = (30, 60, 90)
 DUE_WINDOWS = (30, 60, 90, 180, 365)
-
-
-def staff_only(reader: Reader) -> None:
-    if not reader.staff:
-        raise Forbidden("Sign in as staff to see this page")
 
 
 async def _parties(reader: Reader) -> dict[str, list[Row]]:

@@ -7,16 +7,9 @@ import statistics
 from collections import Counter, defaultdict
 from typing import Any
 
-from datasette.utils.asgi import Forbidden
-
 from ..charts import bar_chart
 from .agencies import PLAN_STATES, plan_state
-from .common import Page, Reader
-
-
-def _staff_only(reader: Reader) -> None:
-    if not reader.staff:
-        raise Forbidden("Sign in as staff to see this page")
+from .common import Page, Reader, staff_only
 
 
 def _pct(value: float | None) -> str:
@@ -24,7 +17,7 @@ def _pct(value: float | None) -> str:
 
 
 async def scorecards(reader: Reader, request: Any) -> Page:
-    _staff_only(reader)
+    staff_only(reader)
     metrics = await reader.rows("select * from scorecard_metrics order by position")
     scores = await reader.rows("select * from scorecards")
     names = {r["id"]: r["name"] for r in await reader.rows("select id, name from agencies")}
@@ -71,7 +64,7 @@ async def access_plans(reader: Reader, request: Any) -> Page:
 
 
 async def requests(reader: Reader, request: Any) -> Page:
-    _staff_only(reader)
+    staff_only(reader)
     rows = await reader.rows(
         "select r.*, a.name as handled_by_name, (select group_concat(dataset_id, ', ') "
         "from data_request_datasets x where x.request_id = r.id) as datasets "
