@@ -43,9 +43,18 @@ async def metadata_json(request: Any, datasette: Any) -> Response:
     body = access.filter_metadata(datasette.metadata() or {}, request.actor)
     if request.path.endswith(".json"):
         return Response.json(body)
-    return Response.html(
-        "<pre>" + json.dumps(body, indent=2).replace("&", "&amp;").replace("<", "&lt;")
-        + "</pre>")
+    html = await datasette.render_template(
+        "show_json.html", {"filename": "metadata.json", "data_json": json.dumps(body, indent=2)},
+        request=request)
+    return Response.html(html)
+
+
+async def not_served(request: Any, datasette: Any) -> Response:
+    """Datasette's developer pages (the pattern portfolio, the message and allow-block
+    testers) are not part of the catalog."""
+    from datasette.utils.asgi import NotFound
+
+    raise NotFound("Page not found")
 
 
 @hookimpl
@@ -53,6 +62,7 @@ def register_routes() -> list[tuple[str, Any]]:
     return [
         (r"^/-/databases(\.json)?$", databases_json),
         (r"^/-/metadata(\.json)?$", metadata_json),
+        (r"^/-/(patterns|messages|allow-debug)(\.json)?$", not_served),
     ]
 
 

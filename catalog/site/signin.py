@@ -145,6 +145,7 @@ async def password_tool(request: Any, datasette: Any) -> Response:
         password = str((await request.post_vars()).get("password") or "")[:1000]
         if password:
             hashed = await _off_loop(hash_password, password)
-    html = await datasette.render_template("password_tool.html",
-                                           {"hashed_password": hashed}, request=request)
+    html = await datasette.render_template(
+        "catalog_password_tool.html", {"hashed_password": hashed, "catalog_main": True},
+        request=request)
     return Response.html(html)

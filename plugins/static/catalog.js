@@ -18,4 +18,13 @@
       open.querySelector("summary").focus();
     }
   });
+  // Datasette's SQL editor (CodeMirror, set up on load) types into a textarea of its own:
+  // give it the words of the label of the textarea it replaces.
+  window.addEventListener("load", function () {
+    document.querySelectorAll(".CodeMirror textarea").forEach(function (input) {
+      if (!input.hasAttribute("aria-label")) {
+        input.setAttribute("aria-label", "SQL query");
+      }
+    });
+  });
 })();
