@@ -306,12 +306,11 @@ def ci_report_add(agency: str, source: str, commit: str, run_url: str, out_dir: 
         catalog ci-report add dph https://ci.example.org/dph/inventory/report.json \\
             --commit 3f2a9c1 --run-url https://ci.example.org/dph/inventory/runs/812
     """
-    from .interop.fetch import decode, read
-    from .status import add_ci_report
-
     import re
 
+    from .interop.fetch import decode, read
     from .model.common import ID_PATTERN
+    from .status import add_ci_report
 
     project = _project(root)
     if not re.match(ID_PATTERN, agency) or not (

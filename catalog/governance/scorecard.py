@@ -89,6 +89,10 @@ def targets(inv: "Inventory | None") -> tuple[dict[str, float], float]:
     return chosen, config.amber_margin if config else AMBER_MARGIN
 
 
+RATINGS = {"green": "On target", "amber": "Close to target", "red": "Below target",
+           "none": "Nothing to measure"}
+
+
 def rating(value: float | None, target: float, margin: float) -> str:
     """red / amber / green against the target (``none`` without a value)."""
     if value is None:

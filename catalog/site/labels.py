@@ -10,6 +10,8 @@ from typing import Any
 
 from markupsafe import Markup, escape
 
+from ..agreements.lifecycle import STATUS_LABELS
+
 LABELS: dict[str, dict[str, str]] = {
     "request_status": {
         "received": "Received", "vetting": "Being vetted", "approved": "Approved",
@@ -40,6 +42,14 @@ LABELS: dict[str, dict[str, str]] = {
     "severity": {"error": "Error", "warning": "Warning", "info": "Note"},
     "use_case_status": {"pending": "Waiting for review", "approved": "Published",
                         "rejected": "Rejected"},
+    "agreement_status": STATUS_LABELS,
+    "field_type": {
+        "string": "Text", "integer": "Whole number", "number": "Number", "boolean": "Yes/no",
+        "date": "Date", "datetime": "Date and time", "time": "Time", "year": "Year",
+        "yearmonth": "Year and month", "duration": "Duration", "geopoint": "Map point",
+        "geojson": "Map shape (GeoJSON)", "object": "Structured (JSON object)",
+        "array": "List (JSON array)", "any": "Any value",
+    },
     "asset_type": {"tabular": "Table", "geospatial": "Map data", "database": "Database",
                    "api": "API", "document": "Document"},
 }

@@ -7,7 +7,8 @@ import statistics
 from collections import Counter, defaultdict
 from typing import Any
 
-from ..charts import bar_chart
+from ...governance.scorecard import RATINGS, rating
+from ..charts import bar_chart, sparkline
 from .agencies import PLAN_STATES, plan_state
 from .common import Page, Reader, staff_only
 
@@ -16,26 +17,58 @@ def _pct(value: float | None) -> str:
     return "–" if value is None else f"{value * 100:.0f}%"
 
 
+async def trends(reader: Reader) -> dict[tuple[str, str], list[dict[str, Any]]]:
+    """Each score's past releases, oldest first (``scorecard_history``: what a build
+    keeps, or a history computed from git written to the same table)."""
+    series: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
+    for h in await reader.rows("select release, as_of, scope, metric, value, numerator, "
+                               "denominator from scorecard_history order by as_of, release"):
+        series[(h["scope"], h["metric"])].append(h)
+    return series
+
+
+def _change(points: list[dict[str, Any]], value: float | None, today: str) -> float | None:
+    """The change since the last release before today's."""
+    earlier = [p for p in points if str(p["as_of"]) < today and p["value"] is not None]
+    if value is None or not earlier:
+        return None
+    return round(value - earlier[-1]["value"], 4)
+
+
 async def scorecards(reader: Reader, request: Any) -> Page:
     staff_only(reader)
     metrics = await reader.rows("select * from scorecard_metrics order by position")
     scores = await reader.rows("select * from scorecards")
-    names = {r["id"]: r["name"] for r in await reader.rows("select id, name from agencies")}
+    agencies = await reader.rows("select id, name, abbreviation from agencies order by name")
+    names = {r["id"]: r["name"] for r in agencies}
+    history = await trends(reader)
+    today = reader.today.isoformat()
     table: dict[str, dict[str, Any]] = defaultdict(dict)
     for s in scores:
+        m = next((m for m in metrics if m["id"] == s["metric"]), None)
+        if m is None:
+            continue
+        points = history.get((s["scope"], s["metric"]), [])
+        s["rating"] = rating(s["value"], m["target"], m["target"] - m["amber_below"])
+        s["trend"] = [{"release": str(p["release"]), "as_of": str(p["as_of"]),
+                       "value": p["value"]} for p in points]
+        s["change"] = _change(points, s["value"], today)
         table[s["scope"]][s["metric"]] = s
-    scopes = [s for s in sorted(table, key=lambda x: names.get(x, x)) if s != "statewide"]
+    scopes = [a["id"] for a in agencies if a["id"] in table]
     statewide = table.get("statewide", {})
     chart = bar_chart(
         [(m["title"], (statewide.get(m["id"]) or {}).get("value")) for m in metrics],
         chart_id="chart-scorecard", title="Statewide scorecard",
         description="Share of datasets or fields meeting each State Data Plan measure, "
-        "statewide.", label_width=360, maximum=1.0, value_text=_pct, css_class="ct-chart")
+        "statewide; a black mark shows each target.", maximum=1.0, value_text=_pct,
+        head="Measure", table_href="#statewide-caption",
+        targets=[m["target"] for m in metrics])
     return Page("catalog_scorecards.html", "Scorecards", {
         "metrics": metrics, "scopes": ["statewide", *scopes],
         "scores": {scope: table[scope] for scope in ["statewide", *scopes]},
         "agency_names": names,
-    }, extra={"chart": chart, "pct": _pct})
+    }, extra={"chart": chart, "pct": _pct, "agencies": agencies,
+              "sparkline": sparkline, "ratings": RATINGS})
 
 
 async def access_plans(reader: Reader, request: Any) -> Page:
@@ -54,7 +87,7 @@ async def access_plans(reader: Reader, request: Any) -> Page:
         [(agency, c["released"] / max(1, sum(c.values()) - c["not-planned"]))
          for agency, c in sorted(by_agency.items())],
         chart_id="chart-plans", title="Open Data Access Plan progress by agency",
-        description="Share of planned releases each agency has released.", label_width=360,
+        description="Share of planned releases each agency has released.", head="Agency",
         maximum=1.0, value_text=_pct, css_class="ct-chart")
     return Page("catalog_access_plans.html", "Open Data Access Plans", {
         "plans": plans, "totals": {s: totals.get(s, 0) for s in PLAN_STATES},
@@ -82,7 +115,10 @@ async def requests(reader: Reader, request: Any) -> Page:
     chart = bar_chart(
         [(r["title"], r["turnaround_days"]) for r in rows if r["turnaround_days"] is not None],
         chart_id="chart-requests", title="Days from receipt to response",
-        description="Turnaround of each answered data request.", label_width=360,
+        description="Turnaround of each answered data request.", head="Request",
         value_text=lambda v: f"{v:.0f} days", css_class="ct-chart")
+    titles = {d["id"]: d["title"] for d in await reader.rows(
+        "select d.id, d.title from datasets d join data_request_datasets x "
+        "on x.dataset_id = d.id")}
     return Page("catalog_requests.html", "Data requests", {"requests": rows, "stats": stats},
-                extra={"chart": chart})
+                extra={"chart": chart, "dataset_titles": titles})

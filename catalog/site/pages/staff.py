@@ -58,7 +58,7 @@ class Item:
     agencies: list[str] | None = None  # every agency it concerns, when several
 
     def concerns(self, agency: str) -> bool:
-        return agency in (self.agencies or [self.agency_id])
+        return agency in (self.agencies or [self.agency_id or ""])
 
 
 def _sort_key(item: Item) -> tuple[Any, ...]:
@@ -341,7 +341,7 @@ def group_problems(problems: list[dict[str, Any]], *, datasets: dict[str, Row],
                                                               ref)})
     out = []
     for agency in sorted(by_agency, key=lambda a: (a == "", names.get(a, a))):
-        files = []
+        files: list[dict[str, Any]] = []
         for path, found in sorted(by_agency[agency].items()):
             d = datasets.get(path)
             files.append({
