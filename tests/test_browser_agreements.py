@@ -41,9 +41,8 @@ def test_register_public_then_staff(server: str, page: Any,  # noqa: F811
         expect(page.get_by_role("link", name=title, exact=True).first).to_be_visible()
     body = page.content()
     assert not any(title in body for title in private)
-    picture = page.get_by_role("img", name="Who shares data with whom")
-    expect(picture).to_be_visible()
-    expect(page.get_by_role("table", name="The data flows drawn above")).to_be_visible()
+    flow_map = page.get_by_role("list", name="Data flows, by the party that provides the data")
+    expect(flow_map).to_be_visible()
     expect(page.get_by_label("Written reviews")).to_have_count(0)  # a staff-only filter
     shot(page, "agreements-01-public-register")
     page.get_by_role("link", name=public[0], exact=True).first.click()

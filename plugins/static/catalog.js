@@ -18,6 +18,11 @@
       open.querySelector("summary").focus();
     }
   });
+  // The search filters come first on a phone, folded; on a wide screen they stay open.
+  if (window.matchMedia && window.matchMedia("(min-width: 60rem)").matches) {
+    document.querySelectorAll("details.ct-filter-panel").forEach(function (d) { d.open = true; });
+  }
+
   // Datasette's SQL editor (CodeMirror, set up on load) types into a textarea of its own:
   // give it the words of the label of the textarea it replaces.
   window.addEventListener("load", function () {

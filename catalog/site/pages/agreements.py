@@ -16,8 +16,7 @@ from typing import Any
 from urllib.parse import urlencode, urlsplit
 
 from ...agreements.checklist import checklist, missing_reviews
-from ...agreements.diagram import flow_diagram
-from ...agreements.flows import Node, flows
+from ...agreements.flows import by_provider, flows
 from ...agreements.lifecycle import (
     ENDED,
     IN_FORCE,
@@ -168,21 +167,11 @@ def _options(entries: list[Row]) -> dict[str, list[dict[str, str]]]:
     }
 
 
-def _describe(nodes: list[Node], edges: list[Any]) -> str:
-    names = {n.key: n.name for n in nodes}
-    parts = [f"{names[f.source]} {'and' if f.both_ways else 'to'} {names[f.target]} "
-             f"({f.title}, {f.status})" for f in edges]
-    return (f"{len(nodes)} parties and {len(edges)} data flows. " + "; ".join(parts) + ".")
-
-
 async def register(reader: Reader, request: Any) -> Page:
     entries, parties = await _entries(reader)
     f = _filters(request, reader.staff)
     shown = [e for e in entries if _keep(e, f, reader.today)]
     nodes, edges = flows(shown, parties)
-    title = "Who shares data with whom"
-    diagram = flow_diagram(nodes, edges, title=title, description=_describe(nodes, edges),
-                           id_prefix="flows")
     active = bool(f["status"] or f["agency"] or f["party"] or f["dataset"] or f["expiring"]
                   or f["missing"])
     data = {
@@ -197,7 +186,8 @@ async def register(reader: Reader, request: Any) -> Page:
         "database": reader.name,
     }
     return Page("catalog_agreements.html", "Data-sharing agreements", data, extra={
-        "diagram": diagram, "filtered": active, "status_labels": STATUS_LABELS,
+        "flow_map": by_provider(nodes, edges), "filtered": active,
+        "status_labels": STATUS_LABELS,
         "node_names": {n.key: n.name for n in nodes},
     })
 

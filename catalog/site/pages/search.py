@@ -236,7 +236,9 @@ async def search(reader: Reader, request: Any) -> Page:
     if query:
         rest, rest_params = where(filters, query, fts=False)
         results = await reader.rows(
-            f"{select}, snippet(datasets_fts, -1, char(57344), char(57345), '…', 16) "
+            # the description's words around the match (column 1), never a run of field
+            # names: matching fields are listed apart
+            f"{select}, snippet(datasets_fts, 1, char(57344), char(57345), '…', 24) "
             "as snippet from datasets_fts join datasets d on d.rowid = datasets_fts.rowid "
             "join agencies a on a.id = d.agency_id "
             f"where datasets_fts match :q and {rest} "
