@@ -4,10 +4,9 @@ anonymous response of these routes reveals anything of a non-public agreement.""
 
 from __future__ import annotations
 
-import re
-
 import asyncio
 import datetime as dt
+import re
 import sqlite3
 import types
 from pathlib import Path
