@@ -25,6 +25,7 @@ import hashlib
 import marshal
 import multiprocessing
 import os
+import sqlite3
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -34,7 +35,7 @@ from itertools import islice
 from pathlib import Path
 from typing import Any, Literal
 
-from . import __version__
+from . import __version__, history
 from .compile import (
     FILE_MODE,
     INVENTORY_DB,
@@ -48,20 +49,23 @@ from .compile import (
     built_hash,
     built_meta,
     digest,
+    disk_error,
     finish_both,
     git_commit,
+    held_lock_fds,
     open_both,
     schema_sql,
-    scorecard_history,
     standards_files,
+    unwritable,
 )
 from .compile import layout as L
 from .compile.rows import Rows, dataset_rows, public_rows, renumber, shared_rows
 from .governance.scorecard import Score, Tally, compute_tallies, tally
 from .load import load_file
 from .model import Dataset
-from .model.check import check
+from .model.check import check_partial
 from .problems import Problem, Report, Severity
+from .procs import die_with_parent
 from .project import Project, Source
 from .status import record_attempt
 from .validate import (
@@ -74,9 +78,10 @@ from .validate import (
     register_rules,
     start,
 )
+from .validate.facts import DatasetFacts, dataset_facts
 from .validate.tableschema import known_shapes
 
-CACHE_FORMAT = "4"  # 4: public.db numbers public fields only, patched without residue
+CACHE_FORMAT = "5"  # 5: public fields numbered apart, no residue; units keep derived facts
 MANIFEST = Path(".cache") / "manifest"  # marshal: plain tuples, fast to read
 POOL_MIN = 200  # descriptors to analyse before a process pool pays for itself
 CHUNK = 50
@@ -94,8 +99,8 @@ class Unit:
     id: str | None = None
     agency: str = ""
     related: tuple[str, ...] = ()
-    sample: str | None = None  # project-relative path of its sample data
-    sample_sha: str | None = None
+    data: tuple[tuple[str, str | None], ...] = ()  # its data files (sample, published) and hashes
+    facts: DatasetFacts | None = None  # derived facts, read by cross-file rules
     load_problems: list[Problem] = field(default_factory=list)
     rule_problems: list[Problem] = field(default_factory=list)
     tally: Tally = ()
@@ -120,6 +125,7 @@ class Outcome:
     analysed: int  # descriptors parsed and checked (the rest came from the cache)
     result: BuildResult | None = None
     scores: list[Score] = field(default_factory=list)  # of a check: the scorecards
+    inventory: Inventory | None = None  # of a check: the registers and every dataset's facts
 
 
 def _stat(path: Path) -> tuple[int, int, int]:
@@ -145,22 +151,25 @@ def analyse(source: Source, ctx: Inventory, *, rows: bool = True) -> Unit:
     except OSError:
         stat = (0, 0, 0)
     doc = load_file(source.path, source.rel)
-    model, problems = check(doc, Dataset) if doc.data is not None else (None, [])
+    model, problems, broken = check_partial(doc, Dataset) if doc.data is not None else \
+        (None, [], frozenset())
     unit = Unit(source.rel, doc.sha256, stat, load_problems=doc.problems + problems)
     if not isinstance(model, Dataset):
         return unit
-    entry = Entry(source, doc, model)
+    entry = Entry(source, doc, model, broken)
     unit.rule_problems, conf = dataset_rules(entry, ctx)
+    unit.facts = dataset_facts(entry, ctx)
+    unit.data = tuple((ctx.project.rel(p), _sha(p)) for p in _data_files(entry, ctx.project))
+    if broken:  # a partial model: its problems and facts, no rows
+        return unit
     unit.id, unit.agency, unit.related = model.id, model.agency, tuple(model.related_agreements)
     unit.visibility = model.access.effective_visibility.value
     unit.tally = tally(model, lambda name: (c := conf.get(name)) is not None
                        and c.status == "conformant", ctx.standards)
     unit.last_reviewed = model.lifecycle.last_reviewed if model.lifecycle else None
-    if model.sample:
-        sample = source.path.parent / model.sample
-        unit.sample, unit.sample_sha = ctx.project.rel(sample), _sha(sample)
     if rows:
-        unit.rows = dataset_rows(model, source.rel, conf, ctx.base_url)
+        unit.rows = dataset_rows(model, source.rel, conf, ctx.base_url,
+                                 pii=unit.facts.pii if unit.facts else ())
         unit.public = public_rows(unit.rows)
     return unit
 
@@ -188,6 +197,18 @@ Batch = tuple[list[Unit], Shard | None]
 Chunk = tuple[list[Unit], Shard | None, list[tuple[str, Any]]]  # and the new field shapes
 
 
+def _worker_started(parent: int) -> None:
+    """A build worker ends with its build, however that ends (``kill -9`` included): the
+    kernel kills it when the build process goes, and its copy of the build lock's
+    descriptor is closed, so the lock never outlives the build."""
+    die_with_parent(parent)
+    for fd in held_lock_fds():
+        try:
+            os.close(fd)
+        except OSError:
+            pass
+
+
 def _analyse_chunk(job: tuple[int, list[Source]]) -> Chunk:
     """A worker's units (and their rows, in a shard when a full build writes them), and
     the field shapes it had to ask Frictionless about."""
@@ -202,6 +223,14 @@ def _analyse_chunk(job: tuple[int, list[Source]]) -> Chunk:
         staff, public = _SHARDS / f"{stem}.staff.tmp", _SHARDS / f"{stem}.public.tmp"
         shard = Shard(staff, public, write_shard(staff, public, units))
     return units, shard, list(shapes.items())[before:]
+
+
+def _data_files(entry: Entry[Dataset], project: Project) -> list[Path]:
+    """The data files a descriptor's outcome depends on (inside the project)."""
+    d, base = entry.model, entry.source.path.parent
+    rels = ([d.sample] if entry.has("sample") and d.sample else []) + (
+        [x.file for x in d.distributions if x.file] if entry.has("distributions") else [])
+    return [base / r for r in rels if project.inside(base / r)]
 
 
 def _analysed(sources: list[Source], ctx: Inventory, jobs: int, rows: bool,
@@ -221,7 +250,9 @@ def _analysed(sources: list[Source], ctx: Inventory, jobs: int, rows: bool,
     chunks = iter(enumerate(sources[i:i + CHUNK] for i in range(0, len(sources), CHUNK)))
     pending: deque[Future[Chunk]] = deque()
     try:
-        with ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("fork")) as pool:
+        with ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("fork"),
+                                 initializer=_worker_started,
+                                 initargs=(os.getpid(),)) as pool:
             pending.extend(pool.submit(_analyse_chunk, c) for c in islice(chunks, 4 * jobs))
             while pending:
                 units, shard, shapes = pending.popleft().result()
@@ -246,28 +277,32 @@ def _cache_key(inv: Inventory) -> str:
     libraries = "\0".join(f"{lib}={version(lib)}"
                            for lib in ("frictionless", "pydantic", "pyyaml"))
     return hashlib.sha256(f"{CACHE_FORMAT}\0{__version__}\0{L.SCHEMA_VERSION}\0"
-                          f"{libraries}\0{inv.base_url}\0{std}".encode()).hexdigest()
+                          f"{libraries}\0{inv.base_url}\0{inv.sample_limit}\0{std}"
+                          .encode()).hexdigest()
 
 
 def _pack_problems(problems: list[Problem]) -> tuple[tuple[Any, ...], ...]:
     return tuple((p.code, p.message, p.file, p.line, p.column, p.pointer, p.hint,
-                  p.severity.value) for p in problems)
+                  p.severity.value, p.field) for p in problems)
 
 
 def _unpack_problems(packed: tuple[tuple[Any, ...], ...]) -> list[Problem]:
     if not packed:  # most descriptors: nothing to report
         return []
-    return [Problem(*p[:7], severity=Severity(p[7])) for p in packed]  # type: ignore[misc]
+    return [Problem(*p[:7], severity=Severity(p[7]), field=p[8])  # type: ignore[misc]
+            for p in packed]
 
 
 def _pack(u: Unit) -> tuple[Any, ...]:
-    return (u.rel, u.sha, u.stat, u.id, u.agency, u.related, u.sample, u.sample_sha,
+    return (u.rel, u.sha, u.stat, u.id, u.agency, u.related, u.data,
+            u.facts.pack() if u.facts else None,
             _pack_problems(u.load_problems), _pack_problems(u.rule_problems), u.tally,
             u.last_reviewed.toordinal() if u.last_reviewed else None, u.visibility)
 
 
 def _unpack(t: tuple[Any, ...]) -> Unit:
-    return Unit(t[0], t[1], t[2], t[3], t[4], t[5], t[6], t[7], _unpack_problems(t[8]),
+    return Unit(t[0], t[1], t[2], t[3], t[4], t[5], tuple(tuple(d) for d in t[6]),
+                DatasetFacts.unpack(t[7]) if t[7] else None, _unpack_problems(t[8]),
                 _unpack_problems(t[9]), t[10],
                 dt.date.fromordinal(t[11]) if t[11] is not None else None, t[12])
 
@@ -285,17 +320,21 @@ def load_manifest(path: Path) -> Manifest:
 def _save_manifest(path: Path, manifest: Manifest) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, FILE_MODE)
-    with os.fdopen(fd, "wb") as fh:
-        fh.write(marshal.dumps((manifest.key, manifest.built,
-                                [_pack(u) for u in manifest.units.values()],
-                                dict(known_shapes()))))
-    os.replace(tmp, path)
+    try:
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, FILE_MODE)
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(marshal.dumps((manifest.key, manifest.built,
+                                    [_pack(u) for u in manifest.units.values()],
+                                    dict(known_shapes()))))
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
 
 
 def _reusable(source: Source, old: Unit | None, root: Path) -> Unit | None:
-    """The cached unit, if the file (and its sample) still has the content it had."""
-    if old is None or old.id is None:
+    """The cached unit, if the file (and its data files) still has the content it had."""
+    if old is None or (old.id is None and old.facts is None):
         return None
     try:
         stat = _stat(source.path)
@@ -305,7 +344,7 @@ def _reusable(source: Source, old: Unit | None, root: Path) -> Unit | None:
         if _sha(source.path) != old.sha:
             return None
         old.stat = stat
-    if old.sample is not None and _sha(root / old.sample) != old.sample_sha:
+    if any(_sha(root / rel) != sha for rel, sha in old.data):
         return None
     return old
 
@@ -332,10 +371,16 @@ def build(project: Project, out_dir: Path | None = None, *, today: dt.date | Non
     out_dir = out_dir or project.build_dir
     jobs = jobs or os.cpu_count() or 1
     with build_lock(out_dir):
-        outcome = _build(project, out_dir, today, allow_warnings, jobs, full, if_changed,
-                         progress)
-        record_attempt(out_dir, outcome, git_commit(project.root))
-        return outcome
+        try:
+            outcome = _build(project, out_dir, today, allow_warnings, jobs, full, if_changed,
+                             progress)
+            record_attempt(out_dir, outcome, git_commit(project.root))
+            return outcome
+        except (OSError, sqlite3.Error) as exc:  # what was half-written is gone already
+            error = disk_error(exc)
+            if error is None:
+                raise
+            raise unwritable(out_dir, error, "write the build") from None
 
 
 def _context(project: Project, today: dt.date | None) -> tuple[Inventory, list[Source]]:
@@ -403,14 +448,16 @@ def _build(project: Project, out_dir: Path, today: dt.date | None, allow_warning
         done = [u for u in units if u is not None]
         valid = _cross_check(inv, datasets, done)
         if check_only:
-            return Outcome(inv.report, "checked", len(todo), scores=_scores(inv, valid))
-        blocked = bool(inv.report.errors or (inv.report.warnings and not allow_warnings))
+            return Outcome(inv.report, "checked", len(todo), scores=_scores(inv, valid),
+                           inventory=inv)
+        blocked = bool(inv.report.blocking(allow_warnings))
         if not written and not blocked:
             raise RuntimeError("a repeated dataset id was not reported")
+        at = history.head(project)  # a new commit is a new input, even with the same files
         source_digest = digest(
             [(d.rel, d.sha256) for d in inv.documents + inv.standards.documents]
-            + [(u.rel, u.sha) for u in done],
-            standards_files(project) + [project.root / u.sample for u in valid if u.sample],
+            + [(u.rel, u.sha) for u in done] + [("\0history", at.key)],
+            standards_files(project) + [project.root / rel for u in valid for rel, _ in u.data],
             project)
         if blocked:
             _abort(writers)
@@ -427,8 +474,7 @@ def _build(project: Project, out_dir: Path, today: dt.date | None, allow_warning
             writers = _patch(targets, old, reused, fresh)
         elif writers is None:  # no descriptors at all
             writers = open_both(targets, incremental=False)
-        shared = shared_rows(inv, _scores(inv, valid), inv.report.sorted(),
-                             scorecard_history(targets[0]))
+        shared = shared_rows(inv, _scores(inv, valid), inv.report.sorted())
         known = {u.id for u in valid if u.id and u.visibility != "hidden"}
         meta = build_meta(inv, source_digest)
         if incremental:
@@ -437,6 +483,7 @@ def _build(project: Project, out_dir: Path, today: dt.date | None, allow_warning
         else:
             writers[0].add(shared)
             writers[1].add(public_rows(shared, known))
+        meta.update(history.write(project, out_dir, at, *writers, inv.standards))
         counts, public_counts = finish_both(writers, meta)
     except BaseException:
         _abort(writers)
@@ -503,7 +550,7 @@ def _abort(writers: Iterable[Writer] | None) -> None:
 
 def _entry(source: Source) -> Entry[Dataset] | None:
     """A descriptor read again, for the positions of a cross-file problem."""
-    ((_, doc, model, _),) = load_sources([source])
+    ((_, doc, model, _, _),) = load_sources([source])
     return Entry(source, doc, model) if isinstance(model, Dataset) else None
 
 
@@ -515,7 +562,10 @@ def _cross_check(inv: Inventory, sources: list[Source], units: list[Unit]) -> li
     kept: list[Unit] = []
     for unit in units:
         inv.report.extend(unit.load_problems)
+        if unit.facts is not None:
+            inv.facts.setdefault(unit.facts.id, unit.facts)
         if unit.id is None:
+            inv.report.extend(unit.rule_problems)  # of a partial model
             continue
         if unit.id in first:
             entry = _entry(by_rel[unit.rel])
@@ -525,6 +575,8 @@ def _cross_check(inv: Inventory, sources: list[Source], units: list[Unit]) -> li
         first[unit.id] = unit.rel
         kept.append(unit)
         inv.report.extend(unit.rule_problems)
+        if unit.facts is not None:
+            inv.facts[unit.id] = unit.facts  # the first of each id wins
     inv.report.extend(references.check_agencies(inv))
     for unit in kept:
         if not references.links_ok(unit.agency, unit.related, inv.agencies, inv.agreements):

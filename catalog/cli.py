@@ -29,6 +29,9 @@ class LazyGroup(click.Group):
         "check-suppression": "catalog.governance.cli:check_suppression",
         "agreements": "catalog.agreements.cli:agreements",
         "usage": "catalog.usage.cli:usage",
+        "diff": "catalog.history.cli:diff",
+        "codeowners": "catalog.history.cli:codeowners",
+        "progress": "catalog.history.cli:progress",
     }
 
     def list_commands(self, ctx: click.Context) -> list[str]:
@@ -77,7 +80,8 @@ def _emit(report: Report, project: Project, fmt: str, *, err: bool = False) -> N
               default="text", show_default=True,
               help="github: workflow-command annotations for pull requests; sarif: SARIF 2.1.0 "
               "for code-scanning dashboards.")
-@click.option("--strict", is_flag=True, help="Exit 1 on warnings too.")
+@click.option("--strict", is_flag=True, help="Exit 1 on warnings too (not on dated ones: "
+              "findings of today's date alone, listed by `catalog due`).")
 @root_option
 @today_option
 @handle_errors
@@ -87,7 +91,9 @@ def validate(paths: tuple[Path, ...], fmt: str, strict: bool, root: Path | None,
 
     Each problem prints as `file:line:col severity code: message (hint: ...)`.
     PATHS limits the report to those files or folders (the whole inventory is still
-    read, so cross-references are checked). Exit code 1 when there are errors.
+    read, so cross-references are checked). Exit code 1 when there are errors. Dated
+    findings (a term that ended, a review that fell due) are reported but never fail
+    the run: nobody changed anything.
 
     \b
     Example:
@@ -101,7 +107,7 @@ def validate(paths: tuple[Path, ...], fmt: str, strict: bool, root: Path | None,
     outcome = check_project(project, today=today.date() if today else None)
     report = filter_report(outcome.report, project, paths) if paths else outcome.report
     _emit(report, project, fmt)
-    if report.errors or (strict and report.warnings):
+    if report.errors or (strict and any(not w.dated for w in report.warnings)):
         sys.exit(1)
 
 
@@ -177,12 +183,17 @@ def build(out_dir: Path | None, allow_warnings: bool, full: bool, jobs: int | No
 @click.argument("dataset_id")
 @click.option("--title", default=None, help="Dataset title.")
 @click.option("--force", is_flag=True, help="Overwrite an existing file.")
+@click.option("--new-agency", is_flag=True,
+              help="AGENCY is new: create inventory/AGENCY/_agency.yml too (otherwise an "
+              "unknown agency is an error).")
 @root_option
 @handle_errors
-def new(agency: str, dataset_id: str, title: str | None, force: bool, root: Path | None) -> None:
+def new(agency: str, dataset_id: str, title: str | None, force: bool, new_agency: bool,
+        root: Path | None) -> None:
     """Scaffold a commented descriptor at inventory/AGENCY/DATASET_ID.yml.
 
-    Creates inventory/AGENCY/_agency.yml too when the agency is new.
+    AGENCY must exist, unless --new-agency creates inventory/AGENCY/_agency.yml. Every
+    placeholder value is an error (scaffold-placeholder) until replaced.
 
     \b
     Example:
@@ -191,7 +202,8 @@ def new(agency: str, dataset_id: str, title: str | None, force: bool, root: Path
     from .scaffold import scaffold
 
     project = Project(root.resolve()) if root else Project(Path.cwd())
-    for path in scaffold(project, agency, dataset_id, title=title, force=force):
+    for path in scaffold(project, agency, dataset_id, title=title, force=force,
+                         new_agency=new_agency):
         click.echo(f"created {project.rel(path)}")
     click.echo(f"next: edit it, then run `catalog validate inventory/{agency}/`")
 
@@ -203,11 +215,14 @@ def new(agency: str, dataset_id: str, title: str | None, force: bool, root: Path
 @click.option("--watch/--no-watch", default=True, show_default=True,
               help="Switch to each new build (`catalog build`) without dropping a request. "
               "--no-watch runs Datasette alone: restart it after a build.")
+@click.option("--build-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="The build folder to serve (default: <root>/build); a replica serves "
+              "the folder `catalog publish` writes to, with --no-build.")
 @click.argument("datasette_args", nargs=-1, type=click.UNPROCESSED)
 @root_option
 @handle_errors
-def serve(host: str, port: int, no_build: bool, watch: bool, datasette_args: tuple[str, ...],
-          root: Path | None) -> None:
+def serve(host: str, port: int, no_build: bool, watch: bool, build_dir: Path | None,
+          datasette_args: tuple[str, ...], root: Path | None) -> None:
     """Build if the inventory changed, then serve the catalog with Datasette.
 
     While it runs, each new build in build/ is picked up: a fresh Datasette process
@@ -222,7 +237,40 @@ def serve(host: str, port: int, no_build: bool, watch: bool, datasette_args: tup
 
     project = _project(root)
     sys.exit(run(project, host=host, port=port, build=not no_build,
-                 extra=list(datasette_args), watch=watch))
+                 extra=list(datasette_args), watch=watch,
+                 build_dir=build_dir.resolve() if build_dir else None))
+
+
+@main.command()
+@click.option("--to", "folders", multiple=True, required=True,
+              type=click.Path(file_okay=False, path_type=Path),
+              help="A replica's build folder (repeat for each replica).")
+@click.option("--wait", "healths", multiple=True, metavar="URL",
+              help="That replica's address (or its /-/health URL), one per --to in the same "
+              "order: switch the replicas one at a time, each once the previous one serves "
+              "the new build.")
+@click.option("--from", "source", type=click.Path(file_okay=False, path_type=Path),
+              default=None, help="The build to publish (default: <root>/build).")
+@click.option("--timeout", type=float, default=60.0, show_default=True,
+              help="Seconds to wait for each replica with --wait.")
+@root_option
+@handle_errors
+def publish(folders: tuple[Path, ...], healths: tuple[str, ...], source: Path | None,
+            timeout: float, root: Path | None) -> None:
+    """Copy the last build to every replica's build folder, all or none, and switch the
+    replicas to it (one at a time with --wait).
+
+    \b
+    Example:
+        catalog publish --to /srv/catalog/r1 --wait http://127.0.0.1:8101 \\
+                        --to /srv/catalog/r2 --wait http://127.0.0.1:8102
+    """
+    from .publish import publish as run
+    from .publish import targets_from
+
+    source_dir = source or _project(root).build_dir
+    run(source_dir, list(targets_from(folders, healths)), wait=timeout,
+        say=lambda line: click.echo(line))
 
 
 @main.command()
@@ -433,6 +481,63 @@ def report(fmt: str, agencies: tuple[str, ...], root: Path | None,
 
 
 @main.command()
+@click.option("--within", type=click.IntRange(min=0), default=60, show_default=True,
+              metavar="DAYS", help="Days ahead of today.")
+@click.option("--kind", "kinds", multiple=True,
+              type=click.Choice(["agreements", "requests", "datasets"]),
+              help="Only these (repeatable).")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
+              show_default=True)
+@root_option
+@today_option
+@handle_errors
+def due(within: int, kinds: tuple[str, ...], fmt: str, root: Path | None,
+        today: dt.datetime | None) -> None:
+    """What falls due: agreement terms and reviews, request answers, classification
+    and predictive-tool reviews.
+
+    Lists every date within DAYS of today, overdue ones first. These are the findings
+    that depend on the date alone: they never stop `catalog build`, so this command
+    (and the staff page /due) is where they are followed up. Exit 1 when something is
+    overdue, so a scheduled job can alert.
+
+    \b
+    Example:
+        catalog due --within 30 --format json
+    """
+    import json
+
+    from .build import check_project
+    from .governance.due import due_items
+    from .governance.due import within as in_window
+
+    groups = {"agreements": ("term-end", "ongoing-review"), "requests": ("request-answer",),
+              "datasets": ("classification-review", "tool-review")}
+    wanted = {k for g in (kinds or groups) for k in groups[g]}
+    outcome = check_project(_project(root), today=today.date() if today else None)
+    assert outcome.inventory is not None
+    day = outcome.inventory.today
+    items = [i for i in in_window(due_items(outcome.inventory), day, within)
+             if i.kind in wanted]
+    overdue = sum(1 for i in items if i.date < day)
+    if fmt == "json":
+        click.echo(json.dumps({"as_of": day.isoformat(), "within_days": within,
+                               "overdue": overdue, "items": [i.as_dict(day) for i in items]},
+                              indent=2))
+    else:
+        for i in items:
+            n = i.days(day)
+            when = f"overdue by {-n} days" if n < 0 else "today" if n == 0 else f"in {n} days"
+            mark = "OVERDUE" if n < 0 else "due"
+            click.echo(f"{i.date.isoformat()}  {mark:<7}  {when:<18} {i.label:<26} "
+                       f"{i.subject}  ({i.basis})")
+        click.echo(f"{len(items)} date(s) within {within} days of {day.isoformat()}, "
+                   f"{overdue} overdue")
+    if overdue:
+        sys.exit(1)
+
+
+@main.command()
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
               show_default=True)
 @root_option
@@ -442,7 +547,10 @@ def requests(fmt: str, root: Path | None, today: dt.datetime | None) -> None:
     """Turnaround of the data-request register (inventory/_requests/, DCF 5-1).
 
     Counts by status and requester, days from receipt to response (median, 90th
-    percentile, longest) and the age of the oldest open request.
+    percentile, longest), answers on time against each request's due date (the FOIA
+    clock of Conn. Gen. Stat. §1-206 for FOIA requests, else the register's target for
+    the requester kind), open requests past it, and the same per agency answering and
+    per kind of requester.
 
     \b
     Example:
@@ -450,19 +558,33 @@ def requests(fmt: str, root: Path | None, today: dt.datetime | None) -> None:
     """
     import json
 
-    from .governance.requests import turnaround
+    from .governance.requests import Figures, turnaround
     from .validate import validate_project
 
     inv = validate_project(_project(root), today=today.date() if today else None)
     t = turnaround(inv)
     if fmt == "json":
-        click.echo(json.dumps(t.__dict__, indent=2))
+        click.echo(json.dumps(t.as_dict(), indent=2, default=str))
         return
-    click.echo(f"{t.total} request(s), {t.open} open"
-               + (f" (oldest waiting {t.oldest_open_days} days)" if t.open else ""))
+
+    def line(f: Figures) -> str:
+        parts = [f"{f.total} request(s), {f.open} open"]
+        if f.answered:
+            parts.append(f"median {f.median_days:g} days, longest {f.max_days}")
+        if f.on_time_share is not None:
+            parts.append(f"{f.on_time} of {f.on_time + f.late} on time")
+        if f.overdue:
+            parts.append(f"{f.overdue} overdue")
+        return "; ".join(parts)
+
+    click.echo(line(t) + (f" (oldest waiting {t.oldest_open_days} days)" if t.open else ""))
     click.echo("by status: " + ", ".join(f"{k} {v}" for k, v in sorted(t.by_status.items())))
-    click.echo("by requester: " + ", ".join(f"{k} {v}"
-                                             for k, v in sorted(t.by_requester.items())))
     if t.answered:
         click.echo(f"answered {t.answered}: median {t.median_days:g} days, 90th percentile "
                    f"{t.p90_days:g}, longest {t.max_days}")
+    if t.foia.total:
+        click.echo(f"FOIA requests: {line(t.foia)}")
+    for title, groups in (("per agency", t.by_agency), ("per requester kind", t.by_kind)):
+        click.echo(f"{title}:")
+        for key, f in groups.items():
+            click.echo(f"  {key:<16} {line(f)}")

@@ -341,6 +341,16 @@ def load_bytes(raw: bytes, path: Path, rel: str) -> Document:
             line=mark.line + 1 if mark else None, column=mark.column + 1 if mark else None,
             hint=hint))
         return doc
+    except yaml.reader.ReaderError as exc:  # a character YAML does not allow (NUL, ...)
+        position = min(int(exc.position), len(text))
+        char = exc.character if isinstance(exc.character, int) else ord(exc.character)
+        what = "a null byte (U+0000)" if char == 0 else f"the control character U+{char:04X}"
+        doc.problems.append(Problem.make(
+            P.YAML_SYNTAX, f"{what}: YAML allows no control characters", file=rel,
+            line=text.count("\n", 0, position) + 1,
+            column=position - (text.rfind("\n", 0, position) + 1) + 1,
+            hint="remove it (a file saved as UTF-16, or binary data pasted in, has them)"))
+        return doc
     except yaml.YAMLError as exc:  # e.g. several documents in one stream
         doc.problems.append(Problem.make(P.YAML_SYNTAX, str(exc).splitlines()[0], file=rel,
                                          hint="a descriptor is a single YAML document"))

@@ -1,8 +1,13 @@
 """Problems are data: every finding of the pipeline is a :class:`Problem`.
 
 A problem has a stable kebab-case ``code`` (documented in ``docs/errors.md``), a
-severity, a location (file, line, column, JSON pointer), a message and a hint. A
-:class:`Report` collects them all; nothing stops at the first problem.
+severity, a location (file, line, column, JSON pointer; in a data file the row, the
+column number and the field name), a message and a hint. A :class:`Report` collects
+them all; nothing stops at the first problem.
+
+A code registered ``dated`` depends on today's date alone (a term that has ended, a
+review that fell due): it can appear without anyone changing a file, so it never
+blocks a build (``Report.blocking``).
 """
 
 from __future__ import annotations
@@ -27,15 +32,17 @@ class Code:
     severity: Severity
     title: str
     stage: str
+    dated: bool = False
 
 
 CODES: dict[str, Code] = {}
 
 
-def register(name: str, severity: Severity, title: str, stage: str) -> str:
+def register(name: str, severity: Severity, title: str, stage: str, *,
+             dated: bool = False) -> str:
     if name in CODES:
         raise ValueError(f"problem code {name!r} registered twice")
-    CODES[name] = Code(name, severity, title, stage)
+    CODES[name] = Code(name, severity, title, stage, dated)
     return name
 
 
@@ -71,6 +78,9 @@ SAMPLE_NOT_FOUND = register("sample-not-found", E, "Sample data file does not ex
 SAMPLE_INVALID = register(
     "sample-invalid", E, "Sample data does not match the data dictionary", "frictionless"
 )
+SAMPLE_TOO_LARGE = register("sample-too-large", E, "Sample data file exceeds the size limit", "frictionless")
+SAMPLE_NOT_UTF8 = register("sample-not-utf8", E, "Sample data file is not valid UTF-8", "frictionless")
+SAMPLE_NULL_BYTE = register("sample-null-byte", E, "Sample data file holds a null byte", "frictionless")
 
 # -- references ---------------------------------------------------------------------------
 DUPLICATE_ID = register("duplicate-id", E, "Identifier is used twice", "references")
@@ -92,6 +102,8 @@ UNKNOWN_AGREEMENT = register("unknown-agreement", E, "Referenced agreement does 
 STANDARD_VALUES_UNREADABLE = register(
     "standard-values-unreadable", E, "A standard's value list cannot be read", "references"
 )
+POLICY_PACK_MISSING = register(
+    "policy-pack-missing", E, "A policy pack the catalog's rules belong to is missing", "references")
 
 # -- standards conformance ------------------------------------------------------------------
 STANDARD_TYPE_MISMATCH = register(
@@ -143,6 +155,37 @@ HIDDEN_PUBLIC_DATASET = register(
 MISSING_DEMOGRAPHIC_FLAG = register(
     "missing-demographic-flag", W, "Field follows a demographic standard but is not flagged", "policy"
 )
+LIKELY_PII_UNMARKED = register(
+    "likely-pii-unmarked", E, "Field looks like personal data but is neither marked nor waived",
+    "policy")
+CONTACT_DETAILS_MISSING = register(
+    "contact-details-missing", E, "Personal-data contact without an e-mail address or telephone",
+    "policy")
+MISSING_LICENSE = register("missing-license", W, "Public dataset without a license", "policy")
+SCAFFOLD_PLACEHOLDER = register(
+    "scaffold-placeholder", E, "Placeholder text of a `catalog new` scaffold left in", "policy")
+CLASSIFICATION_STALE = register(
+    "classification-assessment-stale", W, "Classification assessment older than the review period",
+    "policy", dated=True)
+DATE_IN_FUTURE = register("date-in-future", E, "A date of something already done lies ahead",
+                          "policy")
+PREDICTIVE_USE_NOT_APPROVED = register(
+    "predictive-use-not-approved", E, "Predictive analytics used without an approved assessment",
+    "policy")
+PREDICTIVE_ASSESSMENT_FAILED = register(
+    "predictive-assessment-failed", E, "Predictive use approved although its assessment fails",
+    "policy")
+PREDICTIVE_REVIEW_MISSING = register(
+    "predictive-ongoing-review-missing", W, "Predictive tool in use without an ongoing review",
+    "policy")
+PREDICTIVE_REVIEW_OVERDUE = register(
+    "predictive-ongoing-review-overdue", W, "Ongoing review of a predictive tool is overdue",
+    "policy", dated=True)
+SUPPRESSION_POLICY_TOO_WEAK = register(
+    "suppression-policy-too-weak", E, "Suppression policy weaker than a pack in scope requires",
+    "policy")
+AGENCY_PACK_RULE = register(
+    "agency-pack-rule", E, "A rule of an agency's own policy pack is not met", "policy")
 
 # -- small-N suppression in sample data (State Data Plan 4a; DCF 5-4) ---------------------------
 SMALL_COUNT = register("small-count", E, "Published count below the suppression minimum",
@@ -159,6 +202,18 @@ REQUEST_DATES_INVALID = register("request-dates-invalid", E,
                                  "Request answered before it was received", "requests")
 REQUEST_RESPONSE_UNDATED = register("request-response-undated", W,
                                     "Closed request without a response date", "requests")
+REQUEST_STATUS_INVALID = register("request-status-invalid", E,
+                                  "Request status contradicts what its record says", "requests")
+REQUEST_VETTING_MISSING = register("request-vetting-missing", E,
+                                   "Request past vetting without a vetting record", "requests")
+REQUEST_RELEASE_WITHOUT_AGREEMENT = register(
+    "request-release-without-agreement", E,
+    "Client-level data released without an agreement in force on the day", "requests")
+REQUEST_RELEASE_UNDESCRIBED = register(
+    "request-release-undescribed", E, "Fulfilled request does not say what was released",
+    "requests")
+REQUEST_OVERDUE = register("request-overdue", W, "Open request past its due date", "requests",
+                           dated=True)
 
 # -- agreements (DCF 5-4) -----------------------------------------------------------------------
 AGREEMENT_TERM_INVALID = register("agreement-term-invalid", E, "Agreement term ends before it starts", "agreements")
@@ -177,7 +232,8 @@ AGREEMENT_MISSING_REVIEW = register(
 AGREEMENT_REVIEW_NOT_ARCHIVED = register(
     "agreement-review-not-archived", E, "Review or approval has no archive reference", "agreements"
 )
-AGREEMENT_EXPIRED = register("agreement-expired", W, "Active agreement whose term has ended", "agreements")
+AGREEMENT_EXPIRED = register("agreement-expired", W, "Active agreement whose term has ended",
+                             "agreements", dated=True)
 AGREEMENT_NO_STATE_PARTY = register(
     "agreement-no-state-party", E, "Agreement has no state agency among its parties", "agreements"
 )
@@ -191,11 +247,18 @@ AGREEMENT_ONGOING_REVIEW_MISSING = register(
 )
 AGREEMENT_ONGOING_REVIEW_OVERDUE = register(
     "agreement-ongoing-review-overdue", W, "Ongoing review of an in-force agreement is overdue",
-    "agreements"
+    "agreements", dated=True
 )
 AGREEMENT_STATUS_MISMATCH = register(
-    "agreement-status-mismatch", W, "Agreement status contradicts its term dates", "agreements"
+    "agreement-status-mismatch", W, "Agreement status contradicts its term dates", "agreements",
+    dated=True
 )
+AGREEMENT_APPROVER_NOT_ALLOWED = register(
+    "agreement-approver-not-allowed", E, "Approval or consent plan approved by a role not allowed",
+    "agreements")
+AGREEMENT_APPROVED_LATE = register(
+    "agreement-approved-after-provision", E,
+    "Approval or consent dated after data may be provided", "agreements")
 
 # -- import: reading other catalogs (catalog import FORMAT) ----------------------------------------
 SOURCE_ENCODING = register("source-encoding", W, "Source is not UTF-8 text", "import")
@@ -221,6 +284,14 @@ DATASET_GONE = register("dataset-gone", W, "Dataset is no longer in the source",
 DATASET_REMOVED_LOCALLY = register("dataset-removed-locally", N, "Descriptor deleted since the last import", "import")
 
 
+# -- review: risk flags of a change to the inventory (catalog diff, dataset history) ------------
+RISK_MORE_VISIBLE = register("risk-more-visible", W, "A dataset or field becomes more visible", "review")
+RISK_PII_EXPOSED = register("risk-pii-exposed", W, "A PII or demographic field is added to or unmarked in a public dataset", "review")
+RISK_CLASSIFICATION_LOWERED = register("risk-classification-lowered", W, "Classification is lowered", "review")
+RISK_POLICY_REMOVED = register("risk-policy-removed", W, "A suppression or personal-data policy is removed", "review")
+RISK_AGREEMENT_CHANGED = register("risk-agreement-changed", W, "An agreement's parties, purpose or term change", "review")
+RISK_STANDARD_VALUES_CHANGED = register("risk-standard-values-changed", W, "A standard's values change under existing fields", "review")
+
 @dataclass(frozen=True)
 class Problem:
     code: str
@@ -231,6 +302,8 @@ class Problem:
     pointer: str = ""
     hint: str = ""
     severity: Severity = field(default=Severity.ERROR)
+    field: str = ""
+    """in a data file (a sample): the name of the column"""
 
     @classmethod
     def make(cls, code: str, message: str, **kw: object) -> "Problem":
@@ -240,6 +313,11 @@ class Problem:
         kw.setdefault("severity", CODES[code].severity)
         return cls(code=code, message=message, **kw)  # type: ignore[arg-type]
 
+    @property
+    def dated(self) -> bool:
+        code = CODES.get(self.code)
+        return bool(code and code.dated)
+
     def render(self) -> str:
         where = self.file or "<inventory>"
         if self.line is not None:
@@ -248,7 +326,8 @@ class Problem:
                 where += f":{self.column}"
         elif self.pointer:
             where += f"#{self.pointer}"
-        text = f"{where} {self.severity.value} {self.code}: {self.message}"
+        what = f"{self.field}: {self.message}" if self.field else self.message
+        text = f"{where} {self.severity.value} {self.code}: {what}"
         if self.hint:
             text += f" (hint: {self.hint})"
         return text
@@ -289,6 +368,17 @@ class Report:
     @property
     def ok(self) -> bool:
         return not self.errors
+
+    @property
+    def dated(self) -> list[Problem]:
+        """Findings that depend only on today's date (they never block a build)."""
+        return [p for p in self.problems if p.dated]
+
+    def blocking(self, allow_warnings: bool = False) -> list[Problem]:
+        """What stops ``catalog build``: errors, and warnings unless allowed; never a
+        dated finding."""
+        stop = (Severity.ERROR,) if allow_warnings else (Severity.ERROR, Severity.WARNING)
+        return [p for p in self.problems if p.severity in stop and not p.dated]
 
     def sorted(self) -> list[Problem]:
         return sorted(

@@ -136,6 +136,27 @@ def _walk(project: Project, here: Path, rel: str, parts: tuple[str, ...],
                   found)
 
 
+def kind_of(rel: str) -> tuple[Kind, str] | None:
+    """What the project file ``rel`` (``inventory/...``) describes and its agency folder,
+    by where it lives; None for anything that is not an inventory source."""
+    parts = rel.split("/")
+    if len(parts) < 2 or parts[0] != "inventory" or not parts[-1].endswith(YAML_SUFFIXES):
+        return None
+    stem = parts[-1].rsplit(".", 1)[0]
+    if len(parts) == 2:
+        return ("catalog", "") if stem == CATALOG_FILE else None
+    if len(parts) != 3:
+        return None
+    folder = parts[1]
+    if folder == AGREEMENTS_DIR:
+        return ("agreement", "")
+    if folder == REQUESTS_DIR:
+        return ("request", "")
+    if stem == AGENCY_FILE:
+        return ("agency", folder)
+    return None if stem.startswith("_") else ("dataset", folder)
+
+
 def _classify(path: Path, name: str, rel: str, parts: tuple[str, ...], outside: bool,
               found: Discovery) -> None:
     """One YAML file, ``name`` at ``inventory/<parts>/``: a source, or a problem."""
@@ -144,27 +165,16 @@ def _classify(path: Path, name: str, rel: str, parts: tuple[str, ...], outside: 
             P.FILE_OUTSIDE_ROOT, "symlink points outside inventory/", file=rel,
             hint="copy the file into the inventory instead of linking to it"))
         return
-    stem = name.rsplit(".", 1)[0]
-    if not parts and stem == CATALOG_FILE:
-        found.sources.append(Source(path, rel, "catalog", ""))
-        return
-    if len(parts) != 1:
+    known = kind_of("/".join(("inventory", *parts, name)))
+    if known is not None:
+        found.sources.append(Source(path, rel, *known))
+    elif len(parts) != 1:
         where = "directly in inventory/" if not parts else "in a sub-folder"
         found.problems.append(Problem.make(
             P.FILE_MISPLACED, f"YAML file {where} is not part of the inventory",
             file=rel, hint="descriptors go in inventory/<agency>/<dataset>.yml, "
             "agreements in inventory/_agreements/<id>.yml"))
-        return
-    folder = parts[0]
-    if folder == AGREEMENTS_DIR:
-        found.sources.append(Source(path, rel, "agreement", ""))
-    elif folder == REQUESTS_DIR:
-        found.sources.append(Source(path, rel, "request", ""))
-    elif stem == AGENCY_FILE:
-        found.sources.append(Source(path, rel, "agency", folder))
-    elif stem.startswith("_"):
+    else:
         found.problems.append(Problem.make(
             P.FILE_MISPLACED, f"unknown special file {name}", file=rel,
             hint="the only special file in an agency folder is _agency.yml"))
-    else:
-        found.sources.append(Source(path, rel, "dataset", folder))

@@ -5,9 +5,10 @@ like descriptors."""
 from __future__ import annotations
 
 import csv
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from . import problems as P
 from .load import Document, load_file
@@ -16,6 +17,7 @@ from .model.standards import (
     Classification,
     Element,
     Level,
+    Pack,
     Suppression,
     SuppressionPolicy,
     Value,
@@ -33,6 +35,8 @@ class Standards:
     levels: dict[str, Level] = field(default_factory=dict)
     policies: dict[str, SuppressionPolicy] = field(default_factory=dict)
     vocabularies: Vocabularies | None = None
+    packs: dict[str, Pack] = field(default_factory=dict)
+    pack_docs: dict[str, Document] = field(default_factory=dict)
     documents: list[Document] = field(default_factory=list)
     # answers of terms()/allowed(), asked once per field of every descriptor
     _memo: dict[tuple[str, str], Any] = field(default_factory=dict, repr=False,
@@ -112,21 +116,7 @@ def load_standards(project: Project) -> tuple[Standards, list[Problem]]:
         out.extend(doc.problems)
         return doc
 
-    elements_dir = base / "elements"
-    paths = sorted(p for p in elements_dir.glob("*") if p.suffix in YAML_SUFFIXES) \
-        if elements_dir.is_dir() else []
-    for path in paths:
-        doc = read(path)
-        if doc.data is None:
-            continue
-        element, problems = check(doc, Element)
-        out.extend(problems)
-        if element is None:
-            continue
-        if element.id != path.stem:
-            out.append(doc.problem(P.ID_FILENAME_MISMATCH, f"id '{element.id}' differs from the "
-                                   f"file name '{path.name}'", "/id",
-                                   hint=f"rename the file to {element.id}.yml or fix the id"))
+    for _path, doc, element in _each(base / "elements", Element, read, out):
         if element.id in std.elements:
             out.append(doc.problem(P.DUPLICATE_ID, f"element '{element.id}' is defined twice",
                                    "/id"))
@@ -160,4 +150,60 @@ def load_standards(project: Project) -> tuple[Standards, list[Problem]]:
             std.policies = {p.id: p for p in parsed.policies}
         elif isinstance(parsed, Vocabularies):
             std.vocabularies = parsed
+    out.extend(_load_packs(std, base, read))
     return std, out
+
+
+M = TypeVar("M", Element, Pack)
+
+
+def _each(folder: Path, model: type[M], read: Any, out: list[Problem]
+          ) -> Iterator[tuple[Path, Document, M]]:
+    """The files of a folder of standards that hold a valid ``model`` whose id is the
+    file's name (problems into ``out``)."""
+    paths = sorted(p for p in folder.glob("*") if p.suffix in YAML_SUFFIXES) \
+        if folder.is_dir() else []
+    for path in paths:
+        doc = read(path)
+        if doc.data is None:
+            continue
+        parsed, problems = check(doc, model)
+        out.extend(problems)
+        if parsed is None:
+            continue
+        if parsed.id != path.stem:
+            out.append(doc.problem(P.ID_FILENAME_MISMATCH, f"id '{parsed.id}' differs from the "
+                                   f"file name '{path.name}'", "/id",
+                                   hint=f"rename the file to {parsed.id}.yml or fix the id"))
+        yield path, doc, parsed
+
+
+def _load_packs(std: Standards, base: Path, read: Any) -> list[Problem]:
+    """``packs/*.yml``: policy packs (their regular expressions and the suppression
+    policies they name are checked here)."""
+    import re
+
+    out: list[Problem] = []
+    for _path, doc, pack in _each(base / "packs", Pack, read, out):
+        settings = pack.settings
+        texts = {"/settings/archive_ref_pattern": settings.archive_ref_pattern,
+                 **{f"/settings/approvers/{k}": v for k, v in settings.approvers.items()}}
+        for i, r in enumerate(pack.rules):
+            for key, want in r.require.items():
+                if isinstance(want, dict) and isinstance(want.get("pattern"), str):
+                    texts[f"/rules/{i}/require/{key}/pattern"] = want["pattern"]
+        for pointer, text in texts.items():
+            try:
+                re.compile(text or "")
+            except re.error as exc:
+                out.append(doc.problem(P.INVALID_VALUE, f"not a valid regular expression "
+                                       f"({exc})", pointer,
+                                       hint="quote the pattern in single quotes"))
+        policy = settings.suppression_policy
+        if policy and policy not in std.policies:
+            out.append(doc.problem(P.UNKNOWN_SUPPRESSION_POLICY, f"suppression policy "
+                                   f"'{policy}' does not exist", "/settings/suppression_policy",
+                                   hint="policies: " + ", ".join(std.policies)))
+        std.packs[pack.id] = pack
+        std.pack_docs[pack.id] = doc
+    return out

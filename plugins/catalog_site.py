@@ -1,7 +1,8 @@
 """The catalog's pages (logic: catalog.site.pages) and template helpers.
 
-* routes: /, /search, /datasets/<id>, /agencies[/<id>], /standards[/<id>], each also
-  as JSON at the same path + .json;
+* routes: /, /search, /datasets/<id>, /datasets/<id>/history, /changes,
+  /agencies[/<id>], /standards[/<id>], each also as JSON at the same path + .json;
+  the Atom feeds /feeds/datasets.atom and /feeds/agencies/<id>.atom;
 * a ``markdown`` Jinja filter that renders descriptor text safely, and the filters that
   put codes into words (catalog.site.labels: ``label``, ``duration``, ``human_date``,
   ``column_title``).

@@ -16,9 +16,21 @@ from typing import Any
 
 from datasette import hookimpl
 
+from catalog.problems import CatalogError
 from catalog.usage import forms, routes
 from catalog.usage.config import OFF
 from catalog.usage.middleware import counting
+from catalog.usage.state import state_for
+
+
+@hookimpl
+def startup(datasette: Any) -> None:
+    """Settings and the store's URL checked before serving (the store is not opened:
+    the site never waits for it)."""
+    try:
+        state_for(datasette)
+    except CatalogError as e:
+        raise SystemExit(f"usage: {e}" + (f"\nhint: {e.hint}" if e.hint else "")) from None
 
 
 @hookimpl

@@ -9,6 +9,9 @@ from typing import Callable
 
 import pytest
 
+# real PostgreSQL and HAProxy servers (tests/services.py)
+from .services import own_pg, pg_cluster, pg_url, store_url  # noqa: F401
+
 REPO = Path(__file__).resolve().parents[1]
 
 AGENCY = """\
@@ -41,7 +44,7 @@ access:
   bulk_download: true
 classification:
   level: public
-  assessed_on: 2025-01-15
+  assessed_on: 2025-11-30
   assessed_by: Sam Steward
 schema:
   fields:

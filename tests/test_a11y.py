@@ -2,9 +2,9 @@
 `datasette serve`: every page the site serves, its own and Datasette's, signed out and
 signed in, at 1366 px and 390 px, with a screenshot of each in test-artifacts/a11y/.
 
-The full sweep is ``pytest -m a11y`` (its own CI step); the default suite checks the
-pages people meet first. A meta-test keeps the sweep complete: every HTML route the
-plugins register must have a page in it."""
+The full sweep is slow (``pytest -m a11y``; CI runs it with the slow tests); the
+default suite checks the pages people meet first. A meta-test keeps the sweep complete:
+every HTML route the plugins register must have a page in it."""
 
 from __future__ import annotations
 
@@ -50,7 +50,7 @@ def public_pages(build: Path) -> list[str]:
         "/", "/search", "/search?q=town", "/search?q=race&agency=dcf&access=public",
         "/datasets", f"/datasets/{dataset}", f"/datasets/{listed}",
         f"/datasets/{hidden}", f"/datasets/{dataset}/use-cases", "/agencies",
-        "/agencies/dcf", "/standards", "/standards/ct-town", "/standards/ct-town?page=2",
+        "/agencies/dcf", "/changes", f"/datasets/{dataset}/history", "/standards", "/standards/ct-town", "/standards/ct-town?page=2",
         "/agreements", "/agreements?status=active", f"/agreements/{agreement}",
         "/access-plans", "/usage", "/usage?source=catalog", "/usage/use-cases",
         "/public", "/public/datasets", "/public/datasets?_facet=agency_id",
@@ -70,7 +70,7 @@ def staff_pages(build: Path) -> list[str]:
         "/staff", "/staff?agency=dcf", "/staff/problems", "/staff/problems?severity=info",
         "/staff/datasets", "/staff/datasets?sort=-reviewed&access=non-public",
         "/staff/queries", *[f"/staff/queries/{q}" for q in canned()], "/scorecards",
-        "/requests", "/agreements/due", f"/agreements/{private}", "/usage/moderation",
+        "/requests", "/due", "/agencies/dcf/progress", "/agreements/due", f"/agreements/{private}", "/usage/moderation",
         "/inventory", "/inventory/datasets", "/inventory/problems",
         f"/inventory/datasets/{dataset}", f"/inventory/{canned()[0]}",
         "/inventory?sql=select+id+from+datasets+limit+3", "/-/threads", "/-/versions",
@@ -104,6 +104,7 @@ def sweep(browser: Any, base: str, urls: list[str], width: int, who: str) -> lis
     return failures
 
 
+@pytest.mark.slow
 @pytest.mark.a11y
 @pytest.mark.parametrize("width", WIDTHS)
 def test_every_page_signed_out_has_no_axe_violation(browser: Any, server: str,  # noqa: F811
@@ -112,6 +113,7 @@ def test_every_page_signed_out_has_no_axe_violation(browser: Any, server: str,  
     assert not failures, "\n".join(failures)
 
 
+@pytest.mark.slow
 @pytest.mark.a11y
 @pytest.mark.parametrize("width", WIDTHS)
 def test_every_page_signed_in_has_no_axe_violation(browser: Any, server: str,  # noqa: F811
@@ -136,7 +138,7 @@ def test_the_pages_people_meet_first_have_no_axe_violation(
 
 
 OPTIONAL = re.compile(r"\((?:[^()]|\([^()]*\))*\)\?")
-NOT_HTML = ("/-/download/", "/-/databases")  # a redirect; a JSON list
+NOT_HTML = ("/-/download/", "/-/databases", "/-/health")  # a redirect; JSON
 
 
 def is_page(pattern: str) -> bool:

@@ -29,8 +29,8 @@ from catalog.cli import main
 from catalog.project import Project
 from catalog.validate import validate_project
 
-from .conftest import REPO, MakeProject
-from .test_corpus import AG, AGREEMENT, TODAY, edit, line_of
+from .conftest import DATASET, REPO, MakeProject
+from .test_corpus import AG, AGREEMENT, TODAY, ag, edit, line_of
 
 D = dt.date
 
@@ -110,8 +110,13 @@ def test_due_lists_in_force_dates_overdue_first() -> None:
 # -- the rules' boundaries (the corpus has one failing case per code) ------------------------
 
 
-def codes(make_project: MakeProject, text: str, today: dt.date = TODAY) -> list[str]:
-    return validate_project(Project(make_project({AG: text})), today=today).report.codes()
+def codes(make_project: MakeProject, text: str, today: dt.date = TODAY,
+          **files: str) -> list[str]:
+    """The codes reported for the agreement file ``text`` (with the DCF dataset it
+    shares, or ``files`` instead)."""
+    root = make_project({**ag(text), **{k.replace("__", "/"): v for k, v in files.items()}})
+    report = validate_project(Project(root), today=today).report
+    return [p.code for p in report.sorted() if p.file == AG]
 
 
 _NO_GOVERNANCE = edit("  - kind: governance\n    by: Executive Team IS Governance body\n"
@@ -122,9 +127,16 @@ _DE_IDENTIFIED = edit("identifiable_client_data: true\n", "", edit(
     "consent.\n  approved_by: Commissioner\n  approved_on: 2024-12-01\n", "", _NO_GOVERNANCE))
 
 
-def test_governance_approval_only_for_identifiable_client_data(
-        make_project: MakeProject) -> None:
-    assert codes(make_project, _DE_IDENTIFIED) == []
+def test_governance_approval_only_for_dcf_client_level_data(make_project: MakeProject) -> None:
+    """Derived, not declared: an agreement sharing only an open DCF table needs no
+    governance approval nor consent plan; removing the declaration from one sharing
+    client records removes neither."""
+    public_dcf = edit("agency: tst", "agency: dcf",
+                      edit("id: tst-town-counts", "id: dcf-client-visits", DATASET))
+    open_only = {"inventory__dcf__dcf-client-visits.yml": public_dcf}
+    assert codes(make_project, _DE_IDENTIFIED, **open_only) == []
+    assert codes(make_project, _DE_IDENTIFIED) == [
+        "agreement-missing-consent-plan", "agreement-missing-governance-approval"]
     assert "agreement-missing-governance-approval" in codes(make_project, _NO_GOVERNANCE)
 
 
@@ -145,7 +157,7 @@ def test_expired_after_the_end_is_consistent(make_project: MakeProject) -> None:
 
 def test_overdue_review_computed_from_the_term_start(make_project: MakeProject) -> None:
     text = edit("  next_due: 2027-01-01\n", "", AGREEMENT)  # P1Y from 2025-01-01
-    report = validate_project(Project(make_project({AG: text})), today=TODAY).report
+    report = validate_project(Project(make_project(ag(text))), today=TODAY).report
     assert report.flatten(["code", "line"]) == [
         ["agreement-ongoing-review-overdue", line_of(text, "ongoing_review:") + 1]]
     assert "2026-01-01" in report.problems[0].message
@@ -157,7 +169,9 @@ ROW = {"id": "x", "title": "X", "status": "active", "public": False,
        "term_start": "2025-01-01", "term_end": "2027-06-30", "identifiable_client_data": True,
        "consent_plan": "Letters to families.", "consent_approved_by": None,
        "consent_approved_on": None, "ongoing_review_frequency": "P1Y",
-       "ongoing_review_next_due": "2026-01-01", "ongoing_review_last_done": None}
+       "ongoing_review_next_due": "2026-01-01", "ongoing_review_last_done": None,
+       "policy_packs": "state-data-plan dcf-5-4", "consent_required": True,
+       "governance_required": True}
 PARTIES = [{"agency_id": "dcf", "kind": "state-agency", "role": "provider"},
            {"agency_id": None, "name": "A university", "kind": "university", "role": "recipient"}]
 REVIEWS = [{"office": "research-evaluation", "reviewer": "ORE", "date": "2024-11-01",
@@ -177,17 +191,28 @@ def test_checklist_of_an_active_agreement_with_gaps() -> None:
     }
     assert "SP ORE/1" in items["review:research-evaluation"].detail
     assert all(items[k].problem for k in ("approval", "governance", "ongoing-review"))
-    assert missing_reviews(REVIEWS) == ["multicultural-affairs", "racial-justice-workgroup"]
+    assert missing_reviews(ROW, REVIEWS) == ["multicultural-affairs", "racial-justice-workgroup"]
+    assert missing_reviews({**ROW, "policy_packs": "state-data-plan"}, REVIEWS) == []
 
 
 def test_checklist_of_a_draft_is_pending_not_missing() -> None:
-    row = {**ROW, "status": "draft", "identifiable_client_data": False}
+    row = {**ROW, "status": "draft", "identifiable_client_data": False,
+           "consent_required": False, "governance_required": False}
     items = {i.key: i for i in checklist(row, PARTIES, [], [], TODAY)}
     assert items["approval"].state == "pending"
     assert items["review:racial-justice-workgroup"].state == "pending"
     assert items["governance"].state == items["consent-plan"].state == "not-applicable"
     assert items["ongoing-review"].state == "done"  # scheduled; overdue only when in force
     assert not any(i.problem for i in items.values())
+
+
+def test_checklist_outside_dcf_is_not_applicable() -> None:
+    """DCF 5-4 covers agreements DCF is a party to or that share DCF data: a DOT-DEEP
+    agreement owes it nothing."""
+    row = {**ROW, "policy_packs": "state-data-plan dcf-5-1 prevention-play"}
+    items = checklist(row, PARTIES, [], [], TODAY)
+    assert {i.state for i in items} == {"not-applicable"} and len(items) == 7
+    assert "does not apply" in items[0].detail
 
 
 # -- who shares with whom -------------------------------------------------------------------
@@ -297,7 +322,7 @@ def test_list_and_calendar_commands(tmp_path: Path) -> None:
 
 
 def test_a_broken_agreement_is_skipped_with_a_warning(make_project: MakeProject) -> None:
-    root = make_project({AG: AGREEMENT, "inventory/_agreements/bad.yml": "id: bad\n"})
+    root = make_project({**ag(), "inventory/_agreements/bad.yml": "id: bad\n"})
     result = CliRunner().invoke(main, ["agreements", "list", "--root", str(root)])
     assert result.exit_code == 0
     assert "tst-uconn-evaluation" in result.stdout

@@ -99,5 +99,7 @@ def test_build_outputs_are_owner_only(make_project: MakeProject) -> None:
         assert stat.S_IMODE(path.stat().st_mode) == 0o600, path
     from catalog.usage.store import Store
 
-    Store(f"sqlite:///{folder / 'usage.db'}").close()  # submitters' e-mail addresses
+    store = Store(f"sqlite:///{folder / 'usage.db'}")  # submitters' e-mail addresses
+    store.migrate()  # the store connects (and creates its file) when first used
+    store.close()
     assert stat.S_IMODE((folder / "usage.db").stat().st_mode) == 0o600

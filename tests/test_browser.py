@@ -15,6 +15,7 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -42,16 +43,15 @@ def answers(url: str) -> bool:
         return False
 
 
-@pytest.fixture(scope="module")
-def server(site: Any, auth_env: dict[str, str],
-           tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """A `datasette serve` process with the catalog's configuration on a free port."""
+@contextmanager
+def datasette(site: Any, env: dict[str, str], log_dir: Path) -> Iterator[str]:
+    """A `datasette serve` process with the site's configuration on a free port."""
     port = free_port()
-    env = {**os.environ, **auth_env, "DATASETTE_SECRET": secrets.token_hex(32)}
     argv = site.argv("127.0.0.1", port)
-    log_path = tmp_path_factory.mktemp("server") / "datasette.log"
+    log_path = log_dir / "datasette.log"
     log = open(log_path, "w")
-    proc = subprocess.Popen([sys.executable, "-m", "datasette", *argv[1:]], env=env,
+    proc = subprocess.Popen([sys.executable, "-m", "datasette", *argv[1:]],
+                            env={**os.environ, **env, "DATASETTE_SECRET": secrets.token_hex(32)},
                             stdout=log, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
     try:
@@ -69,6 +69,14 @@ def server(site: Any, auth_env: dict[str, str],
             proc.kill()
             proc.wait()
         log.close()
+
+
+@pytest.fixture(scope="module")
+def server(site: Any, auth_env: dict[str, str],
+           tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The sample catalog served by `datasette serve`."""
+    with datasette(site, auth_env, tmp_path_factory.mktemp("server")) as base:
+        yield base
 
 
 @pytest.fixture

@@ -67,12 +67,14 @@ def test_register_public_then_staff(server: str, page: Any,  # noqa: F811
     expect(page.get_by_role("status")).to_contain_text("2 of 6 agreements")
     shot(page, "agreements-04-staff-filtered")
 
-    page.goto(server + "/agreements?missing=reviews")
+    page.goto(server + "/agreements?missing=reviews")  # DCF 5-4's reviews: all written
+    expect(page.get_by_role("status")).to_contain_text("0 of 6 agreements")
+    page.goto(server + "/agreements")
     page.get_by_role("link", name=re.compile("^DPH-DMHAS")).first.click()
     page.wait_for_url("**/agreements/dph-dmhas-overdose-followup")
     checklist = page.get_by_role("table", name=re.compile("^Approvals and written reviews"))
     row = checklist.get_by_role("row", name=re.compile("Racial Justice Workgroup"))
-    expect(row).to_contain_text("Needed before approval")
+    expect(row).to_contain_text("DCF Policy 5-4 does not apply")
     shot(page, "agreements-05-staff-agreement-checklist")
 
     page.locator("summary", has_text="Staff").click()  # the one Staff menu

@@ -83,18 +83,42 @@ def test_build_refuses_warnings_unless_allowed(make_project: MakeProject) -> Non
     assert (root / "build" / "public.db").is_file()
 
 
-def test_new_scaffolds_a_descriptor_that_validates(make_project: MakeProject) -> None:
+def test_new_scaffolds_a_descriptor_that_is_an_error_until_edited(
+        make_project: MakeProject) -> None:
+    from catalog.scaffold import PLACEHOLDERS
+
     root = make_project(base=False)
     code, out = run("new", "dph", "dph-lead-screening", "--title", "Lead screening",
                     "--root", str(root))
+    assert code == 1 and "agency 'dph' does not exist" in out and "--new-agency" in out
+    assert not (root / "inventory/dph").exists()
+    code, out = run("new", "dph", "dph-lead-screening", "--title", "Lead screening",
+                    "--new-agency", "--root", str(root))
     assert code == 0, out
-    text = (root / "inventory/dph/dph-lead-screening.yml").read_text()
+    path = root / "inventory/dph/dph-lead-screening.yml"
+    text = path.read_text()
     assert text.startswith("# yaml-language-server: $schema=")
-    assert (root / "inventory/dph/_agency.yml").is_file()
+    agency = root / "inventory/dph/_agency.yml"
+    assert agency.is_file()
+    code, out = run("validate", "--format", "json", "--root", str(root))
+    assert code == 1
+    found = [(p["file"], p["code"]) for p in json.loads(out)["problems"]]
+    left = {v for k, v in PLACEHOLDERS.items() if k != "title"}  # --title replaced one
+    assert found.count(("inventory/dph/dph-lead-screening.yml", "scaffold-placeholder")) == \
+        sum(text.count(v) for v in left) > 5
+    assert ("inventory/dph/_agency.yml", "scaffold-placeholder") in found
+    for key, value in PLACEHOLDERS.items():  # the steward fills it in
+        real = {"keyword": "lead", "steward_email": "sam.steward@ct.gov",
+                "officer_email": "pat.officer@ct.gov"}.get(key, f"Real {key}")
+        text = text.replace(value, real)
+        agency.write_text(agency.read_text().replace(value, real))
+    path.write_text(text)
     code, out = run("validate", "--root", str(root))
     assert code == 0, out
     code, out = run("new", "dph", "dph-lead-screening", "--root", str(root))
     assert code == 1 and "already exists" in out
+    code, out = run("new", "dhp", "dhp-x", "--root", str(root))
+    assert code == 1 and "did you mean 'dph'?" in out
 
 
 def test_new_rejects_bad_ids(make_project: MakeProject) -> None:

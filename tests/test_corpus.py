@@ -48,13 +48,62 @@ def line_of(text: str, needle: str, nth: int = 1) -> int:
     return hits[nth - 1]
 
 
+DCF_AGENCY = """\
+id: dcf
+name: Department of Children and Families
+abbreviation: DCF
+data_officer:
+  name: Pat Officer
+  email: pat.officer@ct.gov
+"""
+DCF_DS = "inventory/dcf/dcf-client-visits.yml"
+# A DCF client-level dataset: DCF Policy 5-4 applies to it and to agreements sharing it
+DCF_DATASET = """\
+id: dcf-client-visits
+title: Client visits
+description: One record per home visit to a client family.
+agency: dcf
+keywords: [visits]
+themes: [healthcare-service-delivery]
+high_value:
+  value: false
+steward:
+  name: Sam Steward
+  email: sam.steward@ct.gov
+access:
+  level: non-public
+  rights: Conn. Gen. Stat. §17a-28
+classification:
+  level: restricted
+  assessed_on: 2026-01-15
+  assessed_by: Sam Steward
+personal_data:
+  purpose: Case practice required by statute.
+  access_procedure: Clients request their records with form DCF-2131F.
+  contact:
+    name: Pat Officer
+    email: pat.officer@ct.gov
+schema:
+  fields:
+    - name: client_id
+      type: string
+      pii: true
+      description: Client identifier.
+    - name: visited_on
+      type: date
+      description: Day of the visit.
+lifecycle:
+  update_frequency: R/P1D
+  last_reviewed: 2026-06-01
+"""
+
 AGREEMENT = """\
 id: tst-uconn-evaluation
-title: Evaluation of town counts with UConn
+title: Evaluation of client visits with UConn
 status: active
 public: true
 parties:
-  - agency: tst
+  - agency: dcf
     role: provider
     contact: Pat Officer
   - name: University of Connecticut
@@ -66,7 +115,7 @@ term:
   start: 2025-01-01
   end: 2027-06-30
 summary_of_terms: UConn receives extracts quarterly and publishes only aggregates.
-datasets: [tst-town-counts]
+datasets: [dcf-client-visits]
 legal_authority: Conn. Gen. Stat. §17a-28
 risks_and_benefits: Better service planning; re-identification risk in small towns.
 racial_justice_assessment: Results are disaggregated by race and reviewed for disparity.
@@ -109,14 +158,24 @@ SAMPLE_OK = "town,things\nHartford,12\nNew Haven,7\n"
 SAMPLE_BAD = "town,things\nHartford,12\nNew Haven,seven\n"
 
 WITH_SAMPLE = edit("license: cc0-1.0\n", "license: cc0-1.0\nsample: samples/x.csv\n")
+SMALL_SAMPLES = """\
+title: Test catalog
+publisher:
+  name: State of Connecticut
+base_url: https://inventory.example.gov
+sample_limit_mib: 1
+"""
+_BIG_SAMPLE = "town,things\n" + "Hartford,12\n" * 100_000  # 1.1 MiB
+# "New Haven,7 ", then a Windows-1252 quotation mark: the file's 3rd line, 13th character
+_CP1252_SAMPLE = b"town,things\nHartford,12\nNew Haven,7 \x93\n"
 
 EXTRA_FIELD = "    - name: things\n"
 
 
-def add_field(yaml_field: str) -> str:
-    """DATASET with one more field (written at the left margin) before 'things'."""
+def add_field(yaml_field: str, text: str = DATASET) -> str:
+    """``text`` with one more field (written at the left margin) before 'things'."""
     block = "".join(f"    {line}\n" for line in dedent(yaml_field).splitlines())
-    return edit(EXTRA_FIELD, block + EXTRA_FIELD)
+    return edit(EXTRA_FIELD, block + EXTRA_FIELD, text)
 
 
 def symlink(name: str, target: Callable[[Path], Path],
@@ -153,8 +212,14 @@ def ds(text: str) -> dict[str, str | bytes | None]:
     return {DS: text}
 
 
+def dcf(text: str = DCF_DATASET) -> dict[str, str | bytes | None]:
+    """The DCF agency and a DCF dataset (``text``)."""
+    return {"inventory/dcf/_agency.yml": DCF_AGENCY, DCF_DS: text}
+
+
 def ag(text: str = AGREEMENT) -> dict[str, str | bytes | None]:
-    return {AG: text}
+    """An agreement between DCF and UConn sharing the DCF dataset."""
+    return {AG: text, **dcf()}
 
 
 # -- the corpus --------------------------------------------------------------------------------
@@ -165,7 +230,7 @@ _DUP_KEY = edit("title: Town counts\n", "title: Town counts\ntitle: Again\n")
 _NOT_UTF8 = edit("description: Counts", "description: Caf\xe9 counts").encode("utf-8") \
     .replace("Caf\xe9".encode("utf-8"), b"Caf\xe9")
 _NO_CLASSIFICATION = edit(
-    "classification:\n  level: public\n  assessed_on: 2025-01-15\n  assessed_by: Sam Steward\n", "")
+    "classification:\n  level: public\n  assessed_on: 2025-11-30\n  assessed_by: Sam Steward\n", "")
 _NO_DISTRIBUTIONS = edit(
     "distributions:\n  - id: csv\n    title: CSV download\n"
     "    url: https://data.ct.gov/api/views/abcd-1234/rows.csv\n    media_type: text/csv\n", "")
@@ -196,6 +261,9 @@ _ASSESSMENT = """\
   reviewed_by: Office for Research and Evaluation
   reviewed_on: 2025-03-01
   decision: approved
+  ongoing_review:
+    frequency: P1Y
+    last_done: 2026-03-01
 """
 
 _NEW_STD = """\
@@ -219,6 +287,8 @@ _OTHER_DATASET = edit("agency: tst\n", "agency: tsu\n")
 CASES: list[Case] = [
     # -- load -------------------------------------------------------------------------------
     Case("file-not-utf8", ds(_NOT_UTF8), DS, line_of(DATASET, "description:"), 17),
+    Case("yaml-syntax", ds(edit("description: Counts", "description: Co\0unts")), DS,
+         line_of(DATASET, "description:"), 16, suffix="null-byte"),
     Case("file-empty", ds(""), DS, 1, suffix="empty"),
     Case("file-empty", ds("# nothing here yet\n\n"), DS, 1, suffix="comments"),
     Case("file-too-large", ds(DATASET + "#" * (MAX_BYTES + 1) + "\n"), DS, None),
@@ -289,6 +359,14 @@ CASES: list[Case] = [
     Case("sample-invalid", {DS: edit("      constraints:\n" + _ENUM_LINE, "", WITH_SAMPLE),
                             "inventory/tst/samples/x.csv": "town,things\nHartford,1\nHartfrod,2\n"},
          "inventory/tst/samples/x.csv", 3, 1, hint=DS, suffix="standard-value"),
+    Case("sample-too-large", {DS: WITH_SAMPLE, "inventory/_catalog.yml": SMALL_SAMPLES,
+                              "inventory/tst/samples/x.csv": _BIG_SAMPLE},
+         "inventory/tst/samples/x.csv", None, hint="sample_limit_mib"),
+    Case("sample-not-utf8", {DS: WITH_SAMPLE, "inventory/tst/samples/x.csv": _CP1252_SAMPLE},
+         "inventory/tst/samples/x.csv", 3, 13, hint="CP1252"),
+    Case("sample-null-byte", {DS: WITH_SAMPLE,
+                              "inventory/tst/samples/x.csv": b"town,things\nHart\0ford,12\n"},
+         "inventory/tst/samples/x.csv", 2, 5),
     # -- references ---------------------------------------------------------------------------
     Case("duplicate-id", {"inventory/tsu/_agency.yml": edit("id: tst", "id: tsu", AGENCY),
                           "inventory/tsu/tst-town-counts.yml": _OTHER_DATASET},
@@ -307,13 +385,13 @@ CASES: list[Case] = [
          DS, line_of(DATASET, "agency:"), 9, hint="inventory/tsu/"),
     Case("unknown-agency", {"inventory/tst/_agency.yml": None}, DS, line_of(DATASET, "agency:"), 9,
          suffix="dataset"),
-    Case("unknown-agency", ag(edit("  - agency: tst\n", "  - agency: tsx\n", AGREEMENT)), AG,
-         line_of(AGREEMENT, "agency: tst"), 13, hint="did you mean 'tst'?", suffix="party"),
+    Case("unknown-agency", ag(edit("  - agency: dcf\n", "  - agency: dcx\n", AGREEMENT)), AG,
+         line_of(AGREEMENT, "agency: dcf"), 13, hint="did you mean 'dcf'?", suffix="party"),
     Case("unknown-standard", ds(edit("standard: ct-town", "standard: ct-towns")), DS,
          line_of(DATASET, "standard: ct-town"), 17, hint="did you mean 'ct-town'?"),
-    Case("unknown-dataset", ag(edit("datasets: [tst-town-counts]", "datasets: [tst-town-count]",
-                                    AGREEMENT)),
-         AG, line_of(AGREEMENT, "datasets:"), 12, hint="did you mean 'tst-town-counts'?"),
+    Case("unknown-dataset", ag(edit("datasets: [dcf-client-visits]",
+                                    "datasets: [dcf-client-visit]", AGREEMENT)),
+         AG, line_of(AGREEMENT, "datasets:"), 12, hint="did you mean 'dcf-client-visits'?"),
     Case("unknown-term", ds(edit("themes: [land-use]", "themes: [land-uses]")), DS,
          line_of(DATASET, "themes:"), 10, hint="did you mean 'land-use'?", suffix="theme"),
     Case("unknown-term", ds(edit("license: cc0-1.0", "license: cc0")), DS,
@@ -388,11 +466,11 @@ CASES: list[Case] = [
     Case("classification-access-conflict",
          ds(edit("  level: public\n  assessed_on", "  level: confidential\n  assessed_on")),
          DS, line_of(DATASET, "level: public"), 10),
-    Case("predictive-assessment-incomplete", ds(DATASET + _PREDICTIVE), DS,
-         line_of(DATASET + _PREDICTIVE, "used: true"), 3, suffix="no-assessment"),
+    Case("predictive-assessment-incomplete", dcf(DCF_DATASET + _PREDICTIVE), DCF_DS,
+         line_of(DCF_DATASET + _PREDICTIVE, "used: true"), 3, suffix="no-assessment"),
     Case("predictive-assessment-incomplete",
-         ds(DATASET + _PREDICTIVE + edit("  decision: approved\n", "", _ASSESSMENT)), DS,
-         line_of(DATASET + _PREDICTIVE, "used: true"), 3, suffix="no-decision"),
+         dcf(DCF_DATASET + _PREDICTIVE + edit("  decision: approved\n", "", _ASSESSMENT)),
+         DCF_DS, line_of(DCF_DATASET + _PREDICTIVE, "used: true"), 3, suffix="no-decision"),
     Case("automated-decision-making",
          ds(DATASET + _PREDICTIVE + "  automated_decision_making: true\n" + _ASSESSMENT), DS,
          line_of(DATASET + _PREDICTIVE, "description: A model") + 1, 30),
@@ -440,10 +518,10 @@ CASES: list[Case] = [
     Case("agreement-expired", ag(edit("  end: 2027-06-30", "  end: 2026-06-30", AGREEMENT)),
          AG, line_of(AGREEMENT, "status: active"), 9, hint="status: expired"),
     Case("agreement-no-state-party",
-         ag(edit("  - agency: tst\n    role: provider\n",
+         ag(edit("  - agency: dcf\n    role: provider\n",
                  "  - name: Yale University\n    kind: university\n    role: provider\n",
                  AGREEMENT)),
-         AG, line_of(AGREEMENT, "- agency: tst"), 3, hint="agency"),
+         AG, line_of(AGREEMENT, "- agency: dcf"), 3, hint="agency"),
 ]
 
 _NO_GOVERNANCE = edit("  - kind: governance\n    by: Executive Team IS Governance body\n"
@@ -474,6 +552,155 @@ CASES += [
     Case("invalid-value", ag(edit("  frequency: P1Y", "  frequency: yearly", AGREEMENT)), AG,
          line_of(AGREEMENT, "frequency:"), 14, hint="P1Y", suffix="review-frequency"),
 ]
+
+# -- loopholes: no rule is closed by its own flag (docs/policy-map.md) ---------------------------
+_CONSENT = ("consent_plan:\n  description: Clients are notified by letter and asked for "
+            "informed consent.\n  approved_by: Commissioner\n  approved_on: 2024-12-01\n")
+_GOVERNANCE = ("  - kind: governance\n    by: Executive Team IS Governance body\n"
+               "    date: 2024-12-03\n    reference: SharePoint ISG/2024/09\n")
+_UCONN = ("  - name: University of Connecticut\n    kind: university\n    role: recipient\n"
+          "    contact: Principal Investigator\n")
+_DECLARED_FALSE = edit("identifiable_client_data: true", "identifiable_client_data: false",
+                       AGREEMENT)
+_FALSE_NO_CONSENT = edit(_CONSENT, "", _DECLARED_FALSE)
+_FALSE_NO_GOVERNANCE = edit(_GOVERNANCE, "", _DECLARED_FALSE)
+_WITH_DSS = edit(_CONSENT, "", edit(_UCONN, "  - agency: dss\n    role: recipient\n"
+                                    "    contact: DSS data officer\n", AGREEMENT))
+_DSS_AGENCY = edit("id: tst", "id: dss", AGENCY)
+_NO_PII_DCF = edit("    - name: client_id\n      type: string\n      pii: true\n"
+                   "      description: Client identifier.\n",
+                   "    - name: region\n      type: string\n      description: DCF region.\n",
+                   DCF_DATASET)
+_DEIDENTIFIED = edit(_GOVERNANCE, "", edit("identifiable_client_data: true\n" + _CONSENT, "",
+                                           AGREEMENT))
+_NOT_USED_ADM = DATASET + edit("used: true", "used: false", _PREDICTIVE) + \
+    "  automated_decision_making: true\n"
+_REJECTED_ADM = DATASET + _PREDICTIVE + "  automated_decision_making: true\n" + \
+    edit("decision: approved", "decision: rejected", _ASSESSMENT)
+_ALL_NO = DCF_DATASET + _PREDICTIVE + _ASSESSMENT.replace('answer: "yes"', 'answer: "no"')
+_USED_REJECTED = DCF_DATASET + _PREDICTIVE + edit("decision: approved", "decision: rejected",
+                                                  _ASSESSMENT)
+_USED_PENDING = DCF_DATASET + _PREDICTIVE + edit("decision: approved", "decision: pending",
+                                                 _ASSESSMENT)
+_NO_TOOL_REVIEW = DCF_DATASET + _PREDICTIVE + edit(
+    "  ongoing_review:\n    frequency: P1Y\n    last_done: 2026-03-01\n", "", _ASSESSMENT)
+_TOOL_REVIEW_LATE = DCF_DATASET + _PREDICTIVE + edit("last_done: 2026-03-01",
+                                                     "last_done: 2025-03-01", _ASSESSMENT)
+_PI_CONSENT = edit("  approved_by: Commissioner", "  approved_by: The study PI", AGREEMENT)
+_PERSON_IRB = edit("    by: DCF Institutional Review Board", "    by: Dr. Pat Smith", AGREEMENT)
+_LATE_CONSENT = edit("  approved_on: 2024-12-01", "  approved_on: 2025-02-01", AGREEMENT)
+_LATE_IRB = edit("    date: 2024-12-10", "    date: 2025-03-10", AGREEMENT)
+_FUTURE_IRB = edit("    date: 2024-12-10", "    date: 2029-12-10", AGREEMENT)
+_X_REFERENCE = edit("    reference: SharePoint IRB/2024/17", '    reference: "x"', AGREEMENT)
+_DASH_ARCHIVE = edit("    archive_ref: SharePoint ORE/reviews/2024-11", '    archive_ref: "-"',
+                     AGREEMENT)
+_NAME_ONLY_CONTACT = _PII + edit("    email: pat.officer@ct.gov\n", "", _PERSONAL_DATA)
+_FUTURE_ASSESSMENT = edit("assessed_on: 2025-11-30", "assessed_on: 2027-01-15")
+_OLD_ASSESSMENT = edit("assessed_on: 2025-11-30", "assessed_on: 2025-01-15")
+_NO_LICENSE = edit("license: cc0-1.0\n", "")
+_PLACEHOLDER = edit("title: Town counts", "title: Replace with the dataset title")
+_WEAK_DCF = DCF_DATASET + "disclosure:\n  aggregates_confidential: true\n" \
+    "  suppression_policy: ct-small-n-5\n"
+
+
+def _named(name: str) -> str:
+    return add_field(f"- name: {name}\n  type: string\n  description: A value.\n")
+
+
+_SSN_VALUES = add_field("- name: ref\n  type: string\n  description: Reference.\n", WITH_SAMPLE)
+TST_PACK = """\
+id: tst-open-data
+title: Testing department open data policy
+source: Department of Testing, Open Data Policy (2026)
+agency: tst
+rules:
+  - id: tst-cc-by
+    clause: "§2"
+    says: Open data is published under CC BY 4.0.
+    when: {access.level: public}
+    require: {license: [cc-by-4.0]}
+"""
+
+CASES += [
+    Case("agreement-missing-consent-plan", ag(_FALSE_NO_CONSENT), AG,
+         line_of(_FALSE_NO_CONSENT, "identifiable_client_data"), 27, hint="consent_plan",
+         suffix="declared-false"),
+    Case("agreement-missing-consent-plan", {**ag(_WITH_DSS), "inventory/dss/_agency.yml":
+                                            _DSS_AGENCY},
+         AG, line_of(_WITH_DSS, "identifiable_client_data"), 27, hint="other agencies",
+         suffix="state-agency-external"),
+    Case("agreement-missing-governance-approval", ag(_FALSE_NO_GOVERNANCE), AG,
+         line_of(_FALSE_NO_GOVERNANCE, "- kind: irb"), 3, hint="kind: governance",
+         suffix="declared-false"),
+    Case("agreement-missing-governance-approval", {**ag(_DEIDENTIFIED), DCF_DS: _NO_PII_DCF},
+         AG, line_of(_DEIDENTIFIED, "- kind: irb"), 3, hint="kind: governance",
+         suffix="client-level"),
+    Case("automated-decision-making", ds(_NOT_USED_ADM), DS,
+         line_of(_NOT_USED_ADM, "automated_decision_making"), 30, suffix="not-used"),
+    Case("automated-decision-making", ds(_REJECTED_ADM), DS,
+         line_of(_REJECTED_ADM, "automated_decision_making"), 30, suffix="rejected"),
+    Case("predictive-assessment-failed", dcf(_ALL_NO), DCF_DS,
+         line_of(_ALL_NO, "decision: approved"), 13, hint="'yes'"),
+    Case("predictive-use-not-approved", dcf(_USED_REJECTED), DCF_DS,
+         line_of(_USED_REJECTED, "used: true"), 9, suffix="rejected"),
+    Case("predictive-use-not-approved", dcf(_USED_PENDING), DCF_DS,
+         line_of(_USED_PENDING, "used: true"), 9, suffix="pending"),
+    Case("predictive-ongoing-review-missing", dcf(_NO_TOOL_REVIEW), DCF_DS,
+         line_of(_NO_TOOL_REVIEW, "used: true"), 3, hint="ongoing_review"),
+    Case("predictive-ongoing-review-overdue", dcf(_TOOL_REVIEW_LATE), DCF_DS,
+         line_of(_TOOL_REVIEW_LATE, "frequency: P1Y"), 5, hint="last_done"),
+    Case("agreement-approver-not-allowed", ag(_PI_CONSENT), AG,
+         line_of(_PI_CONSENT, "approved_by:"), 16, hint="designee", suffix="consent"),
+    Case("agreement-approver-not-allowed", ag(_PERSON_IRB), AG,
+         line_of(_PERSON_IRB, "by: Dr. Pat Smith"), 9, hint="IRB", suffix="irb"),
+    Case("agreement-approved-after-provision", ag(_LATE_CONSENT), AG,
+         line_of(_LATE_CONSENT, "approved_on:"), 16, hint="before", suffix="consent"),
+    Case("agreement-approved-after-provision", ag(_LATE_IRB), AG,
+         line_of(_LATE_IRB, "date: 2025-03-10"), 11, hint="before", suffix="approval"),
+    Case("date-in-future", ag(_FUTURE_IRB), AG, line_of(_FUTURE_IRB, "date: 2029-12-10"), 11,
+         hint="YYYY-MM-DD", suffix="approval"),
+    Case("date-in-future", ds(_FUTURE_ASSESSMENT), DS,
+         line_of(_FUTURE_ASSESSMENT, "assessed_on:"), 16, suffix="classification"),
+    Case("classification-assessment-stale", ds(_OLD_ASSESSMENT), DS,
+         line_of(_OLD_ASSESSMENT, "assessed_on:"), 16, hint="assessed_on"),
+    Case("agreement-review-not-archived", ag(_X_REFERENCE), AG,
+         line_of(_X_REFERENCE, 'reference: "x"'), 16, hint="SharePoint", suffix="not-a-reference"),
+    Case("agreement-review-not-archived", ag(_DASH_ARCHIVE), AG,
+         line_of(_DASH_ARCHIVE, 'archive_ref: "-"'), 18, hint="SharePoint", suffix="dash"),
+    Case("contact-details-missing", ds(_NAME_ONLY_CONTACT), DS,
+         line_of(_NAME_ONLY_CONTACT, "name: Pat Officer"), 5, hint="email"),
+    Case("likely-pii-unmarked", ds(_named("ssn")), DS, line_of(_named("ssn"), "name: ssn"), 13,
+         hint="waivers", suffix="ssn"),
+    Case("likely-pii-unmarked", ds(_named("date_of_birth")), DS,
+         line_of(_named("date_of_birth"), "name: date_of_birth"), 13, suffix="date-of-birth"),
+    Case("likely-pii-unmarked", ds(_named("first_name")), DS,
+         line_of(_named("first_name"), "name: first_name"), 13, suffix="first-name"),
+    Case("likely-pii-unmarked", ds(_named("home_address")), DS,
+         line_of(_named("home_address"), "name: home_address"), 13, suffix="home-address"),
+    Case("likely-pii-unmarked",
+         ds(add_field("- name: location\n  type: string\n  standard: street-address\n"
+                      "  description: Where.\n")), DS,
+         line_of(DATASET, "- name: things"), 13, suffix="standard"),
+    Case("likely-pii-unmarked", {DS: _SSN_VALUES, "inventory/tst/samples/x.csv":
+                                 "town,ref,things\nHartford,123-45-6789,12\n"
+                                 "New Haven,987-65-4321,7\n"},
+         DS, line_of(_SSN_VALUES, "name: ref"), 13, suffix="sample-values"),
+    Case("missing-license", ds(_NO_LICENSE), DS, line_of(DATASET, "level: public"), 10,
+         hint="cc0-1.0"),
+    Case("scaffold-placeholder", ds(_PLACEHOLDER), DS, line_of(DATASET, "title:"), 8,
+         suffix="dataset"),
+    Case("scaffold-placeholder",
+         {"inventory/tst/_agency.yml": edit("name: Department of Testing",
+                                            "name: Department of Replace Me", AGENCY)},
+         "inventory/tst/_agency.yml", 2, 7, suffix="agency"),
+    Case("suppression-policy-too-weak", dcf(_WEAK_DCF), DCF_DS,
+         line_of(_WEAK_DCF, "suppression_policy:"), 23, hint="dcf-client-small-n"),
+    Case("agency-pack-rule", {"standards/packs/tst-open-data.yml": TST_PACK}, DS,
+         line_of(DATASET, "license:"), 10, hint="cc-by-4.0"),
+    Case("policy-pack-missing", {"standards/packs/dcf-5-4.yml": None},
+         "standards/packs/dcf-5-4.yml", None, hint="dcf-5-4.yml"),
+]
+
 
 # -- small-N suppression: a published aggregate with a count column ----------------------------
 SUPPRESSED = """\
@@ -534,6 +761,21 @@ CASES += [
                                                    "      type: string\n      count: true"),
                            SUP_CSV: "region,things\nCapitol,12\nSouth,<5\n"},
          SUP_CSV, 3, 2, hint="ct-small-n-5"),
+    Case("small-count", {SUP: SUPPRESSED.replace('  missingValues: ["", "*"]\n', ""),
+                         SUP_CSV: "region,things\nCapitol,*\nSouth,3\n"},
+         SUP_CSV, 3, 2, suffix="policy-symbol"),
+    Case("small-count", {SUP: SUPPRESSED, SUP_CSV: "region,things\nCapitol,12\nSouth,3\n"
+                         "North,many\n"}, SUP_CSV, 3, 2, suffix="with-other-errors"),
+    Case("small-count", {SUP: SUPPRESSED.replace("      count: true\n", ""),
+                         SUP_CSV: "region,things\nCapitol,12\nSouth,3\n"},
+         SUP_CSV, 3, 2, suffix="not-marked"),
+    Case("small-count", {SUP: SUPPRESSED.replace("    media_type: text/csv\n",
+                                                 "    media_type: text/csv\n"
+                                                 "    file: published/regions.csv\n"),
+                         SUP_CSV: "region,things\nCapitol,12\nSouth,22\n",
+                         "inventory/tst/published/regions.csv":
+                         "region,things\nCapitol,12\nSouth,2\n"},
+         "inventory/tst/published/regions.csv", 3, 2, suffix="published-file"),
 ]
 
 # -- data requests (DCF 5-1) ------------------------------------------------------------------
@@ -549,8 +791,33 @@ datasets: [tst-town-counts]
 description: Town counts by year.
 status: fulfilled
 handled_by: tst
+vetting:
+  by: Office for Research and Evaluation
+  started_on: 2026-03-11
+  decision: approved
+  decided_on: 2026-03-12
 responded_on: 2026-03-20
+release:
+  date: 2026-03-20
+  level: aggregate
 """
+
+_VETTING = ("vetting:\n  by: Office for Research and Evaluation\n  started_on: 2026-03-11\n"
+            "  decision: approved\n  decided_on: 2026-03-12\n")
+_RELEASE = "release:\n  date: 2026-03-20\n  level: aggregate\n"
+_TO_VENDOR = edit("  name: A university", "  name: Vendor LLC",
+                  edit("  level: aggregate", "  level: client-level", REQUEST))
+_UNDER_EXPIRED = edit("datasets: [tst-town-counts]", "datasets: [dcf-client-visits]",
+                      edit("  name: A university", "  name: University of Connecticut",
+                           edit("  level: aggregate", "  level: client-level",
+                                REQUEST))) + "agreement: tst-uconn-evaluation\n"
+_OPEN = edit("  decision: approved\n  decided_on: 2026-03-12\n", "",
+             edit("responded_on: 2026-03-20\n" + _RELEASE, "",
+                  edit("status: fulfilled", "status: vetting", REQUEST)))
+_FOIA_OPEN = edit("received_on: 2026-03-10", "received_on: 2026-11-10",
+                  edit("  started_on: 2026-03-11", "  started_on: 2026-11-11",
+                       edit("  kind: researcher", "  kind: media", _OPEN))) + "foia: true\n"
+_LATE_RESEARCH = _OPEN
 
 CASES += [
     Case("request-dates-invalid", {REQ: edit("responded_on: 2026-03-20",
@@ -558,6 +825,23 @@ CASES += [
          REQ, line_of(REQUEST, "responded_on"), 15),
     Case("request-response-undated", {REQ: edit("responded_on: 2026-03-20\n", "", REQUEST)},
          REQ, line_of(REQUEST, "status:"), 9),
+    Case("request-status-invalid", {REQ: edit("status: fulfilled", "status: received", REQUEST)},
+         REQ, line_of(REQUEST, "responded_on"), 15, hint="responded_on"),
+    Case("request-vetting-missing", {REQ: edit(_VETTING, "", REQUEST)},
+         REQ, line_of(REQUEST, "status:"), 9, hint="vetting"),
+    Case("request-release-undescribed", {REQ: edit(_RELEASE, "", REQUEST)},
+         REQ, line_of(REQUEST, "status:"), 9, hint="level"),
+    Case("request-release-without-agreement", {REQ: _TO_VENDOR}, REQ,
+         line_of(_TO_VENDOR, "level: client-level"), 10, hint="agreement", suffix="none"),
+    Case("request-release-without-agreement",
+         {REQ: _UNDER_EXPIRED, **ag(edit("status: active", "status: expired", edit(
+             "  end: 2027-06-30", "  end: 2026-02-28", AGREEMENT)))},
+         REQ, line_of(_UNDER_EXPIRED, "agreement:"), 12, hint="in force",
+         suffix="expired-agreement"),
+    Case("request-overdue", {REQ: _FOIA_OPEN}, REQ, line_of(_FOIA_OPEN, "status:"), 9,
+         hint="due_on", suffix="foia"),
+    Case("request-overdue", {REQ: _LATE_RESEARCH}, REQ, line_of(_LATE_RESEARCH, "status:"), 9,
+         suffix="target"),
 ]
 
 
@@ -599,8 +883,10 @@ def test_corpus(make_project: MakeProject, case: Case) -> None:
 
 def test_every_code_has_a_case() -> None:
     """Every validation code; the import stage's codes have their cases in
-    tests/test_import_problems.py."""
-    assert {c.code for c in CASES} == {n for n, c in CODES.items() if c.stage != "import"}
+    tests/test_import_problems.py, the review stage's risk flags (from `catalog diff`, not
+    validation) in tests/test_review.py."""
+    assert {c.code for c in CASES} == {n for n, c in CODES.items()
+                                       if c.stage not in ("import", "review")}
 
 
 # -- the fixtures the corpus breaks are themselves clean ------------------------------------------
@@ -690,7 +976,7 @@ def test_list_descriptor_is_not_a_mapping(make_project: MakeProject) -> None:
 
 
 def test_impossible_yaml_date(make_project: MakeProject) -> None:
-    text = edit("assessed_on: 2025-01-15", "assessed_on: 2024-13-45")
+    text = edit("assessed_on: 2025-11-30", "assessed_on: 2024-13-45")
     report = validate_project(Project(make_project(ds(text))), today=TODAY).report
     rows = report.flatten(["code", "file", "line"])
     line = line_of(text, "assessed_on")

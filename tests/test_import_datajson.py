@@ -29,7 +29,7 @@ FIXTURES = Path(__file__).parent / "fixtures" / "datajson"
 TODAY = dt.date(2025, 3, 1)
 URL = re.compile(r"^(https?|ftp)://\S+$")
 # Validation warnings an import may cause, each traceable to the source (checked below).
-EXPECTED_WARNINGS = {"public-without-distribution", "missing-rights"}
+EXPECTED_WARNINGS = {"public-without-distribution", "missing-rights", "missing-license"}
 
 
 @pytest.fixture
@@ -118,12 +118,14 @@ def _check_round_trip(data: dict[str, Any], result: imp.ImportResult, inv: Any,
 
 def _expected_warnings(data: dict[str, Any], inv: Any) -> dict[str, int]:
     """The validation warnings the source explains: public datasets without a usable
-    distribution, restricted datasets that give no reason."""
-    counts = {"public-without-distribution": 0, "missing-rights": 0}
+    distribution or license, restricted datasets that give no reason."""
+    counts = {"public-without-distribution": 0, "missing-rights": 0, "missing-license": 0}
     for e in inv.datasets.values():
         d = e.model
         if d.access.level.value == "public" and not d.distributions:
             counts["public-without-distribution"] += 1
+        if d.access.level.value == "public" and not d.license:
+            counts["missing-license"] += 1
         if d.access.level.value != "public" and not d.access.rights:
             counts["missing-rights"] += 1
     return {k: v for k, v in counts.items() if v}

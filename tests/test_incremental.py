@@ -122,7 +122,8 @@ def test_edits_patch_to_the_same_databases_as_a_full_build(bench: Path) -> None:
     edit(hidden, "level: non-public", "level: public")
     edit(hidden, "visibility: hidden", "visibility: public")
     edit(hidden, "  level: confidential", "  level: public")
-    hidden.write_text(hidden.read_text().replace("    pii: true\n", "") + _public_extras())
+    _drop_personal_fields(hidden)  # published without its personal data
+    hidden.write_text(hidden.read_text() + _public_extras())
     named = "".join(a.read_text() for a in (bench / "inventory" / "_agreements").iterdir())
     gone = next(n for n in range(11, 30) if f"dataset-{n:05d}" not in named)
     dataset(bench, gone).unlink()  # a dataset no agreement names goes away
@@ -131,6 +132,16 @@ def test_edits_patch_to_the_same_databases_as_a_full_build(bench: Path) -> None:
     outcome = run(bench, allow_warnings=True)
     assert (outcome.mode, outcome.analysed) == ("incremental", 3)
     same_as_full(bench)
+
+
+def _drop_personal_fields(path: Path) -> None:
+    """Remove the fields marked pii (unmarking them would not do: the catalog derives
+    personal data from names and standards)."""
+    import yaml
+
+    data = yaml.safe_load(path.read_text())
+    data["schema"]["fields"] = [f for f in data["schema"]["fields"] if not f.get("pii")]
+    path.write_text(yaml.safe_dump(data, sort_keys=False))
 
 
 def _public_extras() -> str:

@@ -110,3 +110,133 @@ def test_not_applicable_gives_a_reason() -> None:
             for m in re.finditer(r"not applicable to a catalog(?: of [a-z ]+)?(.)", row.get(
                     "catalog", "")):
                 assert m.group(1) == ":", f"{heading} {row['clause']}: say why"
+
+
+# -- true both ways: the registry and the map, and every claim exercised ----------------------
+
+PACK_TABLES = {"state-data-plan": "State Data Plan", "dcf-5-4": "DCF Policy 5-4",
+               "dcf-5-1": "DCF Policy 5-1", "prevention-play": "Prevention play"}
+KINDS = ("rule", "agreement field", "agency field", "request field", "field", "page",
+         "export", "command", "metric", "query", "standard")
+ITEM = re.compile(r"\b(" + "|".join(re.escape(k) for k in KINDS) + r"):")
+
+
+def _claims(kind: str) -> set[str]:
+    """The backticked names claimed after ``kind:`` (up to the next kind) in the map."""
+    out: set[str] = set()
+    for rows in _tables().values():
+        for row in rows:
+            text = row.get("catalog", "")
+            marks = list(ITEM.finditer(text))
+            for m, nxt in zip(marks, [*marks[1:], None], strict=False):
+                if m.group(1) == kind:
+                    segment = text[m.end():nxt.start() if nxt else len(text)]
+                    segment = re.split(r";|\. ", segment)[0]  # items end at ';' or '. '
+                    segment = re.sub(r"\([^)]*\)", "", segment)  # asides are not claims
+                    out.update(re.findall(r"`([^`]+)`", segment))
+    return out
+
+
+def test_every_registered_rule_sits_on_its_clause_row() -> None:
+    from catalog.validate.packs import AGENCY_PACKS
+    from catalog.validate.registry import all_rules
+
+    tables = _tables()
+    for r in all_rules():
+        if r.pack == AGENCY_PACKS:
+            continue
+        prefix = PACK_TABLES[r.pack]
+        rows = [row for heading, rs in tables.items() if heading.startswith(prefix)
+                for row in rs if row["clause"] == r.clause]
+        assert len(rows) == 1, f"{r.name}: no single row '{r.clause}' in {prefix}"
+        claimed = set(RULE.findall(rows[0]["catalog"]))
+        assert set(r.codes) <= claimed, f"{r.name}: {set(r.codes) - claimed} not in {r.clause}"
+
+
+def test_every_claimed_rule_has_a_corpus_case() -> None:
+    """A descriptor case in test_corpus, or a change case in test_review (review flags)."""
+    from .test_corpus import CASES
+    from .test_review import CASES as CHANGES
+
+    exercised = {c.code for c in CASES} | {code for code, *_ in CHANGES}
+    assert not _claimed() - exercised, sorted(_claimed() - exercised)
+
+
+def test_nothing_built_is_still_planned() -> None:
+    assert "planned:" not in _text()
+
+
+def _has_path(model: type, path: str) -> bool:
+    import typing
+
+    from pydantic import BaseModel
+
+    current: object = model
+    for part in path.replace("[]", "").split("."):
+        fields = {**{n: f for n, f in current.model_fields.items()},  # type: ignore[attr-defined]
+                  **{f.alias: f for f in current.model_fields.values() if f.alias}}  # type: ignore[attr-defined]
+        if part not in fields:
+            return False
+        annotation = fields[part].annotation
+        nested = [a for a in (annotation, *typing.get_args(annotation),
+                              *(x for a in typing.get_args(annotation)
+                                for x in typing.get_args(a)))
+                  if isinstance(a, type) and issubclass(a, BaseModel)]
+        current = nested[0] if nested else None
+        if current is None:
+            return part == path.replace("[]", "").split(".")[-1]
+    return True
+
+
+def test_claimed_fields_exist() -> None:
+    from catalog.model import Agency, Agreement, DataRequest, Dataset
+
+    for kind, model in (("field", Dataset), ("agreement field", Agreement),
+                        ("agency field", Agency), ("request field", DataRequest)):
+        for name in _claims(kind):
+            path = name.split(":")[0].strip()
+            assert _has_path(model, path), f"{kind}: {name} is not a property"
+
+
+def test_claimed_commands_exist() -> None:
+    import click
+
+    from catalog.cli import main
+
+    for name in _claims("command"):
+        words = name.split()[1:]
+        command: click.Command | None = main
+        ctx = click.Context(main)
+        for word in [w for w in words if not w.startswith("-")]:
+            assert isinstance(command, click.Group), name
+            command = command.get_command(ctx, word)
+            assert command is not None, f"command: {name} does not exist"
+
+
+def test_claimed_metrics_queries_and_standards_exist() -> None:
+    import yaml
+
+    from catalog.governance.scorecard import METRICS
+
+    assert _claims("metric") <= {m.id for m in METRICS}
+    metadata = yaml.safe_load((REPO / "metadata.yml").read_text(encoding="utf-8"))
+    queries = set(metadata["databases"]["inventory"]["queries"])
+    assert _claims("query") <= queries, _claims("query") - queries
+    for name in _claims("standard"):
+        assert (REPO / name.rstrip("/")).exists(), f"standard: {name} does not exist"
+
+
+def test_claimed_pages_and_exports_answer(ds) -> None:  # type: ignore[no-untyped-def]
+    import asyncio
+
+    from .conftest import staff_cookies
+
+    ids = {"/datasets/<id>": "/datasets/dcf-entries-to-care-by-town",
+           "/agencies/<id>": "/agencies/dcf", "/agencies/<id>/progress": "/agencies/dcf/progress",
+           "/standards/<id>": "/standards/ct-town",
+           "/agreements/<id>": "/agreements/dcf-uconn-kinship-permanency-study"}
+    cookies = staff_cookies(ds)
+    for path in sorted(_claims("page") | _claims("export")):
+        url = ids.get(path, path)
+        response = asyncio.run(ds.client.get(url, cookies=cookies))
+        assert response.status_code == 200, f"{path}: {response.status_code}"

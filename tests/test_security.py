@@ -5,6 +5,7 @@ bodies are capped; every response carries the security headers; nothing internal
 from __future__ import annotations
 
 import re
+import statistics
 import subprocess
 import time
 from collections.abc import Iterator
@@ -128,6 +129,13 @@ def staff_cookies_for(site: Any, role: str) -> dict[str, str]:
     return staff_cookies(site.app(secret=SECRET), role)
 
 
+def assert_pages_kept_answering(waits: list[float]) -> None:
+    """Blocked, every page waits out the attack (seconds each); answered, the typical page
+    takes milliseconds. The median and a loose ceiling tell the two apart on a loaded
+    2-core machine, where any single request may wait a second for a core."""
+    assert statistics.median(waits) < 1.0 and max(waits) < 4.0, waits
+
+
 def test_slow_queries_never_stall_the_pages(server: Server) -> None:
     """Five queries that run into the time limit at once; pages answer meanwhile."""
     slow = ("with recursive c(x) as (select 1 union all select x + 1 from c) "
@@ -145,7 +153,7 @@ def test_slow_queries_never_stall_the_pages(server: Server) -> None:
                                   ).status_code == 200
                 waits.append(time.perf_counter() - began)
         answers = [f.result() for f in queries]
-    assert max(waits) < 2.0, waits
+    assert_pages_kept_answering(waits)
     statuses = sorted(r.status_code for r, _ in answers)
     assert set(statuses) <= {400, 503}, statuses  # interrupted, or told to retry
     assert max(took for _, took in answers) < 8.0
@@ -253,7 +261,7 @@ def test_failed_sign_ins_are_throttled_and_pages_stay_fast(server: Server) -> No
             assert server.get(f"/agencies.json?n={time.time()}").status_code == 200
             waits.append(time.perf_counter() - began)
         codes = [f.result() for f in logins]
-    assert max(waits) < 2.0, waits
+    assert_pages_kept_answering(waits)
     assert codes.count(401) <= ATTEMPTS and 429 in codes, codes
     r = attempt(server, "staff", STAFF_PASSWORD)  # this client, even the right password
     assert r.status_code == 429 and "Try again in" in r.text

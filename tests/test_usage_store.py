@@ -1,10 +1,13 @@
-"""The usage store and the recorder: batching, one transaction per flush, WAL, failed
-flushes keep their counts, and a process killed between flushes leaves a consistent
-store with exactly what was flushed."""
+"""The usage store and the recorder, on SQLite and on a real PostgreSQL (each test that
+takes ``store_url`` runs on both): batching, one transaction per flush, WAL, migrations
+safe when several processes open a new store at once, failed flushes that keep their
+counts and back off, a bounded buffer, and a process killed between flushes that leaves
+a consistent store with exactly what was flushed."""
 
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import signal
 import sqlite3
 import subprocess
@@ -14,12 +17,14 @@ import time
 from pathlib import Path
 
 import pytest
-from sqlalchemy.exc import OperationalError
 
+from catalog.problems import CatalogError
+from catalog.usage import store as store_module
 from catalog.usage.recorder import DailySalt, Recorder
-from catalog.usage.store import Key, Store, Tally
+from catalog.usage.store import SCHEMA_VERSION, Key, Store, StoreUnavailable, Tally
 
 from .conftest import REPO
+from .services import PgCluster
 
 DAY = dt.date(2025, 3, 1)
 
@@ -36,24 +41,39 @@ def integrity(path: Path) -> str:
         conn.close()
 
 
-def test_store_is_wal_and_adds_up(tmp_path: Path) -> None:
+def test_sqlite_store_is_wal(tmp_path: Path) -> None:
     store = Store(url(tmp_path / "usage.db"))
-    key = Key(DAY, "dcf-a", "page", "human")
-    store.add_counts({key: Tally(2, 1)})
-    store.add_counts({key: Tally(3, 2)})
-    other = Store(url(tmp_path / "usage.db"))  # a second server on the same file
-    other.add_counts({key: Tally(1, 0)})
-    rows = store.daily()
-    assert [(r["hits"], r["visitors"]) for r in rows] == [(6, 3)]
+    store.add_counts({Key(DAY, "dcf-a", "page", "human"): Tally(1)})
     conn = sqlite3.connect(tmp_path / "usage.db")
     assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     conn.close()
     store.close()
+
+
+def test_nothing_connects_until_the_store_is_used(tmp_path: Path) -> None:
+    path = tmp_path / "later" / "usage.db"
+    store = Store(url(path))
+    assert not path.exists()
+    assert store.schema_version() == SCHEMA_VERSION
+    assert path.is_file()
+    store.close()
+
+
+def test_store_adds_up(store_url: str) -> None:
+    store = Store(store_url)
+    key = Key(DAY, "dcf-a", "page", "human")
+    store.add_counts({key: Tally(2, 1)})
+    store.add_counts({key: Tally(3, 2)})
+    other = Store(store_url)  # a second server on the same store
+    other.add_counts({key: Tally(1, 0)})
+    rows = store.daily()
+    assert [(r["hits"], r["visitors"]) for r in rows] == [(6, 3)]
+    store.close()
     other.close()
 
 
-def test_replace_counts_is_idempotent(tmp_path: Path) -> None:
-    store = Store(url(tmp_path / "usage.db"))
+def test_replace_counts_is_idempotent(store_url: str) -> None:
+    store = Store(store_url)
     key = Key(DAY, "dcf-a", "download", "human")
     store.replace_counts({key: Tally(5)}, source="portal")
     store.replace_counts({key: Tally(5)}, source="portal")
@@ -62,8 +82,8 @@ def test_replace_counts_is_idempotent(tmp_path: Path) -> None:
     store.close()
 
 
-def test_recorder_batches_until_flush(tmp_path: Path) -> None:
-    store = Store(url(tmp_path / "usage.db"))
+def test_recorder_batches_until_flush(store_url: str) -> None:
+    store = Store(store_url)
     rec = Recorder(store, flush_seconds=3600, flush_events=10_000,
                    clock=lambda: dt.datetime(2025, 3, 1, 12, tzinfo=dt.timezone.utc))
     for _ in range(5):
@@ -78,8 +98,8 @@ def test_recorder_batches_until_flush(tmp_path: Path) -> None:
     store.close()
 
 
-def test_flush_thread_flushes_on_time_and_on_volume(tmp_path: Path) -> None:
-    store = Store(url(tmp_path / "usage.db"))
+def test_flush_thread_flushes_on_time_and_on_volume(store_url: str) -> None:
+    store = Store(store_url)
     rec = Recorder(store, flush_seconds=0.05, flush_events=1_000_000).start()
     rec.record("dcf-a", "page")
     deadline = time.monotonic() + 5
@@ -97,21 +117,171 @@ def test_flush_thread_flushes_on_time_and_on_volume(tmp_path: Path) -> None:
     store.close()
 
 
-def test_a_failed_flush_keeps_the_counts(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-                                         ) -> None:
-    store = Store(url(tmp_path / "usage.db"))
+# -- stores opened at once ---------------------------------------------------------------------
+
+OPENER = """
+import sys
+import datetime as dt
+from catalog.usage.store import Key, Store, Tally
+print("ready", flush=True)
+for line in sys.stdin:  # one new store per line, opened by every process at once
+    store = Store(line.strip())
+    store.add_counts({Key(dt.date(2025, 3, 1), "dcf-a", "page", "human"): Tally(1)})
+    print(store.schema_version(), flush=True)
+    store.close()
+"""
+
+
+def _fresh(store_url: str, n: int) -> str:
+    """Another new store beside ``store_url`` (a new file, or a new database)."""
+    if store_url.startswith("sqlite"):
+        return store_url.replace("usage.db", f"usage-{n}.db")
+    import psycopg
+
+    name = store_url.rsplit("/", 1)[1] + f"_{n}"
+    with psycopg.connect(store_url.rsplit("/", 1)[0] + "/postgres", autocommit=True) as c:
+        c.execute(f'CREATE DATABASE "{name}"')
+    return store_url.rsplit("/", 1)[0] + "/" + name
+
+
+def open_at_once(store_url: str, processes: int, rounds: int) -> None:
+    """``processes`` processes create the same new store at the same moment, ``rounds``
+    times over: every one succeeds, the schema is made once, every count is there."""
+    procs = [subprocess.Popen([sys.executable, "-c", OPENER], cwd=REPO, text=True,
+                              stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE) for _ in range(processes)]
+    try:
+        for proc in procs:
+            assert proc.stdout is not None and proc.stdout.readline().strip() == "ready", \
+                proc.communicate()[1]
+        for n in range(rounds):
+            target = _fresh(store_url, n)
+            for proc in procs:
+                assert proc.stdin is not None
+                proc.stdin.write(target + "\n")
+            for proc in procs:
+                assert proc.stdin is not None and proc.stdout is not None
+                proc.stdin.flush()
+            answers = [proc.stdout.readline().strip() for proc in procs  # type: ignore[union-attr]
+                       ]
+            assert answers == [str(SCHEMA_VERSION)] * processes, \
+                (n, answers, [p.communicate(timeout=10)[1][-2000:] for p in procs])
+            store = Store(target)
+            assert store.totals("dataset_id") == {"dcf-a": processes}
+            store.close()
+    finally:
+        for proc in procs:
+            if proc.poll() is None:
+                proc.kill()
+            proc.communicate()
+
+
+def test_new_store_opened_by_several_processes_at_once(store_url: str) -> None:
+    open_at_once(store_url, processes=4, rounds=3)
+
+
+def test_a_newer_store_is_refused(store_url: str) -> None:
+    store = Store(store_url)
+    store.migrate()
+    with store.engine.begin() as conn:
+        conn.exec_driver_sql("UPDATE usage_meta SET value = '99' WHERE key = 'schema_version'")
+    store.close()
+    again = Store(store_url)
+    with pytest.raises(CatalogError, match="schema version 99"):
+        again.daily()
+    again.close()
+
+
+# -- outages ------------------------------------------------------------------------------------
+
+
+class Outage:
+    """Makes a store unreachable for real: PostgreSQL stopped, or a SQLite file locked
+    by another writer for longer than the store waits."""
+
+    def __init__(self, kind: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                 cluster: PgCluster | None) -> None:
+        self.kind, self.cluster = kind, cluster
+        self.holder: sqlite3.Connection | None = None
+        if kind == "sqlite":
+            monkeypatch.setattr(store_module, "BUSY_MS", 200)
+            self.url = url(tmp_path / "usage.db")
+        else:
+            assert cluster is not None
+            self.url = cluster.create_database("outage")
+
+    def begin(self) -> None:
+        if self.kind == "sqlite":
+            self.holder = sqlite3.connect(self.url.removeprefix("sqlite:///"),
+                                          isolation_level=None)
+            self.holder.execute("BEGIN EXCLUSIVE")
+        else:
+            assert self.cluster is not None
+            self.cluster.stop()
+
+    def end(self) -> None:
+        if self.holder is not None:
+            self.holder.execute("ROLLBACK")
+            self.holder.close()
+            self.holder = None
+        if self.cluster is not None and self.cluster.proc is not None \
+                and self.cluster.proc.poll() is not None:
+            self.cluster.start()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def outage(request: pytest.FixtureRequest, tmp_path: Path,
+           monkeypatch: pytest.MonkeyPatch) -> Outage:
+    cluster = request.getfixturevalue("own_pg") if request.param == "postgresql" else None
+    return Outage(request.param, tmp_path, monkeypatch, cluster)
+
+
+def test_an_outage_keeps_the_counts_backs_off_and_logs_twice(
+        outage: Outage, caplog: pytest.LogCaptureFixture) -> None:
+    store = Store(outage.url)
     rec = Recorder(store, flush_seconds=3600, flush_events=10_000)
     rec.record("dcf-a", "page")
-
-    def broken(*args: object, **kwargs: object) -> None:
-        raise OperationalError("insert", {}, Exception("database is locked"))
-
-    monkeypatch.setattr(store, "add_counts", broken)
-    assert rec.flush() == 0 and rec.failures == 1 and rec.pending == 1
-    monkeypatch.undo()
-    rec.record("dcf-a", "page")
     assert rec.flush() == 1
-    assert store.totals("channel") == {"page": 2}
+    caplog.set_level(logging.WARNING, logger="catalog.usage")
+    outage.begin()
+    try:
+        for _ in range(3):
+            rec.record("dcf-a", "page")
+        assert rec.flush() == 0 and rec.failures == 1 and rec.pending == 3
+        assert not store.health.up and store.health.retry_in() > 0.5
+        # backing off: the next flushes do not even try
+        started = time.monotonic()
+        for _ in range(20):
+            assert rec.flush() == 0
+        assert rec.failures == 1 and time.monotonic() - started < 0.5
+        if outage.kind == "postgresql":  # (SQLite in WAL mode: readers never wait)
+            with pytest.raises(StoreUnavailable, match="unavailable") as raised:
+                store.daily()
+            assert "Traceback" not in str(raised.value) and raised.value.hint
+    finally:
+        outage.end()
+    time.sleep(store.health.retry_in())
+    assert rec.flush() == 1
+    assert store.totals("channel") == {"page": 4}
+    lines = [r.getMessage() for r in caplog.records]
+    assert len(lines) == 2, lines
+    assert "unreachable" in lines[0] and "reachable again" in lines[1]
+    assert all("\n" not in line for line in lines)
+    rec.close()
+    store.close()
+
+
+def test_the_buffer_is_bounded(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    store = Store(url(tmp_path / "usage.db"))
+    rec = Recorder(store, flush_seconds=3600, flush_events=10**9, max_counters=10)
+    caplog.set_level(logging.WARNING, logger="catalog.usage")
+    for n in range(25):
+        rec.record(f"d{n:02d}", "page")
+        rec.record(f"d{n:02d}", "page")
+    assert rec.pending == 20 and rec.dropped == 30
+    assert len([r for r in caplog.records if "dropped" in r.getMessage()]) == 1
+    assert rec.flush() == 10
+    assert sum(store.totals("dataset_id").values()) == 20
     store.close()
 
 
@@ -163,10 +333,10 @@ else:  # "during": flush as fast as possible until killed, each flush +1 on 40 r
 """
 
 
-def _child(tmp_path: Path, mode: str) -> subprocess.Popen[str]:
+def _child(tmp_path: Path, store_url: str, mode: str) -> subprocess.Popen[str]:
     script = tmp_path / "child.py"
     script.write_text(textwrap.dedent(CHILD))
-    return subprocess.Popen([sys.executable, str(script), url(tmp_path / "usage.db"), mode],
+    return subprocess.Popen([sys.executable, str(script), store_url, mode],
                             cwd=REPO, stdout=subprocess.PIPE, text=True)
 
 
@@ -179,8 +349,9 @@ def _wait_for(proc: subprocess.Popen[str], line: str) -> None:
             return
 
 
-def test_kill_between_flushes_loses_only_the_unflushed(tmp_path: Path) -> None:
-    proc = _child(tmp_path, "between")
+def test_kill_between_flushes_loses_only_the_unflushed(tmp_path: Path, store_url: str
+                                                       ) -> None:
+    proc = _child(tmp_path, store_url, "between")
     try:
         _wait_for(proc, "flushed")
         _wait_for(proc, "recorded")
@@ -188,27 +359,29 @@ def test_kill_between_flushes_loses_only_the_unflushed(tmp_path: Path) -> None:
         proc.send_signal(signal.SIGKILL)
         proc.wait(timeout=10)
     assert proc.returncode == -signal.SIGKILL
-    path = tmp_path / "usage.db"
-    assert integrity(path) == "ok"
-    store = Store(url(path))  # reopens (and recovers the WAL) like a restarted server
+    sqlite = store_url.startswith("sqlite")
+    path = Path(store_url.removeprefix("sqlite:///"))
+    assert not sqlite or integrity(path) == "ok"
+    store = Store(store_url)  # reopens (and recovers the WAL) like a restarted server
     assert store.totals("dataset_id") == {"dcf-a": 250, "*": 1}
     store.add_counts({Key(DAY, "dcf-a", "page", "human"): Tally(1)})
     assert store.totals("dataset_id")["dcf-a"] == 251
     store.close()
-    assert integrity(path) == "ok"
+    assert not sqlite or integrity(path) == "ok"
 
 
-def test_kill_during_flushes_leaves_whole_transactions(tmp_path: Path) -> None:
-    proc = _child(tmp_path, "during")
+def test_kill_during_flushes_leaves_whole_transactions(tmp_path: Path, store_url: str
+                                                       ) -> None:
+    proc = _child(tmp_path, store_url, "during")
     try:
         _wait_for(proc, "running")
         time.sleep(0.3)
     finally:
         proc.send_signal(signal.SIGKILL)
         proc.wait(timeout=10)
-    path = tmp_path / "usage.db"
-    assert integrity(path) == "ok"
-    store = Store(url(path))
+    if store_url.startswith("sqlite"):
+        assert integrity(Path(store_url.removeprefix("sqlite:///"))) == "ok"
+    store = Store(store_url)
     counts = store.totals("dataset_id")
     store.close()
     assert len(counts) == 40
@@ -232,7 +405,20 @@ def test_upsert_compiles_for_postgresql() -> None:
 
 
 def test_unsupported_store_is_refused() -> None:
-    from catalog.problems import CatalogError
-
     with pytest.raises(CatalogError, match="does not support"):
         Store("mysql+pymysql://u@h/db")
+    with pytest.raises(CatalogError, match="not a database URL"):
+        Store("usage.db")
+
+
+def test_postgresql_urls_mean_psycopg_and_a_missing_driver_names_the_extra() -> None:
+    from catalog.usage.store import normalise_url
+
+    assert normalise_url("postgresql://u@h/db").drivername == "postgresql+psycopg"
+    assert normalise_url("postgres://u@h/db").drivername == "postgresql+psycopg"
+    import importlib.util
+
+    if importlib.util.find_spec("psycopg2") is None:  # the other driver, not installed
+        with pytest.raises(CatalogError, match="psycopg2") as raised:
+            Store("postgresql+psycopg2://u@h/db")
+        assert "ct-data-catalog[postgresql]" in raised.value.hint

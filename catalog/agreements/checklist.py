@@ -15,7 +15,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from ..validate.agreements import OFFICE_NAMES, REQUIRED_REVIEWS
+from ..validate.agreements import DCF_PACK, OFFICE_NAMES, REQUIRED_REVIEWS
 from .lifecycle import IN_FORCE, Dates, next_review
 
 Row = Mapping[str, Any]
@@ -29,6 +29,15 @@ STATES = {
     "not-applicable": ("–", "Not applicable"),
 }
 PROBLEM_STATES = ("missing", "not-archived", "overdue")
+ITEMS = (
+    ("approval", "IRB or Commissioner approval", "DCF 5-4 Data Use ¶3"),
+    ("governance", "Executive Team IS Governance approval", "DCF 5-4 Governance ¶1"),
+    *((f"review:{office}", f"Written review: {name}", "DCF 5-4 Governance ¶1")
+      for office, name in OFFICE_NAMES.items()),
+    ("consent-plan", "Client notification and consent plan, approved", "DCF 5-4 Data Use ¶5"),
+    ("ongoing-review", "Ongoing review for disproportionality scheduled",
+     "DCF 5-4 Governance ¶2"),
+)
 
 
 @dataclass(frozen=True)
@@ -80,15 +89,20 @@ def checklist(agreement: Row, parties: Sequence[Row], reviews: Sequence[Row],
     status = agreement["status"]
     in_force = status in IN_FORCE
     items: list[Item] = []
+    if DCF_PACK not in (agreement.get("policy_packs") or "").split():
+        detail = "DCF Policy 5-4 does not apply: no DCF party and no DCF dataset shared"
+        for key, label, source in ITEMS:
+            items.append(Item(key, label, "not-applicable", detail, source))
+        return items
 
     state, detail = _approval(approvals, ("irb", "commissioner"), in_force)
     items.append(Item("approval", "IRB or Commissioner approval", state, detail,
                       "DCF 5-4 Data Use ¶3"))
 
-    identifiable = bool(agreement.get("identifiable_client_data"))
-    state, detail = _approval(approvals, ("governance",), in_force, required=identifiable)
+    required = bool(agreement.get("governance_required"))
+    state, detail = _approval(approvals, ("governance",), in_force, required=required)
     if state == "not-applicable":
-        detail = "no identifiable client-level data"
+        detail = "no DCF client-level data shared"
     items.append(Item("governance", "Executive Team IS Governance approval", state, detail,
                       "DCF 5-4 Governance ¶1"))
 
@@ -103,8 +117,7 @@ def checklist(agreement: Row, parties: Sequence[Row], reviews: Sequence[Row],
         items.append(Item(f"review:{office}", f"Written review: {OFFICE_NAMES[office]}",
                           state, detail, "DCF 5-4 Governance ¶1"))
 
-    external = [p for p in parties if p.get("kind") != "state-agency"]
-    if identifiable and external:
+    if agreement.get("consent_required"):
         if not agreement.get("consent_plan"):
             state, detail = "missing", ""
         elif agreement.get("consent_approved_by") and agreement.get("consent_approved_on"):
@@ -115,7 +128,8 @@ def checklist(agreement: Row, parties: Sequence[Row], reviews: Sequence[Row],
             state, detail = ("missing" if in_force else "pending"), "plan written, not approved"
     else:
         state = "not-applicable"
-        detail = ("no external party" if identifiable else "no identifiable client-level data")
+        detail = ("no party other than DCF" if agreement.get("identifiable_client_data")
+                  else "no identifiable DCF client data")
     items.append(Item("consent-plan", "Client notification and consent plan, approved", state,
                       detail, "DCF 5-4 Data Use ¶5"))
 
@@ -136,7 +150,10 @@ def checklist(agreement: Row, parties: Sequence[Row], reviews: Sequence[Row],
     return items
 
 
-def missing_reviews(reviews: Sequence[Row]) -> list[str]:
-    """Offices whose written review is absent or not archived."""
+def missing_reviews(agreement: Row, reviews: Sequence[Row]) -> list[str]:
+    """Offices whose written review DCF 5-4 requires and is absent or not archived
+    (none when the policy does not cover the agreement)."""
+    if DCF_PACK not in (agreement.get("policy_packs") or "").split():
+        return []
     archived = {r["office"] for r in reviews if r.get("archive_ref")}
     return [office for office in REQUIRED_REVIEWS if office not in archived]

@@ -32,9 +32,11 @@ class Register:
 def load_agreements(project: Project) -> Register:
     sources = [s for s in discover(project).sources if s.kind in ("agreement", "catalog")]
     out = Register()
-    for _source, doc, model, problems in load_sources(sources):
+    for _source, doc, model, problems, broken in load_sources(sources):
         out.problems.extend(doc.problems)
         out.problems.extend(problems)
+        if broken:  # a partial model: the file has errors and is skipped
+            continue
         if isinstance(model, CatalogInfo):
             out.base_url = model.base_url.rstrip("/")
         elif isinstance(model, Agreement):

@@ -20,23 +20,16 @@ import resource
 import shutil
 import subprocess
 import sys
-import time
-from collections.abc import Callable
 from pathlib import Path
 from statistics import median
-from typing import Any
 
 import yaml
 
+from . import print_figures, timed
 from .generate import Scale, generate
 
 REPEATS = 3  # one-change rebuilds measured (the median is reported)
 
-
-def _timed(fn: Callable[[], Any]) -> tuple[float, Any]:
-    start = time.perf_counter()
-    out = fn()
-    return time.perf_counter() - start, out
 
 
 def _change(path: Path, n: int) -> None:
@@ -79,24 +72,24 @@ def main() -> None:
         for path in files:
             yaml.load(path.read_bytes(), Loader=yaml.CSafeLoader)
 
-    floor, _ = _timed(parse_all)
+    floor, _ = timed(parse_all)
     shutil.rmtree(build_dir, ignore_errors=True)
-    validate, checked = _timed(lambda: check_project(project, today=today, jobs=args.jobs))
+    validate, checked = timed(lambda: check_project(project, today=today, jobs=args.jobs))
     assert not checked.report.errors, checked.report.summary()
-    cold, outcome = _timed(lambda: build(project, today=today, jobs=args.jobs, full=True))
+    cold, outcome = timed(lambda: build(project, today=today, jobs=args.jobs, full=True))
     assert outcome.result is not None, outcome.report.summary()
     os.sync()  # the cold build's 440 MiB settle on disk, as long before a steward's edit
-    noop, outcome = _timed(lambda: build(project, today=today, jobs=args.jobs))
+    noop, outcome = timed(lambda: build(project, today=today, jobs=args.jobs))
     datasets = [p for p in files if not p.name.startswith("_") and "_agreements" not in str(p)]
     warm: list[float] = []
     command: list[float] = []
     for n in range(REPEATS):  # one different descriptor each time
         _change(datasets[(2 * n + 1) * len(datasets) // (2 * REPEATS)], n)
-        seconds, outcome = _timed(lambda: build(project, today=today, jobs=args.jobs))
+        seconds, outcome = timed(lambda: build(project, today=today, jobs=args.jobs))
         assert (outcome.mode, outcome.analysed) == ("incremental", 1), outcome
         warm.append(seconds)
         _change(datasets[(2 * n + 1) * len(datasets) // (2 * REPEATS) + 1], n)
-        seconds, done = _timed(lambda: subprocess.run(
+        seconds, done = timed(lambda: subprocess.run(
             [sys.executable, "-m", "catalog", "build", "-q", "--root", str(args.out)],
             capture_output=True, text=True))
         assert done.returncode == 0, done.stderr
@@ -117,10 +110,8 @@ def main() -> None:
     ]
     for db in ("inventory.db", "public.db"):
         rows.append((db, f"{(build_dir / db).stat().st_size / 2**20:.1f} MiB", ""))
-    print(f"{scale.datasets} datasets x {scale.fields} fields, {args.jobs} job(s), "
-          f"{os.cpu_count()} cores")
-    for name, value, note in rows:
-        print(f"{name:<26} {value:>10}   {note}")
+    print_figures(f"{scale.datasets} datasets x {scale.fields} fields, {args.jobs} job(s), "
+                  f"{os.cpu_count()} cores", rows)
 
 
 if __name__ == "__main__":

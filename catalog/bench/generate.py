@@ -8,6 +8,7 @@ personal-data policy, and agreements link datasets across agencies.
 
 from __future__ import annotations
 
+import datetime as dt
 import random
 import shutil
 from dataclasses import dataclass
@@ -66,14 +67,20 @@ def _dump(path: Path, data: dict, schema: str) -> None:
 
 
 def _fields(rng: random.Random, count: int, pii: bool) -> list[dict]:
+    from ..validate.pii import by_name  # stewards mark what looks like personal data
+
     fields: list[dict] = []
     used: set[str] = set()
     for name, ftype, standard in rng.sample(STANDARD_FIELDS, k=min(6, count // 4)):
+        if standard == "street-address" and not pii:
+            continue
         f: dict[str, object] = {
             "name": name, "type": ftype, "title": name.replace("_", " ").title(),
             "description": _sentence(rng, rng.randint(8, 16)), "standard": standard}
         if standard in DEMOGRAPHIC:
             f["demographic"] = True
+        if standard == "street-address":
+            f["pii"] = True
         fields.append(f)
         used.add(name)
     if pii:
@@ -82,7 +89,7 @@ def _fields(rng: random.Random, count: int, pii: bool) -> list[dict]:
         used.add("person_name")
     while len(fields) < count:
         name = "_".join(rng.sample(WORDS, 2))
-        if name in used:
+        if name in used or by_name(name):
             continue
         used.add(name)
         fields.append({"name": name, "type": rng.choice(PLAIN_TYPES),
@@ -122,7 +129,8 @@ def generate(root: Path, scale: Scale, standards_from: Path) -> None:
                        ("hidden" if private else "public"),
                        "api": bool(i % 3), "bulk_download": True},
             "classification": {"level": "confidential" if private else "public",
-                               "assessed_on": "2025-03-01", "assessed_by": "Data Steward"},
+                               "assessed_on": (dt.date.today() - dt.timedelta(days=30))
+                               .isoformat(), "assessed_by": "Data Steward"},
             "schema": {"fields": _fields(rng, scale.fields, pii=private)},
             "lifecycle": {"update_frequency": rng.choice(FREQUENCIES),
                           "modified": f"2025-{1 + i % 12:02d}-15",

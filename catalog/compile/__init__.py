@@ -9,6 +9,7 @@ build leaves the previous databases byte-identical.
 from __future__ import annotations
 
 import datetime as dt
+import errno
 import fcntl
 import hashlib
 import operator
@@ -59,8 +60,9 @@ def digest(docs: Iterable[tuple[str, str]], extras: Iterable[Path], project: Pro
         h.update(f"{rel}\0{sha}\n".encode())
     for path in extras:
         if path.is_file():
-            h.update(f"{project.rel(path)}\0".encode() + hashlib.sha256(
-                path.read_bytes()).digest())
+            with open(path, "rb") as fh:  # in blocks: a sample may be large
+                h.update(f"{project.rel(path)}\0".encode()
+                         + hashlib.file_digest(fh, "sha256").digest())
     return h.hexdigest()
 
 
@@ -69,14 +71,15 @@ def standards_files(project: Project) -> list[Path]:
     return sorted(std_dir.glob("*.csv")) if std_dir.is_dir() else []
 
 
-def source_hash(inv: Inventory) -> str:
-    """Hash of every input file (path + content) and the schema version."""
+def source_hash(inv: Inventory, history_key: str) -> str:
+    """Hash of every input file (path + content), the history's end and the schema
+    version."""
     extra = standards_files(inv.project)
     for entry in inv.datasets.values():
         if entry.model.sample:
             extra.append(entry.source.path.parent / entry.model.sample)
-    return digest(((d.rel, d.sha256) for d in inv.documents + inv.standards.documents),
-                  extra, inv.project)
+    return digest([(d.rel, d.sha256) for d in inv.documents + inv.standards.documents]
+                  + [("\0history", history_key)], extra, inv.project)
 
 
 def git_commit(root: Path) -> str:
@@ -91,25 +94,71 @@ def git_commit(root: Path) -> str:
 TEMP_GLOB = ".*.tmp"
 FILE_MODE = 0o600  # build outputs: the inventory holds non-public records
 DIR_MODE = 0o700
+LOCK_FILE = ".build.lock"
+_HELD: set[int] = set()  # descriptors of the build locks this process holds
+
+
+def held_lock_fds() -> frozenset[int]:
+    """The open descriptors of the build locks held here: a forked worker closes its
+    copies, so that the lock goes with the build process however that ends."""
+    return frozenset(_HELD)
+
+
+def unwritable(path: Path, error: OSError, what: str) -> CatalogError:
+    """A clear error for a build folder that cannot be written (read-only, full, ...)."""
+    reason = error.strerror or str(error)
+    if error.errno in (errno.ENOSPC, errno.EDQUOT):
+        hint = (f"free some space on the disk that holds {path} (df -h {path}); "
+                "the previous build is untouched")
+    elif error.errno in (errno.EROFS, errno.EACCES, errno.EPERM):
+        hint = (f"builds write {path}/*.db, .cache/ and {LOCK_FILE} there: make it "
+                "writable, or build elsewhere with --out DIR (serve a read-only build with "
+                "--no-build)")
+    else:
+        hint = "the previous build is untouched"
+    return CatalogError(f"cannot {what} in {path}: {reason}", hint=hint)
+
+
+def disk_error(exc: BaseException) -> OSError | None:
+    """The OSError behind a failed write (SQLite's own errors included), if it is one
+    that the machine, not the inventory, caused: a full disk, a read-only folder."""
+    if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT, errno.EROFS,
+                                                    errno.EACCES, errno.EPERM, errno.EIO):
+        return exc
+    if isinstance(exc, sqlite3.Error):
+        text = str(exc).lower()
+        for needle, code in (("disk is full", errno.ENOSPC), ("readonly", errno.EROFS),
+                             ("read-only", errno.EROFS), ("disk i/o error", errno.EIO),
+                             ("unable to open", errno.EACCES)):
+            if needle in text:
+                return OSError(code, os.strerror(code) + f" ({exc})")
+    return None
 
 
 @contextmanager
 def build_lock(build_dir: Path) -> Iterator[None]:
     """Exclusive use of ``build_dir``; removes what a killed build left behind."""
-    build_dir.mkdir(parents=True, exist_ok=True, mode=DIR_MODE)
-    os.chmod(build_dir, DIR_MODE)  # owner only: the inventory and usage data live here
-    with open(build_dir / ".build.lock", "w") as fh:
+    try:
+        build_dir.mkdir(parents=True, exist_ok=True, mode=DIR_MODE)
+        os.chmod(build_dir, DIR_MODE)  # owner only: the inventory and usage data live here
+        fh = open(build_dir / LOCK_FILE, "a")
+    except OSError as e:
+        raise unwritable(build_dir, e, "build") from None
+    with fh:
         try:
             fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             raise CatalogError(f"another build is running in {build_dir}",
                                hint="wait for it to finish; builds never run at once") from None
+        _HELD.add(fh.fileno())
         try:
             # only a build holding the lock writes these: any found were left by a crash
             for stale in [*build_dir.glob(TEMP_GLOB), *build_dir.glob(f".cache/{TEMP_GLOB}")]:
-                stale.unlink(missing_ok=True)
+                if not stale.is_dir():
+                    stale.unlink(missing_ok=True)
             yield
         finally:
+            _HELD.discard(fh.fileno())
             fcntl.flock(fh, fcntl.LOCK_UN)
 
 
@@ -124,7 +173,7 @@ sqlite3.register_adapter(dt.date, _iso)
 # the standards ones only change with the standards, which forces a full build)
 SHARED_TABLES = ("meta", "agencies", "agreements", "agreement_parties", "agreement_datasets",
                  "agreement_reviews", "agreement_approvals", "data_requests",
-                 "data_request_datasets", "scorecard_metrics", "scorecards", "scorecard_history",
+                 "data_request_datasets", "scorecard_metrics", "scorecards", "due_items",
                  "problems")
 FLUSH_ROWS = 20_000
 
@@ -204,11 +253,17 @@ class ShardWriter(Inserter):
         super().__init__()
         self.path = path
         path.unlink(missing_ok=True)
-        self._open(path)
-        tables, _ = schema_sql()
-        for name in DATASET_TABLES:
-            self.conn.execute(tables[name])
-        self.conn.execute("BEGIN")
+        try:
+            self._open(path)
+            tables, _ = schema_sql()
+            for name in DATASET_TABLES:
+                self.conn.execute(tables[name])
+            self.conn.execute("BEGIN")
+        except BaseException:
+            if getattr(self, "conn", None) is not None:
+                self.conn.close()
+            path.unlink(missing_ok=True)
+            raise
 
     def __enter__(self) -> "ShardWriter":
         return self
@@ -250,18 +305,22 @@ class Writer(Inserter):
         self.freed: dict[str, list[int]] = {}  # rowids deleted, per table (public.db)
         self.added: set[str] = set()
         self.indexes: list[str] = []
-        if base is not None:
-            shutil.copyfile(base, self.tmp)
-            os.chmod(self.tmp, FILE_MODE)
-            self._open(self.tmp)
-        else:
-            self.tmp.unlink(missing_ok=True)
-            os.close(os.open(self.tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, FILE_MODE))
-            self._open(self.tmp)
-            tables, self.indexes = schema_sql()  # indexes: built after the bulk insert
-            for sql in tables.values():
-                self.conn.execute(sql)
-        self.conn.execute("BEGIN")
+        try:
+            if base is not None:
+                shutil.copyfile(base, self.tmp)
+                os.chmod(self.tmp, FILE_MODE)
+                self._open(self.tmp)
+            else:
+                self.tmp.unlink(missing_ok=True)
+                os.close(os.open(self.tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, FILE_MODE))
+                self._open(self.tmp)
+                tables, self.indexes = schema_sql()  # indexes: built after the bulk insert
+                for sql in tables.values():
+                    self.conn.execute(sql)
+            self.conn.execute("BEGIN")
+        except BaseException:  # e.g. a full disk while copying: leave nothing behind
+            self.abort()
+            raise
 
     def inserted(self, name: str, data: list[dict[str, Any]]) -> None:
         if self.incremental and name in FTS_KEYS:
@@ -414,7 +473,8 @@ class Writer(Inserter):
 
     def abort(self) -> None:
         try:
-            self.conn.close()
+            if getattr(self, "conn", None) is not None:
+                self.conn.close()
         finally:
             self.tmp.unlink(missing_ok=True)
 
@@ -483,9 +543,12 @@ def writers(out_dir: Path, incremental: bool = False) -> Iterator[tuple[Writer, 
 
 def compile_inventory(inv: Inventory, out_dir: Path | None = None) -> BuildResult:
     """Write both databases from a validated inventory (the caller checked the report)."""
+    from .. import history
+
     out_dir = out_dir or inv.project.build_dir
-    source_digest = source_hash(inv)
-    rows = inventory_rows(inv, scorecard_history(out_dir / INVENTORY_DB))
+    at = history.head(inv.project)
+    source_digest = source_hash(inv, at.key)
+    rows = inventory_rows(inv)
     datasets = {k: rows.pop(k, []) for k in DATASET_TABLES}
     known = {d["id"] for d in datasets["datasets"] if d["visibility"] != "hidden"}
     meta = build_meta(inv, source_digest)
@@ -494,27 +557,11 @@ def compile_inventory(inv: Inventory, out_dir: Path | None = None) -> BuildResul
         staff.add(datasets)
         public.add(public_rows(rows, known))
         public.add(public_rows(datasets))
+        meta.update(history.write(inv.project, out_dir, at, staff, public,
+                                  inv.standards))
         counts, public_counts = finish_both((staff, public), meta)
     return BuildResult(inventory_db=out_dir / INVENTORY_DB, public_db=out_dir / PUBLIC_DB,
                        counts=counts, public_counts=public_counts, source_hash=source_digest)
-
-
-def scorecard_history(db: Path) -> list[dict[str, Any]]:
-    """The scorecard history kept in a built inventory.db (none when there is no build,
-    or it predates the table): what the next build carries on."""
-    if not db.is_file():
-        return []
-    try:
-        conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
-        try:
-            conn.row_factory = sqlite3.Row
-            return [dict(r) for r in conn.execute(
-                "SELECT release, scope, metric, as_of, numerator, denominator, value "
-                "FROM scorecard_history")]
-        finally:
-            conn.close()
-    except sqlite3.Error:
-        return []
 
 
 def built_meta(db: Path, key: str) -> str | None:

@@ -7,7 +7,6 @@ if :func:`public_rows` lets it through.
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 from collections import defaultdict
 from typing import TYPE_CHECKING, Any
@@ -22,7 +21,7 @@ if TYPE_CHECKING:
     from ..governance.scorecard import Score
     from ..model import Agency, Agreement, Dataset
     from ..problems import Problem
-    from ..validate import Inventory
+    from ..validate import Entry, Inventory
     from ..validate.conformance import Conformance
 
 Rows = dict[str, list[dict[str, Any]]]
@@ -57,7 +56,7 @@ def _agency_row(a: "Agency", source: str) -> dict[str, Any]:
 
 
 def _dataset_row(d: "Dataset", source: str, conf: "Mapping[str, Conformance]",
-                 base_url: str) -> dict[str, Any]:
+                 base_url: str, personal: "Collection[str]") -> dict[str, Any]:
     fields = d.schema_.fields if d.schema_ else []
     conformance = [conf.get(f.name) for f in fields]
     contact = d.contact or d.steward
@@ -93,6 +92,7 @@ def _dataset_row(d: "Dataset", source: str, conf: "Mapping[str, Conformance]",
         source_system=life.source_system if life else None,
         retention=life.retention if life else None, issued=life.issued if life else None,
         modified=life.modified if life else None,
+        modified_source="descriptor" if life and life.modified else None,
         last_reviewed=life.last_reviewed if life else None,
         personal_data_purpose=pd.purpose if pd else None,
         personal_data_legal_authority=pd.legal_authority if pd else None,
@@ -111,7 +111,7 @@ def _dataset_row(d: "Dataset", source: str, conf: "Mapping[str, Conformance]",
         known_bias=d.quality.known_bias if d.quality else None,
         limitations=d.quality.limitations if d.quality else None,
         field_count=len(fields),
-        pii_field_count=sum(f.pii for f in fields),
+        pii_field_count=sum(f.name in personal for f in fields),
         demographic_field_count=sum(f.demographic for f in fields),
         standard_field_count=sum(1 for f in fields if f.standard),
         conformant_field_count=sum(1 for c in conformance if c and c.status == "conformant"),
@@ -130,9 +130,19 @@ def _field_text(fields: "Iterable[Any]") -> str | None:
     return " ".join(parts) or None
 
 
-def _agreement_rows(a: "Agreement", source: str, rows: Rows) -> None:
+def _agreement_rows(entry: "Entry[Agreement]", inv: "Inventory", rows: Rows) -> None:
+    """An agreement's rows, with what the validator derives of it: whether it involves
+    identifiable client data, which policy packs cover it, and whether DCF 5-4 requires a
+    consent plan and the IS Governance approval."""
+    from ..validate import agreements as rules
+    from ..validate.packs import packs_for
+
+    a, source = entry.model, entry.source.rel
     p = a.protections
     plan = a.consent_plan
+    packs = [pk.id for pk in packs_for(entry, inv, "agreement")]
+    dcf = rules.DCF_PACK in packs
+    why, others = rules.consent_required(entry, inv)
     rows["agreements"].append(dict(
         id=a.id, title=a.title, status=a.status.value, public=a.public, purpose=a.purpose,
         term_start=a.term.start, term_end=a.term.end, renewal=a.term.renewal,
@@ -141,7 +151,10 @@ def _agreement_rows(a: "Agreement", source: str, rows: Rows) -> None:
         racial_justice_assessment=a.racial_justice_assessment,
         equity_conformance=a.equity_conformance, risk_mitigation=p.risk_mitigation,
         data_security=p.data_security, privacy=p.privacy, client_data_use=p.client_data_use,
-        identifiable_client_data=a.identifiable_client_data,
+        identifiable_client_data=bool(rules.identifiable(entry, inv)),
+        policy_packs=" ".join(packs),
+        consent_required=dcf and bool(why and others),
+        governance_required=dcf and bool(rules.governance_required(entry, inv)),
         consent_plan=plan.description if plan else None,
         consent_approved_by=plan.approved_by if plan else None,
         consent_approved_on=plan.approved_on if plan else None,
@@ -205,20 +218,24 @@ def _element_row(e: Element, value_count: int) -> dict[str, Any]:
 
 
 def dataset_rows(d: "Dataset", source: str, conf: "Mapping[str, Conformance]",
-                 base_url: str) -> Rows:
+                 base_url: str, pii: "Collection[str]" = ()) -> Rows:
     """The rows of one descriptor in the dataset-scoped tables (:data:`DATASET_TABLES`).
-    Field ids count from 1 here; the build renumbers them (:func:`renumber`)."""
+    ``pii`` names the fields that are personal data (derived: marked, or detected and
+    not waived). Field ids count from 1 here; the build renumbers them
+    (:func:`renumber`)."""
     rows: Rows = defaultdict(list)
     dataset_id = d.id
-    rows["datasets"].append(_dataset_row(d, source, conf, base_url))
+    personal = set(pii) | {f.name for f in (d.schema_.fields if d.schema_ else []) if f.pii}
+    rows["datasets"].append(_dataset_row(d, source, conf, base_url, personal))
     for i, f in enumerate(d.schema_.fields if d.schema_ else []):
         field_id = i + 1
         c = conf.get(f.name)
         rows["fields"].append(dict(
             id=field_id, dataset_id=dataset_id, position=i, name=f.name, title=f.title,
             type=f.type, format=f.format, description=f.description, standard=f.standard,
-            conformance=c.status if c else None, pii=f.pii,
+            conformance=c.status if c else None, pii=f.name in personal,
             demographic=f.demographic, internal=f.internal, is_count=f.count, unit=f.unit,
+            waivers_json=_json(dict(f.waivers) or None),
             constraints_json=_json(f.constraints.model_dump(exclude_none=True)
                                    if f.constraints else None),
             example=None if f.example is None else str(f.example)))
@@ -255,31 +272,27 @@ def renumber(rows: Rows, offset: int) -> int:
     return offset + len(rows.get("fields", ()))
 
 
-def history_rows(previous: "Iterable[dict[str, Any]]", scores: "Iterable[Score]",
-                 today: dt.date) -> list[dict[str, Any]]:
-    """The scorecard history a build keeps: the last build's rows, with this build's
-    scores as the release of ``today`` (a later build of the same day replaces them)."""
-    release = today.isoformat()
-    kept = [dict(r) for r in previous if r["release"] != release]
-    return kept + [dict(release=release, scope=s.scope, metric=s.metric, as_of=today,
-                        numerator=s.numerator, denominator=s.denominator, value=s.value)
-                   for s in scores]
-
-
-def shared_rows(inv: "Inventory", scores: "Iterable[Score]", problems: "Iterable[Problem]",
-                history: "Iterable[dict[str, Any]]" = ()) -> Rows:
+def shared_rows(inv: "Inventory", scores: "Iterable[Score]", problems: "Iterable[Problem]"
+                ) -> Rows:
     """Every row outside the dataset-scoped tables: standards, agencies, agreements,
-    requests, scorecards (and their history: ``history`` is the last build's) and the
-    problems of the build."""
+    requests, scorecards and the problems of the build."""
     rows: Rows = defaultdict(list)
     _standard_rows(inv, rows)
     for _, agency in sorted(inv.agencies.items()):
         rows["agencies"].append(_agency_row(agency.model, agency.source.rel))
     for _, agreement in sorted(inv.agreements.items()):
-        _agreement_rows(agreement.model, agreement.source.rel, rows)
+        _agreement_rows(agreement, inv, rows)
+    from ..validate.requests import due_date
+
     for _, request in sorted(inv.requests.items()):
         r = request.model
+        due = due_date(request, inv)
         rows["data_requests"].append(dict(
+            foia=r.foia, due_on=due[0] if due else None, due_basis=due[1] if due else None,
+            vetting_by=r.vetting.by if r.vetting else None,
+            vetting_decision=r.vetting.decision if r.vetting else None,
+            released_on=r.release.date if r.release else None,
+            release_level=r.release.level if r.release else None,
             id=r.id, title=r.title, received_on=r.received_on, requester_kind=r.requester.kind,
             requester_name=r.requester.name, requester_agency=r.requester.agency,
             description=r.description, status=r.status, handled_by=r.handled_by,
@@ -289,15 +302,15 @@ def shared_rows(inv: "Inventory", scores: "Iterable[Score]", problems: "Iterable
             source_file=request.source.rel))
         for dataset_id in dict.fromkeys(r.datasets):
             rows["data_request_datasets"].append(dict(request_id=r.id, dataset_id=dataset_id))
+    from ..governance.due import due_items
     from ..governance.scorecard import METRICS, targets
 
+    rows["due_items"].extend(i.row() for i in due_items(inv))
     goal, margin = targets(inv)
     for i, m in enumerate(METRICS):
         rows["scorecard_metrics"].append(dict(
             id=m.id, position=i, title=m.title, source=m.source, description=m.description,
             target=goal[m.id], amber_below=round(max(0.0, goal[m.id] - margin), 4)))
-    scores = list(scores)
-    rows["scorecard_history"] = history_rows(history, scores, inv.today)
     for score in scores:
         rows["scorecards"].append(dict(scope=score.scope, metric=score.metric,
                                        numerator=score.numerator,
@@ -305,21 +318,24 @@ def shared_rows(inv: "Inventory", scores: "Iterable[Score]", problems: "Iterable
     for p in problems:
         rows["problems"].append(dict(
             file=p.file, line=p.line, col=p.column, pointer=p.pointer, code=p.code,
-            severity=p.severity.value, message=p.message, hint=p.hint or None))
+            severity=p.severity.value, message=p.message, hint=p.hint or None,
+            field=p.field or None, dated=p.dated))
     return rows
 
 
-def inventory_rows(inv: "Inventory", history: "Iterable[dict[str, Any]]" = ()) -> Rows:
+def inventory_rows(inv: "Inventory") -> Rows:
     """Every row of inventory.db (except meta), from a validated inventory."""
     from ..governance.scorecard import compute
 
-    rows = shared_rows(inv, compute(inv), inv.report.sorted(), history)
+    rows = shared_rows(inv, compute(inv), inv.report.sorted())
     conf: dict[str, dict[str, Conformance]] = defaultdict(dict)
     for (dataset_id, name), c in inv.conformance.items():
         conf[dataset_id][name] = c
     last = 0
     for dataset_id, entry in sorted(inv.datasets.items()):
-        chunk = dataset_rows(entry.model, entry.source.rel, conf[dataset_id], inv.base_url)
+        facts = inv.facts.get(dataset_id)
+        chunk = dataset_rows(entry.model, entry.source.rel, conf[dataset_id], inv.base_url,
+                             pii=facts.pii if facts else ())
         last = renumber(chunk, last)
         for table, table_rows in chunk.items():
             rows[table].extend(table_rows)
@@ -330,7 +346,7 @@ LISTED_COLUMNS = {"id", "identifier", "agency_id", "title", "description", "asse
                   "access_level",
                   "visibility", "high_value", "keywords", "themes", "contact_name",
                   "contact_email", "rights", "source_file", "odap_status", "state_owned",
-                  "owner", "modified", "datajson_json"}
+                  "owner", "modified", "modified_source", "datajson_json"}
 
 
 DATASET_TABLES = ("datasets", "fields", "field_conformance", "distributions", "keywords",

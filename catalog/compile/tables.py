@@ -89,6 +89,7 @@ class DatasetRow(SQLModel, table=True):
     retention: Optional[str] = None
     issued: Optional[str] = None
     modified: Optional[str] = Field(default=None, index=True)
+    modified_source: Optional[str] = None  # "descriptor", or "history" (the last change)
     last_reviewed: Optional[dt.date] = None
     personal_data_purpose: Optional[str] = None
     personal_data_legal_authority: Optional[str] = None
@@ -134,7 +135,8 @@ class FieldRow(SQLModel, table=True):
     description: Optional[str] = None
     standard: Optional[str] = Field(default=None, foreign_key="standards.id", index=True)
     conformance: Optional[str] = None
-    pii: Optional[bool] = staff_only()
+    pii: Optional[bool] = staff_only()  # derived: marked, or detected and not waived
+    waivers_json: Optional[str] = staff_only()  # why a detected field is not PII / a count
     demographic: bool = False
     internal: Optional[bool] = staff_only()
     is_count: bool = False
@@ -278,7 +280,10 @@ class AgreementRow(SQLModel, table=True):
     data_security: Optional[str] = staff_only()
     privacy: Optional[str] = staff_only()
     client_data_use: Optional[str] = staff_only()
-    identifiable_client_data: Optional[bool] = staff_only()
+    identifiable_client_data: Optional[bool] = staff_only()  # derived from the datasets shared
+    policy_packs: Optional[str] = staff_only()  # the packs covering it, space-separated
+    consent_required: Optional[bool] = staff_only()  # DCF 5-4 Use ¶5 applies
+    governance_required: Optional[bool] = staff_only()  # DCF 5-4 Governance ¶1 applies
     consent_plan: Optional[str] = staff_only()
     consent_approved_by: Optional[str] = staff_only()
     consent_approved_on: Optional[dt.date] = staff_only()
@@ -349,8 +354,15 @@ class DataRequestRow(SQLModel, table=True):
     requester_agency: Optional[str] = Field(default=None, foreign_key="agencies.id")
     description: str
     status: str = Field(index=True)
+    foia: bool = False
+    due_on: Optional[dt.date] = Field(default=None, index=True)  # the FOIA clock or the target
+    due_basis: Optional[str] = None
+    vetting_by: Optional[str] = None
+    vetting_decision: Optional[str] = None
     handled_by: Optional[str] = Field(default=None, foreign_key="agencies.id", index=True)
     responded_on: Optional[dt.date] = None
+    released_on: Optional[dt.date] = None
+    release_level: Optional[str] = None
     turnaround_days: Optional[int] = None
     outcome: Optional[str] = None
     agreement_id: Optional[str] = Field(default=None, foreign_key="agreements.id")
@@ -384,19 +396,17 @@ class ScorecardRow(SQLModel, table=True):
     value: Optional[float] = None
 
 
-class ScorecardHistoryRow(SQLModel, table=True):
-    """Past scorecards, one set per release: the trend on /scorecards and the changes
-    on /staff. A build keeps the rows of the last build and records its own scores under
-    the day it validated on (one release a day, the day's last build)."""
+class DueItemRow(SQLModel, table=True):
+    """A dated obligation (catalog.governance.due): staff follow these up."""
 
-    __tablename__ = "scorecard_history"
-    release: str = Field(primary_key=True)  # a date (YYYY-MM-DD) or a release label
-    scope: str = Field(primary_key=True)
-    metric: str = Field(primary_key=True)
-    as_of: dt.date = Field(index=True)
-    numerator: int
-    denominator: int
-    value: Optional[float] = None
+    __tablename__ = "due_items"
+    id: Optional[int] = Field(default=None, primary_key=True)
+    kind: str = Field(index=True)
+    subject: str
+    title: str
+    file: str
+    date: dt.date = Field(index=True)
+    basis: str
 
 
 class ProblemRow(SQLModel, table=True):
@@ -410,6 +420,53 @@ class ProblemRow(SQLModel, table=True):
     severity: str = Field(index=True)
     message: str
     hint: Optional[str] = None
+    field: Optional[str] = None  # the column of a data file
+    dated: bool = Field(default=False, index=True)  # depends on today's date alone
+
+
+class CommitRow(SQLModel, table=True):
+    """A commit of the inventory's history that changed a dataset or is a scorecard
+    point (docs/history.md)."""
+
+    __tablename__ = "commits"
+    sha: str = Field(primary_key=True)
+    committed_at: str = Field(index=True)  # ISO 8601, UTC
+    author: Optional[str] = staff_only()
+    subject: Optional[str] = staff_only()
+
+
+class DatasetChangeRow(SQLModel, table=True):
+    """One dataset's change in one commit: in public.db, only what the public saw then
+    and sees now (catalog.history.public)."""
+
+    __tablename__ = "dataset_changes"
+    id: int = Field(primary_key=True)
+    dataset_id: str = Field(index=True)  # no foreign key: staff keep removed datasets'
+    agency_id: str = Field(index=True)
+    commit_sha: str = Field(foreign_key="commits.sha", index=True)
+    committed_at: str = Field(index=True)
+    kind: str  # added | changed | removed
+    summary: str
+    changes_json: Optional[str] = None  # [{property, label, old, new}]
+    risks_json: Optional[str] = staff_only()  # [{code, message}]
+    opened: Optional[bool] = staff_only()
+    documented: Optional[int] = staff_only()
+    conformed: Optional[int] = staff_only()
+
+
+class ScorecardHistoryRow(SQLModel, table=True):
+    """The scorecards at every release tag and month across the history."""
+
+    __tablename__ = "scorecard_history"
+    point: str = Field(primary_key=True)  # the tag's name, or YYYY-MM
+    scope: str = Field(primary_key=True)
+    metric: str = Field(primary_key=True, foreign_key="scorecard_metrics.id")
+    kind: str  # tag | month
+    commit_sha: str
+    date: str = Field(index=True)
+    numerator: int
+    denominator: int
+    value: Optional[float] = None
 
 
 # insertion order respects foreign keys
@@ -418,13 +475,14 @@ TABLES: tuple[type[SQLModel], ...] = (
     StandardRow, StandardValueRow, DatasetRow, FieldRow, FieldConformanceRow, DistributionRow,
     KeywordRow, DatasetThemeRow, AgreementRow, AgreementPartyRow, AgreementDatasetRow,
     AgreementReviewRow, AgreementApprovalRow, AccessPlanRow, DataRequestRow,
-    DataRequestDatasetRow, ScorecardMetricRow, ScorecardRow, ScorecardHistoryRow, ProblemRow,
+    DataRequestDatasetRow, ScorecardMetricRow, ScorecardRow, DueItemRow, ProblemRow,
+    CommitRow, DatasetChangeRow, ScorecardHistoryRow,
 )
 # scorecards count every dataset, hidden ones included: their denominators would reveal
 # how many non-public records an agency holds
 STAFF_ONLY_TABLES = (AgreementReviewRow, AgreementApprovalRow, DataRequestRow,
-                     DataRequestDatasetRow, ScorecardMetricRow, ScorecardRow,
-                     ScorecardHistoryRow, ProblemRow)
+                     DataRequestDatasetRow, ScorecardMetricRow, ScorecardRow, DueItemRow,
+                     ProblemRow, ScorecardHistoryRow)
 
 
 def staff_only_columns(table: type[SQLModel]) -> set[str]:

@@ -67,8 +67,9 @@ def _render_text(audit: Audit, summary: str) -> str:
         totals += [f"known total of '{c}' = {n}" for c, n in audit.known_totals.items()]
         lines.append("totals: " + ("; ".join(totals) or "none found"))
     lines += [f"note: {n}" for n in audit.notes]
-    lines += [v.render() for v in audit.violations]
-    n = len(audit.violations)
+    lines += [f"{p.file}:{p.line}:{p.column} {p.code}: {p.field}: {p.message}"
+              for p in audit.problems]
+    n = len(audit.problems)
     lines.append(f"{n} violation(s)" if n else "no violations")
     return "\n".join(lines)
 
@@ -79,7 +80,8 @@ def _render_text(audit: Audit, summary: str) -> str:
               help="Policy id from standards/suppression.yml (default: the descriptor's).")
 @click.option("--descriptor", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               default=None, help="Dataset descriptor: its fields marked count: true are "
-              "the count columns, its primary key the label columns.")
+              "count columns (with those detected, unless waived), its primary key the "
+              "label columns, its missing values suppression markers.")
 @click.option("--count-columns", default=None, metavar="A,B,…",
               help="Count columns (default: the descriptor's, else auto-detected).")
 @click.option("--total-column", default=None, metavar="NAME",
@@ -122,6 +124,8 @@ def check_suppression(file: Path, policy_id: str | None, descriptor: Path | None
         if not policy_id and d.disclosure and d.disclosure.suppression_policy:
             policy_id = d.disclosure.suppression_policy
     if count_columns is not None:
+        kw.pop("also_count", None)
+        kw.pop("not_count", None)
         kw["count_columns"] = [c.strip() for c in count_columns.split(",") if c.strip()]
         kw["count_columns_from"] = "option"
     if not policy_id:
@@ -144,5 +148,5 @@ def check_suppression(file: Path, policy_id: str | None, descriptor: Path | None
                    + (f", rounded to {policy.rounding}" if policy.rounding else "")
                    + (", complementary" if policy.complementary else "") + ")")
         click.echo(_render_text(audit, summary))
-    if audit.violations:
+    if audit.problems:
         sys.exit(1)

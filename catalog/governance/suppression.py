@@ -1,7 +1,10 @@
 """Small-number (small-N) suppression check for published aggregates (State Data Plan
-principle 4a; DCF Policy 5-4), as a Frictionless custom check.
+principle 4a; DCF Policy 5-4).
 
-``SmallNCheck`` reads every cell of the count columns and yields
+:func:`audit_file` reads a CSV twice as a stream of rows, never holding the table: once
+to choose the count and label columns and find the total rows, once to check every
+count cell. It reports, as :class:`~catalog.problems.Problem` values located by row,
+column number and field name,
 
 * ``small-count``: a published count from 1 to ``min_count - 1`` (or 0 when the policy
   suppresses zeros);
@@ -10,69 +13,31 @@ principle 4a; DCF Policy 5-4), as a Frictionless custom check.
 * ``recoverable-cell``: with complementary suppression, a suppressed cell whose value
   can be recalculated from the totals the table publishes (``catalog.governance.totals``).
 
-``audit_file`` runs it through ``resource.validate`` on any CSV and says how it read the
-table; ``check_file`` and ``check_dataset`` return just the violations. What is and is
-not detected: ``docs/suppression.md``.
+What is and is not detected: ``docs/suppression.md``. The rule that runs it on every
+aggregate a descriptor describes is ``catalog.validate.disclosure``.
 """
 
 from __future__ import annotations
 
+import codecs
 import csv
 import re
-from collections.abc import Iterable, Sequence
-from dataclasses import asdict, dataclass, field
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from itertools import islice
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, ClassVar, Dict, List, Optional
+from typing import TYPE_CHECKING, Any
 
-import attrs
-from frictionless import Check, Checklist, Detector, FrictionlessException, Resource, errors
-
+from .. import problems as P
 from ..model.standards import SuppressionPolicy
 from ..problems import CatalogError, Problem
-from .totals import TableRow, Totals, find_totals, recoverable, words
+from .totals import TotalsFinder, is_total_label, recoverable, words
 
 if TYPE_CHECKING:
-    from frictionless.table import Row
-
     from ..model import Dataset
-    from ..validate import Entry, Inventory
 
-SMALL_COUNT = "small-count"
-UNROUNDED_COUNT = "unrounded-count"
-INVALID_COUNT = "invalid-count"
-RECOVERABLE_CELL = "recoverable-cell"
-CODES = (SMALL_COUNT, UNROUNDED_COUNT, INVALID_COUNT, RECOVERABLE_CELL)
-
-_TEMPLATE = 'Cell "{cell}" in row "{rowNumber}", field "{fieldName}" ({fieldNumber}): {note}'
-
-
-class SmallCountError(errors.CellError):
-    type = SMALL_COUNT
-    title = "Small Count"
-    description = "A published count is below the suppression policy's minimum."
-    template = _TEMPLATE
-
-
-class UnroundedCountError(errors.CellError):
-    type = UNROUNDED_COUNT
-    title = "Unrounded Count"
-    description = "A published count is not rounded to the suppression policy's base."
-    template = _TEMPLATE
-
-
-class InvalidCountError(errors.CellError):
-    type = INVALID_COUNT
-    title = "Invalid Count"
-    description = "A count cell is neither a whole number nor a suppression marker."
-    template = _TEMPLATE
-
-
-class RecoverableCellError(errors.CellError):
-    type = RECOVERABLE_CELL
-    title = "Recoverable Cell"
-    description = "A suppressed cell can be recalculated from published totals."
-    template = _TEMPLATE
-
+CODES = (P.SMALL_COUNT, P.UNROUNDED_COUNT, P.INVALID_COUNT, P.RECOVERABLE_CELL)
+MAX_CELLS = 1000  # cell problems listed per file (the rest are counted in a note)
 
 _COUNT = re.compile(r"^\+?(\d{1,3}(,\d{3})+|\d+)(\.0+)?$")
 _NUMBER = re.compile(r"^[-+]?(\d+(,\d{3})*)?(\.\d+)?%?$")
@@ -91,119 +56,10 @@ def parse_count(text: str) -> int | None:
     return int(text.split(".")[0].lstrip("+").replace(",", ""))
 
 
-@attrs.define(kw_only=True, repr=False)
-class SmallNCheck(Check):
-    """Cells of the count columns against one suppression policy."""
-
-    type: ClassVar[str] = "small-n-suppression"
-    Errors: ClassVar[list[Any]] = [
-        SmallCountError, UnroundedCountError, InvalidCountError, RecoverableCellError]
-
-    policy_id: str
-    min_count: int
-    suppress_zero: bool = False
-    complementary: bool = True
-    rounding: Optional[int] = None
-    count_columns: List[str]
-    key_columns: List[str] = attrs.field(factory=list)
-    symbol: str = "*"
-    markers: List[str] = attrs.field(factory=lambda: [""])
-    total_column: Optional[str] = None
-    known_totals: Dict[str, int] = attrs.field(factory=dict)
-
-    @classmethod
-    def for_policy(cls, policy: SuppressionPolicy, **kw: Any) -> "SmallNCheck":
-        markers = sorted({"", policy.symbol, *kw.pop("markers", [])})
-        return cls(policy_id=policy.id, min_count=policy.min_count, symbol=policy.symbol,
-                   suppress_zero=policy.suppress_zero, complementary=policy.complementary,
-                   rounding=policy.rounding, markers=markers, **kw)
-
-    def connect(self, resource: Resource) -> None:
-        super().connect(resource)
-        self.rows: list[TableRow] = []
-        self.cells: dict[int, list[str]] = {}
-        self.totals: Totals | None = None
-
-    def validate_start(self) -> Iterable[errors.Error]:
-        names = self.resource.schema.field_names
-        for name in [*self.count_columns, *self.key_columns, *self.known_totals]:
-            if name not in names:
-                yield errors.CheckError(note=f'small-N check: no column "{name}"')
-
-    def validate_row(self, row: "Row") -> Iterable[errors.Error]:
-        if all(c in (None, "") for c in row.cells):
-            return
-        counts: dict[str, int | None] = {}
-        for name in self.count_columns:
-            text = "" if row[name] is None else str(row[name]).strip()
-            counts[name] = value = None if text in self.markers else parse_count(text)
-            if value is None:
-                if text not in self.markers:
-                    yield InvalidCountError.from_row(
-                        row, field_name=name, note=f"'{text}' is not a whole number or the "
-                        f"suppression symbol '{self.symbol}'")
-                continue
-            if 0 < value < self.min_count or (value == 0 and self.suppress_zero):
-                what = "zero" if value == 0 else f"count {value}"
-                rule = (f"counts from {0 if self.suppress_zero else 1} to {self.min_count - 1}"
-                        " must be suppressed")
-                yield SmallCountError.from_row(row, field_name=name, note=f"{what} is "
-                                               f"published; under {self.policy_id} {rule}")
-            if self.rounding and value % self.rounding:
-                yield UnroundedCountError.from_row(
-                    row, field_name=name, note=f"count {value} is not a multiple of "
-                    f"{self.rounding} ({self.policy_id} rounds counts)")
-        keys = {k: str(row[k] or "").strip() for k in self.key_columns}
-        self.rows.append(TableRow(row.row_number, keys, counts))
-        self.cells[row.row_number] = ["" if c is None else str(c) for c in row.cells]
-
-    def validate_end(self) -> Iterable[errors.Error]:
-        if not self.complementary:
-            return
-        self.totals = find_totals(self.rows, self.count_columns, self.key_columns,
-                                  total_column=self.total_column,
-                                  known_totals=self.known_totals)
-        by_number = {r.number: r for r in self.rows}
-        found = recoverable(self.totals.equations,
-                            lambda c: by_number[c[0]].counts.get(c[1]))
-        names = self.resource.schema.field_names
-        for (number, name), used in sorted(found.items(),
-                                           key=lambda kv: (kv[0][0], names.index(kv[0][1]))):
-            sources = [eq.source for eq in used]
-            how = f"from {sources[0]}" if len(sources) == 1 else (
-                f"by combining {len(sources)} totals: " + "; ".join(sources[:3])
-                + ("; …" if len(sources) > 3 else ""))
-            cells = self.cells[number]
-            index = names.index(name)
-            yield RecoverableCellError(
-                note=f"suppressed cell can be recalculated {how}; suppress another "
-                "cell in the same line (complementary suppression)",
-                cells=cells, row_number=number, cell=cells[index] if index < len(cells)
-                else "", field_name=name, field_number=index + 1)
-
-
-@dataclass(frozen=True)
-class Violation:
-    """One cell that breaks the policy. ``row`` is the CSV row (the header is row 1),
-    ``column`` the field position (1-based)."""
-
-    file: str
-    row: int
-    column: int
-    field: str
-    code: str
-    message: str
-
-    def render(self) -> str:
-        return f"{self.file}:{self.row}:{self.column} {self.code}: {self.field}: {self.message}"
-
-    def to_dict(self) -> dict[str, object]:
-        return asdict(self)
-
-    def to_problem(self, pointer: str = "/sample", hint: str = "") -> Problem:
-        """As a catalog problem (once these codes are registered in ``catalog.problems``)."""
-        return Problem.make(self.code, f"{self.field}: {self.message}", file=self.file,
-                            line=self.row, column=self.column, pointer=pointer, hint=hint)
+def markers_of(policy: SuppressionPolicy, extra: Iterable[str] = ()) -> set[str]:
+    """What marks a suppressed cell: a blank, the policy's symbols, and ``extra`` (a
+    data dictionary's missing values)."""
+    return {"", policy.symbol, *policy.other_symbols, *(m.strip() for m in extra)}
 
 
 @dataclass
@@ -219,97 +75,189 @@ class Audit:
     total_rows: list[int] = field(default_factory=list)
     known_totals: dict[str, int] = field(default_factory=dict)
     complementary: bool = True
+    rows: int = 0
     notes: list[str] = field(default_factory=list)
-    violations: list[Violation] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
-        return not self.violations
+        return not self.problems
 
     def to_dict(self) -> dict[str, object]:
-        out = asdict(self)
+        out = {k: v for k, v in self.__dict__.items() if k != "problems"}
+        out["problems"] = [p.to_dict() for p in self.problems]
         out["valid"] = self.ok
         return out
 
 
-def _resource(path: Path) -> Resource:
-    kw: dict[str, Any] = {"path": path.name, "basepath": str(path.resolve().parent),
-                          "detector": Detector(field_type="string", field_missing_values=[])}
-    if path.suffix.lower() in (".csv", ".tsv", ".txt", ""):
-        kw["format"] = "csv"
-    return Resource(**kw)
+# -- reading -------------------------------------------------------------------------------
 
 
-def _read(path: Path) -> tuple[list[str], list[dict[str, str]]]:
-    try:
-        with _resource(path) as resource:
-            header = list(resource.schema.field_names)
-            rows = [{k: "" if v is None else str(v).strip() for k, v in row.items()}
-                    for row in resource.row_stream]
-    except (FrictionlessException, OSError, UnicodeError, csv.Error) as exc:
-        raise CatalogError(f"{path}: cannot be read as a table ({exc})",
-                           hint="give a CSV file with a header row") from None
-    return header, rows
-
-
-def _numeric(values: Sequence[str]) -> bool:
-    return bool(values) and all(_NUMBER.match(v) for v in values)
-
-
-def detect_count_columns(header: Sequence[str], rows: Sequence[dict[str, str]],
-                         markers: Iterable[str]) -> list[str]:
-    """Columns whose every non-blank value is a whole number or a suppression marker,
-    except those named like a year, code or identifier (labels) or a rate, percentage or
-    average (measures). A column that is blank throughout is not a count column."""
-    marks = set(markers)
-    out = []
-    for name in header:
-        if KEY_WORDS.union(MEASURE_WORDS).intersection(words(name)):
+def _encoding(path: Path) -> str:
+    """UTF-8 (with or without a byte-order mark) when the whole file decodes as such,
+    else Windows-1252, else Latin-1 (which decodes anything). One streaming pass."""
+    for name in ("utf-8-sig", "cp1252"):
+        decoder = codecs.getincrementaldecoder(name)()
+        try:
+            with path.open("rb") as fh:
+                while chunk := fh.read(1 << 20):
+                    decoder.decode(chunk)
+                decoder.decode(b"", final=True)
+            return name
+        except UnicodeDecodeError:
             continue
-        values = [v for v in (r.get(name, "") for r in rows) if v]
-        if values and all(v in marks or parse_count(v) is not None for v in values):
-            out.append(name)
-    return out
+    return "latin-1"
 
 
-def detect_key_columns(header: Sequence[str], rows: Sequence[dict[str, str]],
-                       counts: Sequence[str]) -> list[str]:
-    """Label columns: the non-count columns holding text, plus numeric ones named like a
-    year, code or identifier."""
-    out = []
-    for name in header:
-        if name in counts:
-            continue
-        values = [r.get(name, "") for r in rows if r.get(name, "")]
-        if values and (not _numeric(values) or KEY_WORDS.intersection(words(name))):
-            out.append(name)
-    return out
+def _dialect(path: Path, encoding: str) -> type[csv.Dialect] | csv.Dialect:
+    """Comma-separated, unless the header line holds more semicolons, tabs or bars."""
+    if path.suffix.lower() == ".tsv":
+        return csv.excel_tab
+    with path.open(encoding=encoding, newline="") as fh:
+        header = fh.readline(64 * 1024)
+    counts = {d: header.count(d) for d in ",;\t|"}
+    best = max(counts, key=lambda d: counts[d])
+    if best == "," or not counts[best]:
+        return csv.excel
+
+    class Sniffed(csv.excel):
+        delimiter = best
+
+    return Sniffed
+
+
+class Table:
+    """A CSV read as a stream: its header and, on each :meth:`rows`, its records as
+    (row number, stripped cells). The header is row 1; blank lines count as rows and
+    are skipped, as are (and counted) records whose length differs from the header's."""
+
+    def __init__(self, path: Path, shown: str) -> None:
+        self.path, self.shown = path, shown
+        try:
+            self.encoding = _encoding(path)
+            self.dialect = _dialect(path, self.encoding)
+            with path.open(encoding=self.encoding, newline="") as fh:
+                first = next(csv.reader(fh, self.dialect), [])
+        except (OSError, csv.Error) as exc:
+            raise self._error(exc) from None
+        self.header = [c.strip() or f"field{i}" for i, c in enumerate(first, 1)]
+        if not first:
+            raise CatalogError(f"{shown}: cannot be read as a table (no header row)",
+                               hint="give a CSV file with a header row")
+        self.irregular = 0
+        self.padded = True  # cells may have spaces around them (the survey finds out)
+
+    def _error(self, exc: Exception) -> CatalogError:
+        return CatalogError(f"{self.shown}: cannot be read as a table ({exc})",
+                            hint="give a CSV file with a header row")
+
+    def rows(self, strip: bool = True) -> Iterator[tuple[int, list[str]]]:
+        """The records, their cells stripped of spaces unless ``strip`` is false."""
+        width = len(self.header)
+        self.irregular = 0
+        try:
+            with self.path.open(encoding=self.encoding, newline="") as fh:
+                reader = csv.reader(fh, self.dialect)
+                next(reader, None)
+                for number, cells in enumerate(reader, 2):
+                    if len(cells) != width or not any(cells):
+                        self.irregular += 1
+                        if not any(c.strip() for c in cells):
+                            continue
+                        cells = (cells + [""] * width)[:width]
+                    yield number, list(map(str.strip, cells)) if strip else cells
+        except (OSError, csv.Error) as exc:
+            raise self._error(exc) from None
+
+
+def _chunks(rows: Iterator[tuple[int, list[str]]], size: int = 4096
+            ) -> Iterator[list[tuple[int, list[str]]]]:
+    while chunk := list(islice(rows, size)):
+        yield chunk
+
+
+def _survey(table: Table, marks: set[str], finder: TotalsFinder | None
+            ) -> tuple[list[str], list[str]]:
+    """First pass: count candidates (columns whose every non-blank value is a count or
+    a marker, not named like a label or a measure), label candidates (text, or numbers
+    named like a label) and, for ``finder``, the rows holding a total label. Works on
+    the distinct values of each column in chunks of rows."""
+    h = table.header
+    n = len(h)
+    counts = [not KEY_WORDS.union(MEASURE_WORDS).intersection(words(name)) for name in h]
+    numeric, filled = [True] * n, [False] * n
+    # raw value → (blank, count or marker, numeric, total label, spaces around it)
+    verdicts: dict[str, tuple[bool, bool, bool, bool, bool]] = {}
+    padded = False
+    for chunk in _chunks(table.rows(strip=False)):  # distinct values are stripped instead
+        columns = list(zip(*(cells for _, cells in chunk), strict=True))
+        totals: list[tuple[int, set[str]]] = []
+        for i, column in enumerate(columns):
+            labels = set()
+            for raw in set(column):
+                verdict = verdicts.get(raw)
+                if verdict is None:
+                    v = raw.strip()
+                    verdict = verdicts[raw] = (
+                        not v, v in marks or parse_count(v) is not None,
+                        bool(_NUMBER.match(v)), is_total_label(v), v != raw)
+                blank, count, number, total, spaced = verdict
+                padded = padded or spaced
+                if blank:
+                    continue
+                filled[i] = True
+                counts[i] = counts[i] and count
+                numeric[i] = numeric[i] and number
+                if total:
+                    labels.add(raw)
+            if labels:
+                totals.append((i, labels))
+        if finder is not None:
+            finder.survey(chunk, h, totals)
+        if len(verdicts) > 100_000:
+            verdicts.clear()  # memory stays bounded on tables of unique values
+    table.padded = padded
+    detected = [name for i, name in enumerate(h) if counts[i] and filled[i]]
+    labels_ = [name for i, name in enumerate(h) if filled[i] and
+               (not numeric[i] or KEY_WORDS.intersection(words(name)))]
+    return detected, labels_
 
 
 def audit_file(path: Path, policy: SuppressionPolicy, *,
                count_columns: Sequence[str] | None = None,
                count_columns_from: str | None = None,
+               also_count: Sequence[str] = (),
+               not_count: Sequence[str] = (),
                key_columns: Sequence[str] | None = None,
                total_column: str | None = None,
                known_totals: dict[str, int] | None = None,
                markers: Sequence[str] = (),
-               display: str | None = None) -> Audit:
+               display: str | None = None, pointer: str = "", hint: str = "",
+               strict: bool = True) -> Audit:
     """Check one CSV file against ``policy``. Count columns are ``count_columns`` when
-    given, else auto-detected; label columns are ``key_columns`` when given, else the
-    non-count text columns. Raises :class:`CatalogError` when the file cannot be read
-    or a named column does not exist."""
+    given, else auto-detected (but not ``not_count``) plus ``also_count`` (columns a
+    data dictionary marks);
+    label columns are ``key_columns`` when given, else the non-count text columns.
+    Problems name ``display`` as their file, with ``pointer`` and ``hint``. Raises
+    :class:`CatalogError` when the file cannot be read or (when ``strict``) a named
+    column does not exist; otherwise named columns the file lacks are left out."""
     path = Path(path)
     shown = display or str(path)
-    marks = ["", policy.symbol, *markers]
-    header, rows = _read(path)
+    marks = markers_of(policy, markers)
+    table = Table(path, shown)
+    header = table.header
+    finder = TotalsFinder() if policy.complementary else None
+    detected, labels = _survey(table, marks, finder)
     if count_columns is None:
-        counts = detect_count_columns(header, rows, marks)
-        source = "auto-detected"
+        counts = [c for c in header if c in also_count or c in detected and c not in not_count]
+        source = "descriptor and auto-detected" if also_count or not_count else "auto-detected"
     else:
         counts, source = list(count_columns), count_columns_from or "option"
-    keys = list(key_columns) if key_columns is not None else \
-        detect_key_columns(header, rows, counts)
+    keys = list(key_columns) if key_columns is not None else labels
     keys = [k for k in keys if k not in counts]
+    if not strict:
+        counts = [c for c in counts if c in header]
+        keys = [k for k in keys if k in header]
     wanted = [*counts, *keys, *(known_totals or {}), *([total_column] if total_column else [])]
     missing = [c for c in wanted if c not in header]
     if missing:
@@ -326,69 +274,123 @@ def audit_file(path: Path, policy: SuppressionPolicy, *,
     if not counts:
         audit.notes.append("no count columns: nothing to check")
         return audit
-    check = SmallNCheck.for_policy(policy, count_columns=counts, key_columns=keys,
-                                   markers=list(markers), total_column=total_column,
-                                   known_totals=dict(known_totals or {}))
-    resource = _resource(path)
-    report = resource.validate(Checklist(checks=[check]), limit_errors=0)
-    structural = 0
-    for error in report.tasks[0].errors if report.tasks else report.errors:
-        if error.type in CODES:
-            cell: Any = error  # one of this module's cell errors
-            audit.violations.append(Violation(shown, cell.row_number, cell.field_number,
-                                              cell.field_name, cell.type, cell.note))
-        elif isinstance(error, (errors.RowError, errors.LabelError)):
-            structural += 1
-        else:
-            raise CatalogError(f"{shown}: {error.message}",
-                               hint="give a CSV file with a header row")
-    if structural:
-        audit.notes.append(f"{structural} structural problem(s) (blank rows, missing or "
-                           "extra cells, odd headers) ignored; see `frictionless validate`")
-    if check.totals is not None:
-        audit.total_column = check.totals.total_column
-        audit.total_rows = check.totals.total_rows
-        audit.notes.extend(check.totals.notes)
-    elif not policy.complementary:
+    check = _Check(audit, policy, marks, header, pointer, hint)
+    if finder is not None:
+        finder.plan(header, keys, counts, total_column=total_column, known_totals=known_totals)
+    for number, cells in table.rows(strip=table.padded):
+        audit.rows += 1
+        values = check.row(number, cells)
+        if finder is not None:
+            finder.add(number, cells, values)
+    if table.irregular:
+        audit.notes.append(f"{table.irregular} irregular row(s) (blank, or with missing or "
+                           "extra cells) skipped or read with blanks; `catalog validate` "
+                           "(sample-invalid) reports them")
+    if finder is not None:
+        totals = finder.finish()
+        audit.total_column, audit.total_rows = totals.total_column, totals.total_rows
+        audit.notes.extend(totals.notes)
+        check.recoverable(recoverable(totals.equations))
+    else:
         audit.notes.append(f"{policy.id} does not require complementary suppression: "
                            "totals not checked")
-    audit.violations.sort(key=lambda v: (v.row, v.column, v.code))
+    if check.more:
+        audit.notes.append(f"{check.more:,} more problem cell(s) not listed (the first "
+                           f"{MAX_CELLS:,} are)")
+    audit.problems.sort(key=lambda p: (p.line or 0, p.column or 0, p.code))
     return audit
 
 
+class _Check:
+    """The cell rules of one policy, row by row; problems into ``audit.problems``."""
+
+    def __init__(self, audit: Audit, policy: SuppressionPolicy, marks: set[str],
+                 header: list[str], pointer: str, hint: str) -> None:
+        self.audit, self.policy, self.marks = audit, policy, marks
+        self.header, self.pointer, self.hint = header, pointer, hint
+        self.columns = [(header.index(c), c) for c in audit.count_columns]
+        self.suppressed: dict[tuple[int, str], str] = {}
+        self.parsed: dict[str, int | None] = {}
+        self.min_count, self.rounding = policy.min_count, policy.rounding or 0
+        self.more = 0
+        low = 0 if policy.suppress_zero else 1
+        self.rule = f"counts from {low} to {policy.min_count - 1} must be suppressed"
+
+    def _add(self, code: str, number: int, index: int, name: str, note: str) -> None:
+        if len(self.audit.problems) >= MAX_CELLS:
+            self.more += 1
+            return
+        self.audit.problems.append(Problem.make(
+            code, note, file=self.audit.file, line=number, column=index + 1, field=name,
+            pointer=self.pointer, hint=self.hint))
+
+    def row(self, number: int, cells: list[str]) -> list[int | None]:
+        """The row's counts, in the order of the count columns (None: suppressed or
+        unreadable), after checking each cell."""
+        values: list[int | None] = []
+        parsed = self.parsed
+        for index, name in self.columns:
+            text = cells[index]
+            if text in self.marks:
+                values.append(None)
+                self.suppressed[(number, name)] = text
+                continue
+            if text in parsed:
+                value = parsed[text]
+            else:
+                value = parsed[text] = parse_count(text)
+                if len(parsed) > 100_000:
+                    parsed.clear()
+            values.append(value)
+            if value is None:
+                self._add(P.INVALID_COUNT, number, index, name,
+                          f"'{text}' is not a whole number or the suppression symbol "
+                          f"'{self.policy.symbol}'")
+            elif value < self.min_count and (value or self.policy.suppress_zero) or (
+                    self.rounding and value % self.rounding):
+                self._cell(number, index, name, value)
+        return values
+
+    def _cell(self, number: int, index: int, name: str, value: int) -> None:
+        p = self.policy
+        if 0 < value < p.min_count or (value == 0 and p.suppress_zero):
+            what = "zero" if value == 0 else f"count {value}"
+            self._add(P.SMALL_COUNT, number, index, name,
+                      f"{what} is published; under {p.id} {self.rule}")
+        if p.rounding and value % p.rounding:
+            self._add(P.UNROUNDED_COUNT, number, index, name,
+                      f"count {value} is not a multiple of {p.rounding} ({p.id} rounds "
+                      "counts)")
+
+    def recoverable(self, found: dict[tuple[int, str], list]) -> None:  # type: ignore[type-arg]
+        for (number, name), used in sorted(found.items(),
+                                           key=lambda kv: (kv[0][0], self.header.index(kv[0][1]))):
+            sources = [eq.source for eq in used]
+            how = f"from {sources[0]}" if len(sources) == 1 else (
+                f"by combining {len(sources)} totals: " + "; ".join(sources[:3])
+                + ("; …" if len(sources) > 3 else ""))
+            self._add(P.RECOVERABLE_CELL, number, self.header.index(name), name,
+                      f"suppressed cell '{self.suppressed.get((number, name), '')}' can be "
+                      f"recalculated {how}; suppress another cell in the same line "
+                      "(complementary suppression)")
+
+
 def check_file(path: Path, policy: SuppressionPolicy,
-               count_columns: Sequence[str] | None = None) -> list[Violation]:
-    """The violations of ``policy`` in a CSV file (count columns auto-detected unless
+               count_columns: Sequence[str] | None = None) -> list[Problem]:
+    """The problems of ``policy`` in a CSV file (count columns auto-detected unless
     given)."""
-    return audit_file(path, policy, count_columns=count_columns).violations
+    return audit_file(path, policy, count_columns=count_columns).problems
 
 
 def dataset_layout(d: "Dataset") -> dict[str, Any]:
-    """How a descriptor says to read its sample: count fields, primary key, markers."""
+    """How a descriptor says to read its published tables: the fields it marks as
+    counts (the audit adds the columns it detects, except those with a ``count``
+    waiver), its primary key as labels, its missing values as markers."""
     assert d.schema_ is not None
     pk = d.schema_.primaryKey
     keys = [pk] if isinstance(pk, str) else list(pk or [])
     counts = [f.name for f in d.schema_.fields if f.count]
-    return {"count_columns": counts, "count_columns_from": "descriptor",
+    waived = [f.name for f in d.schema_.fields if "count" in f.waivers and not f.count]
+    return {"also_count": counts, "not_count": waived,
             "key_columns": [k for k in keys if k not in counts] or None,
             "markers": list(d.schema_.missingValues or [])}
-
-
-def check_dataset(entry: "Entry[Dataset]", inv: "Inventory") -> list[Violation]:
-    """Violations in a dataset's sample of the suppression policy it names. Nothing when
-    there is no sample, no policy, no count field, or when the sample cannot be read
-    (``sample-not-found``/``sample-invalid`` report that)."""
-    d = entry.model
-    if not d.sample or d.schema_ is None or d.disclosure is None:
-        return []
-    policy = inv.standards.policies.get(d.disclosure.suppression_policy or "")
-    path = entry.source.path.parent / d.sample
-    if policy is None or not inv.project.inside(path) or not path.is_file():
-        return []
-    layout = dataset_layout(d)
-    if not layout["count_columns"]:
-        return []
-    try:
-        return audit_file(path, policy, display=inv.project.rel(path), **layout).violations
-    except CatalogError:
-        return []

@@ -7,7 +7,9 @@ from typing import Annotated
 from pydantic import Field as F
 from pydantic import field_validator
 
-from .common import Id, IsoDate, Person, Strict, Text, Url
+from .common import Handle, Id, IsoDate, Person, Strict, Text, Url
+
+SAMPLE_LIMIT_MIB = 20  # the default limit on a sample data file
 
 
 class AccessPlan(Strict):
@@ -31,6 +33,9 @@ class Agency(Strict):
         [], description="sign-in identities of the agency's own staff (a local account "
         "name, or the identity a single-sign-on proxy sends, such as an e-mail address): "
         "signed in, they see this agency's slice of the staff home page")
+    stewards: list[Handle] = F(
+        [], description="code-review handles of the agency's data stewards: they review "
+        "changes to its folder (catalog codeowners)")
 
 
 class Publisher(Strict):
@@ -85,3 +90,9 @@ class CatalogInfo(Strict):
     program_code: list[str] = F([], description="federal flavour of data.json only")
     repository: Repository | None = None
     scorecards: Scorecards | None = None
+    sample_limit_mib: int = F(SAMPLE_LIMIT_MIB, ge=1, le=10_000,
+                              description="largest sample data file validated, in MiB; a "
+                              "larger one is refused (sample-too-large)")
+    stewards: list[Handle] = F(
+        [], description="code-review handles of the Chief Data Officer's office: it reviews "
+        "standards/, _agreements/, _requests/ and this file (catalog codeowners)")

@@ -8,7 +8,7 @@ import typing
 from enum import Enum
 from typing import Any, TypeVar
 
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, Field, ValidationError, create_model
 
 from .. import problems as P
 from ..load import Document, join
@@ -116,6 +116,41 @@ def check(doc: Document, model: type[M]) -> tuple[M | None, list[Problem]]:
         return model.model_validate(doc.data), []
     except ValidationError as exc:
         return None, to_problems(doc, model, exc)
+
+
+def check_partial(doc: Document, model: type[M]
+                  ) -> tuple[M | None, list[Problem], frozenset[str]]:
+    """As :func:`check`; when the file is a mapping with errors, also a *partial*
+    model built from the top-level properties that are valid, with the names of the
+    others (invalid, unknown or missing: ``broken``). Rules that read only valid
+    properties still run on it, so one run reports every layer's problems."""
+    try:
+        return model.model_validate(doc.data), [], frozenset()
+    except ValidationError as exc:
+        problems = to_problems(doc, model, exc)
+        if not isinstance(doc.data, dict):
+            return None, problems, frozenset()
+        broken = {str(loc[0]) for loc in (e["loc"] for e in exc.errors()) if loc}
+        good = {k: v for k, v in doc.data.items() if k not in broken}
+        try:
+            partial = _partial_model(model).model_validate(good)
+        except ValidationError:
+            return None, problems, frozenset()
+        return partial, problems, frozenset(broken)  # type: ignore[return-value]
+
+
+_PARTIAL: dict[type[BaseModel], type[BaseModel]] = {}
+
+
+def _partial_model(model: type[BaseModel]) -> type[BaseModel]:
+    """``model`` with every required top-level property optional (None when absent)."""
+    if model not in _PARTIAL:
+        optional: dict[str, Any] = {
+            name: (info.annotation | None, Field(None, alias=info.alias))  # type: ignore[operator]
+            for name, info in model.model_fields.items() if info.is_required()}
+        _PARTIAL[model] = create_model(f"Partial{model.__name__}", __base__=model,
+                                       **optional)
+    return _PARTIAL[model]
 
 
 def to_problems(doc: Document, model: type[BaseModel], exc: ValidationError) -> list[Problem]:

@@ -52,6 +52,10 @@ Text = Annotated[str, AfterValidator(_no_blank)]
 Flag = StrictBool
 Url = Annotated[str, Field(pattern=r"^(https?|ftp)://\S+$", description="an http(s) or ftp URL")]
 Email = Annotated[str, Field(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")]
+Handle = Annotated[str, Field(
+    pattern=r"^(@[A-Za-z0-9][A-Za-z0-9_.-]*(/[A-Za-z0-9][A-Za-z0-9_.-]*)?"
+            r"|[^@\s]+@[^@\s]+\.[^@\s]+)$",
+    description="a code-review handle: @user, @org/team, or an email address")]
 
 
 class Strict(BaseModel):

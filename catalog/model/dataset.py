@@ -78,6 +78,9 @@ class SchemaField(Strict):
     internal: Flag = F(False, description="describe this field to staff only")
     count: Flag = F(False, description="holds counts of people: subject to small-N suppression")
     unit: str | None = None
+    waivers: dict[Literal["pii", "count"], Text] = F(
+        {}, description="why a field the catalog takes for personal data (pii) or for a "
+        "count of people (count) is not one; staff see the reason")
 
 
 class ForeignKeyReference(Strict):
@@ -163,6 +166,8 @@ class Distribution(Strict):
     media_type: str | None = None
     format: str | None = None
     description: str | None = None
+    file: str | None = F(None, description="the published file as kept beside this "
+                         "descriptor (relative path): checked like the sample")
     conforms_to: Url | None = None
     described_by: Url | None = F(None, description="data dictionary URL (DCAT-US describedBy)")
     described_by_type: str | None = None
@@ -199,6 +204,15 @@ class PredictiveAssessment(Strict):
     no_profiling_or_disparate_impact: Answer | None = None
 
 
+class OngoingReview(Strict):
+    """Ongoing review of a predictive or actuarial tool's data for over-representation
+    (DCF 5-4: "a process for ongoing review of its SDM data")."""
+
+    frequency: str = F(description="ISO 8601 duration, e.g. P1Y")
+    last_done: IsoDate | None = None
+    next_due: IsoDate | None = None
+
+
 class PredictiveAnalytics(Strict):
     used: Flag
     description: str | None = None
@@ -207,6 +221,7 @@ class PredictiveAnalytics(Strict):
     reviewed_by: str | None = None
     reviewed_on: IsoDate | None = None
     decision: Literal["approved", "rejected", "pending"] | None = None
+    ongoing_review: OngoingReview | None = None
 
 
 class OpenDataPlan(Strict):

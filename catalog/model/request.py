@@ -11,10 +11,40 @@ from typing import Literal
 
 from pydantic import Field as F
 
-from .common import Id, IsoDate, Strict, Text
+from .common import Flag, Id, IsoDate, Strict, Text
 
 RequestStatus = Literal["received", "vetting", "approved", "fulfilled", "denied", "withdrawn"]
 CLOSED = ("fulfilled", "denied", "withdrawn")
+OPEN = ("received", "vetting", "approved")
+# the lifecycle: each status and the statuses it may move to
+TRANSITIONS: dict[str, tuple[str, ...]] = {
+    "received": ("vetting", "withdrawn"),
+    "vetting": ("approved", "denied", "withdrawn"),
+    "approved": ("fulfilled", "withdrawn"),
+    "fulfilled": (), "denied": (), "withdrawn": (),
+}
+ReleaseLevel = Literal["public", "aggregate", "de-identified", "client-level"]
+
+
+class Vetting(Strict):
+    """The vetting record (DCF 5-1: "receiving, cataloging, vetting, responding to and
+    tracking requests")."""
+
+    by: Text = F(description="who vets the request (office or role)")
+    started_on: IsoDate
+    decision: Literal["approved", "denied"] | None = F(None, description="absent while "
+                                                       "vetting goes on")
+    decided_on: IsoDate | None = None
+    reason: str | None = F(None, description="why, and any conditions of the release")
+
+
+class Release(Strict):
+    """What a fulfilled request released, and when."""
+
+    date: IsoDate
+    level: ReleaseLevel = F(description="public: published data; aggregate: counts under a "
+                            "suppression policy; de-identified or client-level records")
+    description: str | None = None
 
 
 class Requester(Strict):
@@ -32,6 +62,12 @@ class DataRequest(Strict):
     datasets: list[Id] = F([], description="inventory datasets asked for")
     description: Text
     status: RequestStatus
+    foia: Flag = F(False, description="a request under the Freedom of Information Act "
+                   "(Conn. Gen. Stat. §1-200 et seq.): the statutory clock applies")
+    due_on: IsoDate | None = F(None, description="an agreed answer date (default: the FOIA "
+                               "clock, or the register's target for the requester kind)")
+    vetting: Vetting | None = None
+    release: Release | None = None
     handled_by: Id | None = F(None, description="agency answering the request")
     responded_on: IsoDate | None = F(None, description="date of the substantive answer")
     outcome: str | None = F(None, description="what was provided, or why not")

@@ -16,6 +16,7 @@ STAFF_MENU: tuple[tuple[str, str], ...] = (
     ("/scorecards", "Scorecards"),
     ("/access-plans", "Open Data Access Plans"),
     ("/requests", "Data requests"),
+    ("/due", "What falls due"),
     ("/agreements/due", "Agreements due"),
     ("/usage/moderation", "Use cases to moderate"),
 )

@@ -11,7 +11,6 @@ published, never with the e-mail address.
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 import hmac
 from typing import Any
@@ -21,9 +20,9 @@ from datasette.utils.asgi import BadRequest, Base400, Forbidden, NotFound, Respo
 from itsdangerous import BadSignature
 
 from ..site.access import is_staff
-from .routes import render
-from .state import UsageState, state_for
-from .store import public_use_case
+from .routes import render, unavailable
+from .state import PANEL_READ_SECONDS, UsageState, state_for
+from .store import StoreUnavailable, public_use_case
 from .usecases import FIELDS, HONEYPOT, Submission, check
 
 MAX_BODY = 16_384
@@ -75,11 +74,15 @@ async def _form_page(datasette: Any, request: Any, state: UsageState, dataset_id
                      submission: Submission | None = None, message: str | None = None,
                      status: int = 200) -> Response:
     info = state.published.get().datasets[dataset_id]
-    rows = await asyncio.to_thread(state.store.use_cases, status="approved",
-                                   dataset_id=dataset_id)
+    try:
+        rows = await state.read(state.store.use_cases, status="approved",
+                                dataset_id=dataset_id)
+        down = False
+    except StoreUnavailable:  # the form still shows; the list waits for the store
+        rows, down = [], True
     context = {
         "usage_dataset": {"id": dataset_id, "title": info.title, "open": info.takes_use_cases,
-                          "action": f"/datasets/{dataset_id}/use-cases",
+                          "action": f"/datasets/{dataset_id}/use-cases", "store_down": down,
                           "use_cases": [public_use_case(r) for r in rows],
                           "honeypot": HONEYPOT, "limits": LIMITS},
         "values": submission.values if submission else {},
@@ -103,8 +106,11 @@ async def dataset_use_cases(request: Any, datasette: Any) -> Response:
     if request.method != "GET":
         return Response.text("Method not allowed", status=405)
     if request.url_vars.get("format"):
-        rows = await asyncio.to_thread(state.store.use_cases, status="approved",
-                                       dataset_id=dataset_id)
+        try:
+            rows = await state.read(state.store.use_cases, status="approved",
+                                    dataset_id=dataset_id)
+        except StoreUnavailable as e:
+            return await unavailable(datasette, request, e)
         return Response.json([public_use_case(r) for r in rows], default=str,
                              headers={"Access-Control-Allow-Origin": "*"})
     return await _form_page(datasette, request, state, dataset_id)
@@ -134,7 +140,12 @@ async def submit(request: Any, datasette: Any, state: UsageState, dataset_id: st
         return await _form_page(datasette, request, state, dataset_id,
                                 submission=submission, status=400,
                                 message="Please correct the marked fields.")
-    await asyncio.to_thread(state.store.add_use_case, dataset_id, submission.values)
+    try:
+        await state.read(state.store.add_use_case, dataset_id, submission.values)
+    except StoreUnavailable:
+        return await _form_page(datasette, request, state, dataset_id, submission=submission,
+                                status=503, message="Your use case could not be saved "
+                                "right now; please send it again in a few minutes.")
     return thanks
 
 
@@ -155,8 +166,11 @@ async def moderation(request: Any, datasette: Any) -> Response:
             return await fail(datasette, request, BadRequest(
                 "Choose approve or reject for one use case"))
         actor = request.actor or {}
-        done = await asyncio.to_thread(state.store.decide, int(form["id"]), status,
-                                       str(actor.get("id", "staff")))
+        try:
+            done = await state.read(state.store.decide, int(form["id"]), status,
+                                    str(actor.get("id", "staff")))
+        except StoreUnavailable as e:
+            return await unavailable(datasette, request, e)
         if not done:
             return await fail(datasette, request, NotFound("No such use case"))
         state.panels.clear()
@@ -171,7 +185,10 @@ async def moderation(request: Any, datasette: Any) -> Response:
             row["dataset_title"] = info.title if info else row["dataset_id"]
         return {"pending": pending, "decided": decided[:50]}
 
-    data = await asyncio.to_thread(load)
+    try:
+        data = await state.read(load)
+    except StoreUnavailable as e:
+        return await unavailable(datasette, request, e)
     if request.url_vars.get("format"):
         return Response.json(data, default=str)
     notice = next((f"Use case {request.args[k]} {k}." for k in ("approved", "rejected")
@@ -182,7 +199,9 @@ async def moderation(request: Any, datasette: Any) -> Response:
 
 async def dataset_panel(datasette: Any, request: Any) -> dict[str, Any] | None:
     """What ``_usage_dataset.html`` shows on a dataset page: the form (open datasets),
-    approved use cases and the last 30 days' use; cached for a minute."""
+    approved use cases and the last 30 days' use; cached for a minute. While the store
+    is down (or slower than a second) the last panel read, if any, else no panel: the
+    page itself never waits for the store."""
     dataset_id = (request.url_vars or {}).get("dataset_id") if request else None
     state = state_for(datasette)
     info = state.published.get().datasets.get(dataset_id or "")
@@ -200,8 +219,14 @@ async def dataset_panel(datasette: Any, request: Any) -> dict[str, Any] | None:
                     "recent": {"views": by.get("page", 0), "downloads": by.get("download", 0),
                                "api": sum(by.get(c, 0) for c in ("json", "csv", "api"))}}
 
-        panel = await asyncio.to_thread(load)
-        state.keep_panel(info.id, panel)
+        try:
+            panel = await state.read(load, timeout=PANEL_READ_SECONDS)
+        except StoreUnavailable:
+            panel = state.stale_panel(info.id)
+            if panel is None:
+                return None
+        else:
+            state.keep_panel(info.id, panel)
     return {**panel, "id": info.id, "title": info.title, "open": info.takes_use_cases,
             "action": f"/datasets/{info.id}/use-cases", "honeypot": HONEYPOT,
             "limits": LIMITS}

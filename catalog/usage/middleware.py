@@ -16,6 +16,8 @@ from .classify import classify, countable, is_bot
 from .state import state_for
 
 ASGIApp = Callable[[dict[str, Any], Any, Any], Awaitable[None]]
+# a new Datasette process's own first requests (catalog.serve): not anyone's use
+WARM_UP_HEADER = "x-catalog-warm-up"
 
 
 def _export_names() -> frozenset[str]:
@@ -49,6 +51,7 @@ def counting(app: ASGIApp, datasette: Any) -> ASGIApp:
 
     exports = _export_names()
     identifying = frozenset(identity_headers())
+    warm_up = WARM_UP_HEADER.encode()
 
     async def usage_app(scope: dict[str, Any], receive: Any, send: Any) -> None:
         if scope.get("type") != "http" or scope.get("method") != "GET":
@@ -63,7 +66,7 @@ def counting(app: ASGIApp, datasette: Any) -> ASGIApp:
             await send(message)
 
         await app(scope, receive, send_noting_status)
-        if not countable("GET", status):
+        if not countable("GET", status) or header(scope, warm_up):
             return
         state = state_for(datasette)
         if state.recorder is None:

@@ -1,25 +1,32 @@
 """Routes of usage as open data: the usage page (HTML, JSON), the daily counters
 (CSV, JSON), approved use cases (HTML, JSON, CSV) and the download redirect.
 
-The store is read in a worker thread; nothing here reads inventory.db. The public sees
-human use; staff also see bot traffic and the moderation queue.
+The store is read in the usage state's threads (:meth:`.state.UsageState.read`);
+nothing here reads inventory.db. The public sees human use; staff also see bot traffic
+and the moderation queue. While the store is down these pages answer 503 with a
+``Retry-After`` at once; the rest of the site does not notice.
 """
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 from typing import Any
 from urllib.parse import quote
 
-from datasette.utils.asgi import NotFound, Response
+from datasette.utils.asgi import Base400, NotFound, Response
 
 from ..site import charts
 from ..site.access import is_staff
 from ..site.labels import label
 from .report import WITHDRAWN, PeriodError, build_report, daily_rows, period, to_csv
 from .state import state_for
-from .store import CATALOG_WIDE, PUBLIC_USE_CASE_COLUMNS, SOURCES, public_use_case
+from .store import (
+    CATALOG_WIDE,
+    PUBLIC_USE_CASE_COLUMNS,
+    SOURCES,
+    StoreUnavailable,
+    public_use_case,
+)
 
 OPEN_DATA = {"Access-Control-Allow-Origin": "*", "Cache-Control": "public, max-age=60"}
 STAFF_ONLY = {"Cache-Control": "private, no-store"}  # never shared by a cache
@@ -27,7 +34,30 @@ STAFF_ONLY = {"Cache-Control": "private, no-store"}  # never shared by a cache
 
 def headers_for(request: Any) -> dict[str, str]:
     return STAFF_ONLY if is_staff(request.actor) else OPEN_DATA
+
+
 TOP = 10
+RETRY_AFTER = "60"
+UNAVAILABLE = ("The figures of use are not available right now (their store does not "
+               "answer); please try again in a minute. The rest of the catalog works as "
+               "usual.")
+
+
+class StoreDown(Base400):
+    status = 503
+
+
+async def unavailable(datasette: Any, request: Any, exc: StoreUnavailable) -> Response:
+    """503 with ``Retry-After``: as an error page, JSON or plain text (CSV URLs)."""
+    from ..site.errors import render_error
+
+    if request.path.endswith(".csv"):
+        response = Response.text(UNAVAILABLE, status=503)
+    else:
+        response = await render_error(datasette, request, StoreDown(UNAVAILABLE))
+    response.headers["Retry-After"] = RETRY_AFTER
+    response.headers["Cache-Control"] = "no-store"
+    return response
 URL_SAFE = ":/?#[]@!$&'()*+,;=%~"  # keep a valid URL as it is; encode the rest
 
 
@@ -82,7 +112,10 @@ async def usage_page(request: Any, datasette: Any) -> Response:
             data["pending_use_cases"] = state.store.count_use_cases("pending")
         return data
 
-    data = await asyncio.to_thread(load)
+    try:
+        data = await state.read(load)
+    except StoreUnavailable as e:
+        return await unavailable(datasette, request, e)
     query = request.query_string
     links = {"json": "/usage.json" + (f"?{query}" if query else ""),
              "daily_csv": "/usage/daily.csv" + (f"?{query}" if query else ""),
@@ -165,9 +198,12 @@ async def daily_data(request: Any, datasette: Any) -> Response:
         return bad_request(str(e), as_json)
     staff = is_staff(request.actor)
     audiences = ("human", "bot") if staff and request.args.get("bots") else ("human",)
-    rows = await asyncio.to_thread(daily_rows, state.store, state.published.get(), since,
-                                   until, sources=_sources(request.args.get("source")),
-                                   audiences=audiences, staff=staff)
+    try:
+        rows = await state.read(daily_rows, state.store, state.published.get(), since, until,
+                                sources=_sources(request.args.get("source")),
+                                audiences=audiences, staff=staff)
+    except StoreUnavailable as e:
+        return await unavailable(datasette, request, e)
     if as_json:
         return Response.json(rows, headers=headers_for(request))
     return _csv(to_csv(rows), f"usage-{since}-{until}.csv", headers_for(request))
@@ -176,7 +212,10 @@ async def daily_data(request: Any, datasette: Any) -> Response:
 async def use_cases(request: Any, datasette: Any) -> Response:
     """``/usage/use-cases`` (+ ``.json``, ``.csv``): every approved use case."""
     state = state_for(datasette)
-    rows = await asyncio.to_thread(state.store.use_cases, status="approved", limit=100_000)
+    try:
+        rows = await state.read(state.store.use_cases, status="approved", limit=100_000)
+    except StoreUnavailable as e:
+        return await unavailable(datasette, request, e)
     published = state.published.get()
     items = []
     for row in rows:

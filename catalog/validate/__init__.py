@@ -17,22 +17,32 @@ from pydantic import BaseModel
 
 from ..load import Document, load_file
 from ..model import Agency, Agreement, CatalogInfo, DataRequest, Dataset
-from ..model.check import check
+from ..model.agency import SAMPLE_LIMIT_MIB
+from ..model.check import check_partial
 from ..problems import Problem, Report
 from ..project import Discovery, Project, Source, discover
 from ..standards import Standards, load_standards
 from .conformance import Conformance
+from .facts import DatasetFacts, dataset_facts
 
 M = TypeVar("M", bound=BaseModel)
 
 
 @dataclass
 class Entry(Generic[M]):
-    """One file of the inventory and its parsed model."""
+    """One file of the inventory and its parsed model. A *partial* entry's model holds
+    only the top-level properties that are valid; ``broken`` names the others."""
 
     source: Source
     doc: Document
     model: M
+    broken: frozenset[str] = frozenset()
+    memo: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
+
+    def has(self, *names: str) -> bool:
+        """The model holds these top-level properties as the file wrote them (valid,
+        or absent with their defaults)."""
+        return not self.broken.intersection(names)
 
 
 @dataclass
@@ -48,10 +58,20 @@ class Inventory:
     documents: list[Document] = field(default_factory=list)
     today: dt.date = field(default_factory=dt.date.today)
     catalog: Entry[CatalogInfo] | None = None
+    facts: dict[str, DatasetFacts] = field(default_factory=dict)
+    """derived facts of every dataset (of partial descriptors too), by id"""
+    partial: list[Entry[Any]] = field(default_factory=list)
+    """files with errors, whose valid parts the rules still check"""
 
     @property
     def base_url(self) -> str:
         return self.catalog.model.base_url.rstrip("/") if self.catalog else DEFAULT_BASE_URL
+
+    @property
+    def sample_limit(self) -> int:
+        """The largest sample file validated, in bytes (``sample_limit_mib``)."""
+        mib = self.catalog.model.sample_limit_mib if self.catalog else SAMPLE_LIMIT_MIB
+        return mib * 1024 * 1024
 
 
 MODELS: dict[str, type[BaseModel]] = {"agency": Agency, "dataset": Dataset,
@@ -62,31 +82,40 @@ DEFAULT_BASE_URL = "http://127.0.0.1:8001"
 Progress = Callable[[int], None]
 
 
-def load_sources(sources: Iterable[Source], progress: Progress | None = None
-                 ) -> list[tuple[Source, Document, BaseModel | None, list[Problem]]]:
-    """Per-file work (parse + shape check): independent of every other file."""
+Loaded = tuple[Source, Document, "BaseModel | None", list[Problem], frozenset[str]]
+
+
+def load_sources(sources: Iterable[Source], progress: Progress | None = None) -> list[Loaded]:
+    """Per-file work (parse + shape check): independent of every other file. A file
+    with errors in some properties gives a partial model and the names of the broken
+    ones."""
     out = []
     for source in sources:
         doc = load_file(source.path, source.rel)
         model: BaseModel | None = None
         problems: list[Problem] = []
+        broken: frozenset[str] = frozenset()
         if doc.data is not None:
-            model, problems = check(doc, MODELS[source.kind])
-        out.append((source, doc, model, problems))
+            model, problems, broken = check_partial(doc, MODELS[source.kind])
+        out.append((source, doc, model, problems, broken))
         if progress:
             progress(1)
     return out
 
 
 def add_entry(inv: Inventory, source: Source, doc: Document, model: BaseModel | None,
-              problems: list[Problem]) -> bool:
-    """Record one loaded file; False when it holds no usable model or repeats an id."""
+              problems: list[Problem], broken: frozenset[str] = frozenset()) -> bool:
+    """Record one loaded file; False when it holds no usable model or repeats an id (a
+    partial model goes to ``inv.partial``, for the rules that can still run on it)."""
     from .references import duplicate
 
     inv.documents.append(doc)
     inv.report.extend(doc.problems)
     inv.report.extend(problems)
     if model is None:
+        return False
+    if broken:
+        inv.partial.append(Entry(source, doc, model, broken))
         return False
     if isinstance(model, CatalogInfo):
         inv.catalog = Entry(source, doc, model)
@@ -123,54 +152,64 @@ def validate_project(project: Project, *, today: dt.date | None = None,
         add_entry(inv, *loaded)
 
     inv.report.extend(references.check_agencies(inv))
-    for entry in inv.datasets.values():
+    datasets = [e for e in inv.partial if e.source.kind == "dataset"]
+    for entry in [*inv.datasets.values(), *datasets]:
         problems, results = dataset_rules(entry, inv)
         inv.report.extend(problems)
+        if entry.broken:
+            continue
         inv.conformance.update({(entry.model.id, name): c for name, c in results.items()})
         inv.report.extend(references.check_links(entry, inv.agencies, inv.agreements))
+    for entry in [*datasets, *inv.datasets.values()]:  # the first of each id wins
+        facts = dataset_facts(entry, inv)
+        if facts is not None:
+            inv.facts[facts.id] = facts
     inv.report.extend(register_rules(inv, inv.datasets))
     return inv
 
 
 def register_rules(inv: Inventory, datasets: Collection[str]) -> list[Problem]:
-    """The rules of the small registers: requests and agreements (their ids, and the
-    datasets and agencies they name; DCF 5-1 and 5-4)."""
-    from . import agreements, references, requests
+    """The cross-file rules: the small registers (requests and agreements: their ids,
+    the datasets and agencies they name, and every rule of the registry that reads
+    other files' facts), and the policy packs themselves. ``inv.facts`` holds the
+    facts of every dataset."""
+    from . import references, registry
+    from .packs import check_packs
 
-    return [*references.check_registers(inv, datasets), *agreements.check(inv),
-            *requests.check(inv)]
+    known = set(datasets) | set(inv.facts)
+    out = [*references.check_registers(inv, known), *check_packs(inv, registry.packs_used())]
+    for target, table in (("agency", inv.agencies), ("agreement", inv.agreements),
+                          ("request", inv.requests)):
+        entries = [*table.values(), *(e for e in inv.partial if e.source.kind == target)]
+        for entry in entries:
+            for scope in ("file", "cross"):
+                out.extend(registry.run(entry, inv, target, scope))  # type: ignore[arg-type]
+    return out
+
+
+CORE_NEEDS = ("id", "agency", "themes", "license", "lifecycle", "disclosure",
+              "classification", "schema", "sample")
 
 
 def dataset_rules(entry: Entry[Dataset], inv: Inventory
                   ) -> tuple[list[Problem], dict[str, Conformance]]:
-    """Every rule that needs only this descriptor, the standards and its sample file (the
-    per-file half of validation; a build caches its outcome by the file's content hash).
-    Returns the problems and the conformance of each field naming a standard."""
-    from . import conformance, policy, references, tableschema
+    """Every rule that needs only this descriptor, the standards and its data files
+    (the per-file half of validation; a build caches its outcome by the file's content
+    hash). Returns the problems and the conformance of each field naming a standard.
+    On a partial entry, each layer runs where the properties it reads are valid."""
+    from . import conformance, references, registry, tableschema
 
-    problems = list(references.check_dataset(entry, inv.standards))
-    results, found = conformance.check_dataset(entry, inv.standards)
-    problems.extend(found)
-    schema_problems = tableschema.check_dataset(entry, inv)
-    problems.extend(schema_problems)
-    problems.extend(_suppression(entry, inv, schema_problems))
-    problems.extend(policy.check_dataset(entry, inv))
+    problems: list[Problem] = []
+    results: dict[str, Conformance] = {}
+    if entry.has(*CORE_NEEDS):
+        problems.extend(references.check_dataset(entry, inv.standards))
+    if entry.has("schema"):
+        results, found = conformance.check_dataset(entry, inv.standards)
+        problems.extend(found)
+    if entry.has("schema", "sample", "disclosure"):
+        problems.extend(tableschema.check_dataset(entry, inv))
+    problems.extend(registry.run(entry, inv, "dataset", "file"))
     return problems, results
-
-
-def _suppression(entry: Entry[Dataset], inv: Inventory, schema_problems: list[Problem]
-                 ) -> list[Problem]:
-    """The sample file checked against the small-N policy its dataset names (unless the
-    sample could not be read against its schema)."""
-    if entry.model.sample is None or any(
-            p.code in ("sample-invalid", "sample-not-found") for p in schema_problems):
-        return []
-    from ..governance.suppression import check_dataset  # imports Frictionless
-
-
-    hint = (f"the policy is {entry.model.disclosure.suppression_policy}"
-            if entry.model.disclosure else "")
-    return [v.to_problem(hint=hint) for v in check_dataset(entry, inv)]
 
 
 def filter_report(report: Report, project: Project, paths: Iterable[Path]) -> Report:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .. import problems as P
@@ -139,6 +140,70 @@ def check_schema(entry: "Entry[Dataset]") -> Iterator[Problem]:
                                 hint=HINT)
 
 
+BLOCK = 1 << 20  # a sample is read in blocks of this many bytes, never whole
+
+
+def _position(head: bytes) -> tuple[int, int]:
+    """Line and column (characters, from 1) just after ``head``, the text before it."""
+    line = head.count(b"\n") + 1
+    last = head[head.rfind(b"\n") + 1:]
+    return line, len(last.decode("utf-8", "replace")) + 1
+
+
+def scan_text(path: Path, rel: str, limit: int) -> Problem | None:
+    """The first reason ``path`` is not a sample the catalog reads: larger than ``limit``
+    bytes (checked before reading it), a byte that is not UTF-8, or a null byte; with
+    its line and column. Reads the file in blocks, keeping only the current line."""
+    size = path.stat().st_size
+    if size > limit:
+        return Problem.make(P.SAMPLE_TOO_LARGE, f"sample is {size:,} bytes; the limit is "
+                            f"{limit:,} ({limit // (1024 * 1024)} MiB)", file=rel,
+                            hint="a sample is a few thousand rows: cut it down (e.g. head "
+                            "-n 5000), or raise sample_limit_mib in inventory/_catalog.yml")
+    lines_before = 0  # newlines in the blocks already read
+    line_start = b""  # the current line so far (what precedes the next block on it)
+    carry = b""  # the start of a character cut by the end of the last block
+    with open(path, "rb") as fh:
+        while block := fh.read(BLOCK):
+            data = carry + block
+            carry = b""
+            nul = data.find(b"\0")
+            text_part = data if nul < 0 else data[:nul]
+            try:
+                text_part.decode("utf-8")
+            except UnicodeDecodeError as exc:
+                cut = exc.reason == "unexpected end of data" and nul < 0 \
+                    and len(data) - exc.start < 4
+                if not cut:
+                    line, column = _position(line_start + data[:exc.start])
+                    return Problem.make(
+                        P.SAMPLE_NOT_UTF8, f"byte 0x{data[exc.start]:02x} is not UTF-8",
+                        file=rel, line=lines_before + line, column=column,
+                        hint="save the file as UTF-8 (a CSV from Excel on Windows is often "
+                        "Windows-1252: iconv -f CP1252 -t UTF-8 in.csv > out.csv)")
+                carry, data = data[exc.start:], data[:exc.start]
+            if nul >= 0:
+                line, column = _position(line_start + data[:nul])
+                return Problem.make(P.SAMPLE_NULL_BYTE, "a null byte (0x00): the file is not "
+                                    "text, or was saved as UTF-16", file=rel,
+                                    line=lines_before + line, column=column,
+                                    hint="export the data as CSV in UTF-8; remove the null "
+                                    "bytes (tr -d '\\000')")
+            newlines = data.count(b"\n")
+            if newlines:
+                lines_before += newlines
+                line_start = data[data.rfind(b"\n") + 1:]
+            else:
+                line_start += data
+            line_start = line_start[-BLOCK:]  # a column past a MiB is counted from there
+    if carry:
+        line, column = _position(line_start)
+        return Problem.make(P.SAMPLE_NOT_UTF8, f"the file ends inside a character "
+                            f"(byte 0x{carry[0]:02x})", file=rel, line=lines_before + line,
+                            column=column, hint="save the file as UTF-8")
+    return None
+
+
 def check_sample(entry: "Entry[Dataset]", inv: "Inventory") -> Iterator[Problem]:
     from frictionless import Resource, Schema
 
@@ -152,8 +217,19 @@ def check_sample(entry: "Entry[Dataset]", inv: "Inventory") -> Iterator[Problem]
                           hint="give a path relative to this descriptor, e.g. samples/x.csv")
         return
     rel = inv.project.rel(path)
-    resource = Resource(path=d.sample, basepath=str(base),
-                        schema=Schema.from_descriptor(table_schema(d, inv.standards)))
+    unreadable = scan_text(path, rel, inv.sample_limit)
+    if unreadable is not None:
+        yield unreadable
+        return
+    from .disclosure import suppression_markers
+
+    descriptor = table_schema(d, inv.standards)
+    if extra := suppression_markers(entry, inv):  # the policy's own symbols are not errors
+        descriptor["missingValues"] = list(dict.fromkeys(
+            [*descriptor.get("missingValues", [""]), *extra]))
+    # UTF-8, checked above: Frictionless need not guess; it streams the rows
+    resource = Resource(path=d.sample, basepath=str(base), encoding="utf-8",
+                        schema=Schema.from_descriptor(descriptor))
     report = resource.validate()
     for error in report.flatten(["rowNumber", "fieldNumber", "type", "note", "message"]):
         row, column, kind, note, message = error

@@ -27,6 +27,7 @@ from ..caching import Lru
 from .agencies import agencies, agency
 from .common import NotFoundError, Page, Reader
 from .dataset import dataset
+from .history import dataset_history, feed, recent
 from .home import home
 from .search import search
 from .staff import Table, inventory, inventory_csv, problems, queries, query, query_csv, today
@@ -161,6 +162,10 @@ ROUTES: list[tuple[str, Handler]] = [
     (r"^/(?:search|datasets)" + _FMT, view(search)),
     # dataset ids have no dots: /datasets/<id>.ttl and friends are exports
     (r"^/datasets/(?P<dataset_id>[a-z0-9][a-z0-9-]*)" + _FMT, view(dataset)),
+    (r"^/datasets/(?P<dataset_id>[a-z0-9][a-z0-9-]*)/history" + _FMT, view(dataset_history)),
+    (r"^/changes" + _FMT, view(recent)),
+    (r"^/feeds/datasets\.atom$", feed),
+    (r"^/feeds/agencies/" + _ID.format("agency_id") + r"\.atom$", feed),
     (r"^/agencies" + _FMT, view(agencies)),
     (r"^/agencies/" + _ID.format("agency_id") + _FMT, view(agency)),
     (r"^/standards" + _FMT, view(standards)),

@@ -93,7 +93,7 @@ def _entry(row: Row, parties: list[Row], datasets: list[Row], reader: Reader,
         out.update(
             next_review=review.isoformat() if review else None,
             days_to_review=_days(review, today) if dates.in_force else None,
-            missing_reviews=[OFFICE_NAMES[o] for o in missing_reviews(reviews)],
+            missing_reviews=[OFFICE_NAMES[o] for o in missing_reviews(row, reviews)],
             checklist_problems=[i.label for i in items if i.problem],
         )
     return out

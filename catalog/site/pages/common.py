@@ -5,15 +5,18 @@
 from __future__ import annotations
 
 import datetime as dt
+import sqlite3
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import quote, urlencode
 
 from ..access import PUBLIC_DB, database_for, is_staff
 from ..caching import build_tag
 
 Row = dict[str, Any]
+T = TypeVar("T")
 
 ACCESS_LEVELS: dict[str, str] = {
     "public": "Public",
@@ -115,6 +118,10 @@ class Reader:
     async def value(self, sql: str, params: dict[str, Any] | None = None) -> Any:
         row = await self.row(sql, params)
         return next(iter(row.values())) if row else None
+
+    async def run(self, fn: Callable[[sqlite3.Connection], T]) -> T:
+        """``fn(connection)`` on the actor's database, in Datasette's SQL thread."""
+        return await self._db.execute_fn(fn)  # type: ignore[no-any-return]
 
 
 def access_label(level: str | None) -> str:

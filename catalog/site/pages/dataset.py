@@ -8,6 +8,7 @@ sections. A dataset absent from the actor's database is not found.
 from __future__ import annotations
 
 import asyncio
+import json
 from typing import Any
 from urllib.parse import quote
 
@@ -23,6 +24,7 @@ from .common import (
     mailto,
     split_list,
 )
+from .history import ON_DATASET_PAGE, changes_of, status
 
 HIDDEN_FROM_JSON = ("field_text",)
 
@@ -68,13 +70,22 @@ async def _agreements(reader: Reader, dataset_id: str) -> list[Row]:
 
 
 async def _fields(reader: Reader, dataset_id: str) -> list[Row]:
-    return await reader.rows(
+    fields = await reader.rows(
         "select f.position, f.name, f.title, f.type, f.format, f.description, f.standard, "
         "s.title as standard_title, f.conformance, fc.details as conformance_details, "
-        "f.pii, f.demographic, f.internal, f.is_count, f.unit, f.example "
+        "f.pii, f.waivers_json, f.demographic, f.internal, f.is_count, f.unit, f.example "
         "from fields f left join standards s on s.id = f.standard "
         "left join field_conformance fc on fc.field_id = f.id "
         "where f.dataset_id = :id order by f.position", {"id": dataset_id})
+    _waivers(fields)
+    return fields
+
+
+def _waivers(fields: list[Row]) -> None:
+    """Each field's waivers (why it is not personal data, or not a count), for staff:
+    ``waivers_json`` is NULL in public.db."""
+    for f in fields:
+        f["waivers"] = json.loads(f.pop("waivers_json", None) or "{}")
 
 
 ACTION_VERBS = {"download": "Download", "api": "Use the API", "landing-page": "Visit"}
@@ -166,6 +177,9 @@ async def dataset(reader: Reader, request: Any) -> Page:
         "suppression_policy": policy,
         "access_plan": plan,
         "agreements": await _agreements(reader, dataset_id),
+        "history": {**await status(reader),
+                    "recent": await changes_of(reader, dataset_id, ON_DATASET_PAGE),
+                    "url": f"/datasets/{dataset_id}/history"},
         "feedback_url": feedback,
         "links": {
             "json": f"/datasets/{dataset_id}.json",

@@ -3,36 +3,29 @@ Plans (everyone, from the reader's own database) and the data-request register (
 
 from __future__ import annotations
 
-import statistics
 from collections import Counter, defaultdict
 from typing import Any
 
 from ...governance.scorecard import RATINGS, rating
 from ..charts import bar_chart, sparkline
 from .agencies import PLAN_STATES, plan_state
-from .common import Page, Reader, staff_only
+from .common import NotFoundError, Page, Reader, staff_only
+from .history import status
 
 
 def _pct(value: float | None) -> str:
     return "–" if value is None else f"{value * 100:.0f}%"
 
 
-async def trends(reader: Reader) -> dict[tuple[str, str], list[dict[str, Any]]]:
-    """Each score's past releases, oldest first (``scorecard_history``: what a build
-    keeps, or a history computed from git written to the same table)."""
-    series: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
-    for h in await reader.rows("select release, as_of, scope, metric, value, numerator, "
-                               "denominator from scorecard_history order by as_of, release"):
-        series[(h["scope"], h["metric"])].append(h)
-    return series
-
-
-def _change(points: list[dict[str, Any]], value: float | None, today: str) -> float | None:
-    """The change since the last release before today's."""
-    earlier = [p for p in points if str(p["as_of"]) < today and p["value"] is not None]
-    if value is None or not earlier:
-        return None
-    return round(value - earlier[-1]["value"], 4)
+async def last_release(reader: Reader) -> dict[str, Any] | None:
+    """The scorecard point today's scores are compared with (``scorecard_history``,
+    computed from the inventory's git history): the last release tag dated before today,
+    else the last month's end before today; None without history."""
+    rows = await reader.rows(
+        "select point, kind, date from scorecard_history where date < :today "
+        "group by point order by kind = 'tag' desc, date desc, point desc limit 1",
+        {"today": reader.today.isoformat()})
+    return rows[0] if rows else None
 
 
 async def scorecards(reader: Reader, request: Any) -> Page:
@@ -41,18 +34,19 @@ async def scorecards(reader: Reader, request: Any) -> Page:
     scores = await reader.rows("select * from scorecards")
     agencies = await reader.rows("select id, name, abbreviation from agencies order by name")
     names = {r["id"]: r["name"] for r in agencies}
-    history = await trends(reader)
-    today = reader.today.isoformat()
+    since = await last_release(reader)
+    before = {(r["scope"], r["metric"]): r["value"] for r in await reader.rows(
+        "select scope, metric, value from scorecard_history where point = :point",
+        {"point": since["point"] if since else ""})}
     table: dict[str, dict[str, Any]] = defaultdict(dict)
     for s in scores:
         m = next((m for m in metrics if m["id"] == s["metric"]), None)
         if m is None:
             continue
-        points = history.get((s["scope"], s["metric"]), [])
         s["rating"] = rating(s["value"], m["target"], m["target"] - m["amber_below"])
-        s["trend"] = [{"release": str(p["release"]), "as_of": str(p["as_of"]),
-                       "value": p["value"]} for p in points]
-        s["change"] = _change(points, s["value"], today)
+        earlier = before.get((s["scope"], s["metric"]))
+        s["change"] = (None if s["value"] is None or earlier is None
+                       else round(s["value"] - earlier, 4))
         table[s["scope"]][s["metric"]] = s
     scopes = [a["id"] for a in agencies if a["id"] in table]
     statewide = table.get("statewide", {})
@@ -63,12 +57,86 @@ async def scorecards(reader: Reader, request: Any) -> Page:
         "statewide; a black mark shows each target.", maximum=1.0, value_text=_pct,
         head="Measure", table_href="#statewide-caption",
         targets=[m["target"] for m in metrics])
+    trend_scope = request.args.get("trend") or "statewide"
+    if trend_scope not in table:
+        trend_scope = "statewide"
+    trend = await _trend(reader, metrics, trend_scope, table[trend_scope])
     return Page("catalog_scorecards.html", "Scorecards", {
         "metrics": metrics, "scopes": ["statewide", *scopes],
         "scores": {scope: table[scope] for scope in ["statewide", *scopes]},
-        "agency_names": names,
-    }, extra={"chart": chart, "pct": _pct, "agencies": agencies,
-              "sparkline": sparkline, "ratings": RATINGS})
+        "agency_names": names, "history": await status(reader), "since": since,
+        "trend": {"scope": trend_scope, "points": trend["points"],
+                  "series": trend["series"]},
+    }, extra={"chart": chart, "pct": _pct, "agencies": agencies, "ratings": RATINGS,
+              "sparks": trend["sparks"]})
+
+
+async def _trend(reader: Reader, metrics: list[Any], scope: str,
+                 now: dict[str, Any]) -> dict[str, Any]:
+    """Each metric's share at every scorecard point of ``scope``, then now."""
+    rows = await reader.rows(
+        "select point, kind, date, metric, numerator, denominator, value "
+        "from scorecard_history where scope = :scope order by date, kind, point",
+        {"scope": scope})
+    points: dict[str, dict[str, Any]] = {}
+    for r in rows:
+        points.setdefault(r["point"], {"point": r["point"], "kind": r["kind"],
+                                       "date": r["date"]})
+    points["now"] = {"point": "now", "kind": "build", "date": reader.today.isoformat()}
+    series: dict[str, list[float | None]] = {m["id"]: [] for m in metrics}
+    values = {(r["point"], r["metric"]): r["value"] for r in rows}
+    for label in points:
+        for m in metrics:
+            series[m["id"]].append(now.get(m["id"], {}).get("value") if label == "now"
+                                   else values.get((label, m["id"])))
+    sparks = {m["id"]: sparkline([{"as_of": p, "value": v}
+                                  for p, v in zip(points, series[m["id"]], strict=True)],
+                                 label=f"{m['title']} over time")
+              for m in metrics}
+    return {"points": list(points.values()), "series": series, "sparks": sparks}
+
+
+async def _progress(reader: Reader, request: Any) -> Any:
+    """The progress report the request asks for (staff only; NotFoundError if none)."""
+    from ...history import progress as P
+    from ...problems import CatalogError
+
+    staff_only(reader)
+    agency_id = request.url_vars["agency_id"]
+    try:
+        start, end = P.period(request.args.get("from"), request.args.get("to"), reader.today)
+        return await reader.run(lambda conn: P.report(conn, agency_id, start, end))
+    except CatalogError as exc:
+        raise NotFoundError(str(exc)) from None
+
+
+async def progress(reader: Reader, request: Any) -> Page:
+    """``/agencies/<id>/progress``: what an agency achieved in a period (staff)."""
+    report = await _progress(reader, request)
+    base = f"/agencies/{report.agency_id}/progress"
+    query = f"?from={report.start.isoformat()}&to={report.end.isoformat()}"
+    return Page("catalog_progress.html", f"Progress of {report.agency_name}",
+                report.to_dict(), extra={
+                    "pct": _pct, "report": report,
+                    "exports": {"markdown": f"{base}.md{query}", "csv": f"{base}.csv{query}"}})
+
+
+async def progress_export(datasette: Any, request: Any) -> Any:
+    """The progress report as Markdown or CSV (staff)."""
+    from datasette.utils.asgi import Response
+
+    from ...history import progress as P
+
+    try:
+        report = await _progress(Reader(datasette, request.actor), request)
+    except NotFoundError as exc:
+        return Response.text(f"{exc}\n", status=404)
+    name = f"progress-{report.agency_id}-{report.start}-{report.end}"
+    if request.url_vars["ext"] == "md":
+        return Response(P.markdown(report), content_type="text/markdown; charset=utf-8",
+                        headers={"Content-Disposition": f'inline; filename="{name}.md"'})
+    return Response(P.to_csv(report), content_type="text/csv; charset=utf-8",
+                    headers={"Content-Disposition": f'attachment; filename="{name}.csv"'})
 
 
 async def access_plans(reader: Reader, request: Any) -> Page:
@@ -97,21 +165,20 @@ async def access_plans(reader: Reader, request: Any) -> Page:
 
 
 async def requests(reader: Reader, request: Any) -> Page:
+    from ...governance.requests import Record, summarise
+
     staff_only(reader)
     rows = await reader.rows(
         "select r.*, a.name as handled_by_name, (select group_concat(dataset_id, ', ') "
         "from data_request_datasets x where x.request_id = r.id) as datasets "
         "from data_requests r left join agencies a on a.id = r.handled_by "
         "order by r.received_on desc")
-    days = sorted(r["turnaround_days"] for r in rows if r["turnaround_days"] is not None)
-    open_rows = [r for r in rows if r["status"] not in ("fulfilled", "denied", "withdrawn")]
-    stats = {
-        "total": len(rows), "open": len(open_rows), "answered": len(days),
-        "median_days": statistics.median(days) if days else None,
-        "max_days": days[-1] if days else None,
-        "by_status": dict(Counter(r["status"] for r in rows)),
-        "by_requester": dict(Counter(r["requester_kind"] for r in rows)),
-    }
+    today = reader.today
+    for r in rows:
+        due = Record.from_row(r).due
+        r["overdue"] = bool(due and not r["responded_on"] and due < today
+                            and r["status"] not in ("fulfilled", "denied", "withdrawn"))
+    stats = summarise((Record.from_row(r) for r in rows), today).as_dict()
     chart = bar_chart(
         [(r["title"], r["turnaround_days"]) for r in rows if r["turnaround_days"] is not None],
         chart_id="chart-requests", title="Days from receipt to response",
@@ -121,4 +188,26 @@ async def requests(reader: Reader, request: Any) -> Page:
         "select d.id, d.title from datasets d join data_request_datasets x "
         "on x.dataset_id = d.id")}
     return Page("catalog_requests.html", "Data requests", {"requests": rows, "stats": stats},
-                extra={"chart": chart, "dataset_titles": titles})
+                extra={"chart": chart, "pct": _pct, "dataset_titles": titles})
+
+
+async def due(reader: Reader, request: Any) -> Page:
+    """Everything that falls due (dated obligations, catalog.governance.due) and the
+    findings that depend on the date alone, which never block a build."""
+    from ...agreements.lifecycle import parse_window
+    from ...governance.due import DueItem, within
+
+    staff_only(reader)
+    try:
+        days = parse_window(request.args.get("within") or "60")
+    except ValueError:
+        days = 60
+    today = reader.today
+    items = [DueItem.from_row(r) for r in await reader.rows("select * from due_items")]
+    shown = [i.as_dict(today) for i in within(items, today, days)]
+    findings = await reader.rows(
+        "select file, line, code, severity, message from problems where dated = 1 "
+        "order by file, line")
+    return Page("catalog_due.html", "What falls due", {
+        "within": days, "as_of": today.isoformat(), "items": shown,
+        "overdue": sum(1 for i in shown if i["overdue"]), "findings": findings})

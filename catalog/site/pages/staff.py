@@ -227,10 +227,11 @@ def scorecard_items(changes: list[Row], names: dict[str, str]) -> list[Item]:
     for c in changes:
         scope = "Statewide" if c["scope"] == "statewide" else names.get(c["scope"], c["scope"])
         arrow = "up" if c["delta"] > 0 else "down"
+        since = ("release " if c["kind"] == "tag" else "") + f"{c['point']}, {day(c['date'])}"
         items.append(Item("notes", "Scorecard change since the last release",
                           f"{scope}: {c['title']}",
                           f"{arrow} {abs(c['delta']) * 100:.0f} points to {c['value'] * 100:.0f}%"
-                          f" (release of {day(c['release'])})",
+                          f" (since {since})",
                           "/scorecards#" + ("statewide" if c["scope"] == "statewide"
                                             else f"agency-{c['scope']}"),
                           None if c["scope"] == "statewide" else c["scope"]))
@@ -238,18 +239,20 @@ def scorecard_items(changes: list[Row], names: dict[str, str]) -> list[Item]:
 
 
 async def scorecard_changes(reader: Reader) -> list[Row]:
-    """Each score that moved since the last release before today's (scorecard_history)."""
-    last = await reader.value("select max(release) from scorecard_history where as_of < "
-                              ":today", {"today": reader.today.isoformat()})
-    if not last:
+    """Each score that moved since the last release before today (``scorecard_history``,
+    computed from the inventory's git history: the last tag, else the last month)."""
+    from .governance import last_release
+
+    since = await last_release(reader)
+    if not since:
         return []
     return await reader.rows(
         "select s.scope, s.metric, m.title, s.value, h.value as before, "
-        "s.value - h.value as delta, h.release from scorecards s "
+        "s.value - h.value as delta, h.point, h.kind, h.date from scorecards s "
         "join scorecard_history h on h.scope = s.scope and h.metric = s.metric "
-        "and h.release = :release join scorecard_metrics m on m.id = s.metric "
+        "and h.point = :point join scorecard_metrics m on m.id = s.metric "
         "where s.value is not null and h.value is not null and abs(s.value - h.value) >= 0.005 "
-        "order by abs(s.value - h.value) desc", {"release": last})
+        "order by abs(s.value - h.value) desc", {"point": since["point"]})
 
 
 async def _pending_use_cases(reader: Reader) -> list[dict[str, Any]]:
