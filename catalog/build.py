@@ -1,9 +1,9 @@
 """Builds that redo only what changed: validate + compile with a content-hash cache.
 
-A build keeps, in ``build/.cache/manifest.pickle``, what it learnt of every dataset
-descriptor: the file's stat and SHA-256, its id, agency and links, the problems of the
-per-file rules (:func:`catalog.validate.dataset_rules`) and its scorecard tally. The
-next build
+A build keeps, in ``build/.cache/manifest`` (marshal: one :class:`CachedUnit` record per
+descriptor, as plain tuples), what it learnt of every dataset descriptor: the file's stat
+and SHA-256, its id, agency and links, the problems of the per-file rules
+(:func:`catalog.validate.dataset_rules`) and its scorecard tally. The next build
 
 1. re-reads only the descriptors whose size, mtime or inode changed, and re-checks only
    those whose content changed (touching a file costs a hash, not a parse);
@@ -33,7 +33,7 @@ from dataclasses import dataclass, field
 from importlib.metadata import version
 from itertools import islice
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 from . import __version__, history
 from .compile import (
@@ -174,9 +174,31 @@ def analyse(source: Source, ctx: Inventory, *, rows: bool = True) -> Unit:
     return unit
 
 
-_CTX: Inventory | None = None  # what a forked worker analyses with
-_ROWS = True
-_SHARDS: Path | None = None
+@dataclass(frozen=True)
+class Request:
+    """What a build was asked to do (``catalog build``'s and ``catalog validate``'s
+    options)."""
+
+    project: Project
+    out_dir: Path
+    today: dt.date | None = None
+    allow_warnings: bool = False
+    jobs: int = 1
+    full: bool = False  # ignore the cache
+    if_changed: bool = False  # leave databases built from these very sources alone
+    check_only: bool = False  # validate: every problem, nothing written
+
+
+@dataclass(frozen=True)
+class _Work:
+    """What forked workers analyse with (inherited, not sent)."""
+
+    ctx: Inventory
+    rows: bool
+    shards: Path | None
+
+
+_WORK: _Work | None = None
 
 
 @dataclass
@@ -212,15 +234,17 @@ def _worker_started(parent: int) -> None:
 def _analyse_chunk(job: tuple[int, list[Source]]) -> Chunk:
     """A worker's units (and their rows, in a shard when a full build writes them), and
     the field shapes it had to ask Frictionless about."""
-    assert _CTX is not None
+    work = _WORK
+    assert work is not None
     number, sources = job
     shapes = known_shapes()
     before = len(shapes)
-    units = [analyse(s, _CTX, rows=_ROWS) for s in sources]
+    units = [analyse(s, work.ctx, rows=work.rows) for s in sources]
     shard = None
-    if _ROWS and _SHARDS is not None:
+    if work.rows and work.shards is not None:
         stem = f".shard.{os.getpid()}.{number}"
-        staff, public = _SHARDS / f"{stem}.staff.tmp", _SHARDS / f"{stem}.public.tmp"
+        staff = work.shards / f"{stem}.staff.tmp"
+        public = work.shards / f"{stem}.public.tmp"
         shard = Shard(staff, public, write_shard(staff, public, units))
     return units, shard, list(shapes.items())[before:]
 
@@ -239,12 +263,12 @@ def _analysed(sources: list[Source], ctx: Inventory, jobs: int, rows: bool,
     many, with a bounded number of chunks in flight (memory stays flat however many
     there are). With ``shards`` (a folder), workers write the rows of each chunk there
     instead of sending them back."""
-    global _CTX, _ROWS, _SHARDS
+    global _WORK
     if jobs <= 1 or len(sources) < POOL_MIN:
         for s in sources:
             yield [analyse(s, ctx, rows=rows)], None
         return
-    _CTX, _ROWS, _SHARDS = ctx, rows, shards  # inherited by the forked workers
+    _WORK = _Work(ctx, rows, shards)  # inherited by the forked workers
     if rows and shards is not None:
         schema_sql()  # the shards' DDL, compiled once before the fork
     chunks = iter(enumerate(sources[i:i + CHUNK] for i in range(0, len(sources), CHUNK)))
@@ -261,7 +285,7 @@ def _analysed(sources: list[Source], ctx: Inventory, jobs: int, rows: bool,
                     pending.append(pool.submit(_analyse_chunk, c))
                 yield units, shard
     finally:
-        _CTX, _SHARDS = None, None
+        _WORK = None
         # a build that stopped early: the pool finished what was in flight; drop its shards
         for future in pending:
             if future.done() and future.exception() is None:
@@ -281,30 +305,74 @@ def _cache_key(inv: Inventory) -> str:
                           .encode()).hexdigest()
 
 
-def _pack_problems(problems: list[Problem]) -> tuple[tuple[Any, ...], ...]:
-    return tuple((p.code, p.message, p.file, p.line, p.column, p.pointer, p.hint,
-                  p.severity.value, p.field) for p in problems)
+class CachedProblem(NamedTuple):
+    """A :class:`~catalog.problems.Problem` as the manifest stores it (builtins only)."""
+
+    code: str
+    message: str
+    file: str
+    line: int | None
+    column: int | None
+    pointer: str
+    hint: str
+    severity: str
+    field: str
+
+    @classmethod
+    def pack(cls, problems: list[Problem]) -> tuple[tuple[Any, ...], ...]:
+        return tuple((p.code, p.message, p.file, p.line, p.column, p.pointer, p.hint,
+                      p.severity.value, p.field) for p in problems)
+
+    @classmethod
+    def unpack(cls, packed: Iterable[Iterable[Any]]) -> list[Problem]:
+        out = []
+        for record in packed:
+            c = cls(*record)
+            out.append(Problem(c.code, c.message, c.file, c.line, c.column, c.pointer, c.hint,
+                               severity=Severity(c.severity), field=c.field))
+        return out
 
 
-def _unpack_problems(packed: tuple[tuple[Any, ...], ...]) -> list[Problem]:
-    if not packed:  # most descriptors: nothing to report
-        return []
-    return [Problem(*p[:7], severity=Severity(p[7]), field=p[8])  # type: ignore[misc]
-            for p in packed]
+class CachedUnit(NamedTuple):
+    """A :class:`Unit` as the manifest stores it: what the next build reuses, in
+    builtins only (marshal writes plain tuples: :meth:`pack` gives one, the class reads
+    one back by name)."""
 
+    rel: str
+    sha: str
+    stat: tuple[int, int, int]
+    id: str | None
+    agency: str
+    related: tuple[str, ...]
+    data: tuple[tuple[str, str | None], ...]
+    facts: tuple[Any, ...] | None  # DatasetFacts.pack()
+    load_problems: tuple[tuple[Any, ...], ...]  # CachedProblem.pack()
+    rule_problems: tuple[tuple[Any, ...], ...]
+    tally: Tally
+    last_reviewed: int | None  # a date's ordinal
+    visibility: str
 
-def _pack(u: Unit) -> tuple[Any, ...]:
-    return (u.rel, u.sha, u.stat, u.id, u.agency, u.related, u.data,
-            u.facts.pack() if u.facts else None,
-            _pack_problems(u.load_problems), _pack_problems(u.rule_problems), u.tally,
-            u.last_reviewed.toordinal() if u.last_reviewed else None, u.visibility)
+    @staticmethod
+    def pack(u: Unit) -> tuple[Any, ...]:
+        return tuple(CachedUnit(
+            u.rel, u.sha, u.stat, u.id, u.agency, u.related, u.data,
+            u.facts.pack() if u.facts else None, CachedProblem.pack(u.load_problems),
+            CachedProblem.pack(u.rule_problems), u.tally,
+            u.last_reviewed.toordinal() if u.last_reviewed else None, u.visibility))
 
-
-def _unpack(t: tuple[Any, ...]) -> Unit:
-    return Unit(t[0], t[1], t[2], t[3], t[4], t[5], tuple(tuple(d) for d in t[6]),
-                DatasetFacts.unpack(t[7]) if t[7] else None, _unpack_problems(t[8]),
-                _unpack_problems(t[9]), t[10],
-                dt.date.fromordinal(t[11]) if t[11] is not None else None, t[12])
+    def unit(self) -> Unit:
+        return Unit(
+            self.rel, self.sha, self.stat, id=self.id, agency=self.agency,
+            related=self.related, data=tuple(tuple(d) for d in self.data),  # type: ignore[misc]
+            facts=DatasetFacts.unpack(self.facts) if self.facts else None,
+            load_problems=CachedProblem.unpack(self.load_problems) if self.load_problems
+            else [],
+            rule_problems=CachedProblem.unpack(self.rule_problems) if self.rule_problems
+            else [],
+            tally=self.tally,
+            last_reviewed=dt.date.fromordinal(self.last_reviewed)
+            if self.last_reviewed is not None else None,
+            visibility=self.visibility)
 
 
 def load_manifest(path: Path) -> Manifest:
@@ -312,7 +380,8 @@ def load_manifest(path: Path) -> Manifest:
     format: the build is then a full one)."""
     try:
         key, built, units, shapes = marshal.loads(path.read_bytes())
-        return Manifest(key, built, {u[0]: _unpack(u) for u in units}, shapes)
+        cached = (CachedUnit(*u) for u in units)
+        return Manifest(key, built, {c.rel: c.unit() for c in cached}, shapes)
     except (OSError, EOFError, ValueError, TypeError, IndexError, KeyError):
         return Manifest()
 
@@ -324,7 +393,7 @@ def _save_manifest(path: Path, manifest: Manifest) -> None:
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, FILE_MODE)
         with os.fdopen(fd, "wb") as fh:
             fh.write(marshal.dumps((manifest.key, manifest.built,
-                                    [_pack(u) for u in manifest.units.values()],
+                                    [CachedUnit.pack(u) for u in manifest.units.values()],
                                     dict(known_shapes()))))
         os.replace(tmp, path)
     except BaseException:
@@ -354,9 +423,8 @@ def check_project(project: Project, out_dir: Path | None = None, *,
                   progress: Callable[[int], None] | None = None) -> Outcome:
     """Validate only: every problem, as a build would find them, writing nothing. Uses
     the build's cache for descriptors that did not change (read only)."""
-    out_dir = out_dir or project.build_dir
-    return _build(project, out_dir, today, False, jobs or os.cpu_count() or 1, False,
-                  False, progress, check_only=True)
+    return _build(Request(project, out_dir or project.build_dir, today,
+                          jobs=jobs or os.cpu_count() or 1, check_only=True), progress)
 
 
 def build(project: Project, out_dir: Path | None = None, *, today: dt.date | None = None,
@@ -369,11 +437,11 @@ def build(project: Project, out_dir: Path | None = None, *, today: dt.date | Non
     built from these very sources. The outcome's report holds every problem; nothing is
     written when it has errors, or warnings without ``allow_warnings``."""
     out_dir = out_dir or project.build_dir
-    jobs = jobs or os.cpu_count() or 1
+    request = Request(project, out_dir, today, allow_warnings, jobs or os.cpu_count() or 1,
+                      full, if_changed)
     with build_lock(out_dir):
         try:
-            outcome = _build(project, out_dir, today, allow_warnings, jobs, full, if_changed,
-                             progress)
+            outcome = _build(request, progress)
             record_attempt(out_dir, outcome, git_commit(project.root))
             return outcome
         except (OSError, sqlite3.Error) as exc:  # what was half-written is gone already
@@ -392,10 +460,10 @@ def _context(project: Project, today: dt.date | None) -> tuple[Inventory, list[S
     return inv, [s for s in found.sources if s.kind == "dataset"]
 
 
-def _build(project: Project, out_dir: Path, today: dt.date | None, allow_warnings: bool,
-           jobs: int, full: bool, if_changed: bool,
-           progress: Callable[[int], None] | None, check_only: bool = False) -> Outcome:
-    inv, datasets = _context(project, today)
+def _build(request: Request, progress: Callable[[int], None] | None) -> Outcome:
+    project, out_dir, check_only = request.project, request.out_dir, request.check_only
+    full = request.full
+    inv, datasets = _context(project, request.today)
     manifest_path = out_dir / MANIFEST
     old = Manifest() if full else load_manifest(manifest_path)
     key = _cache_key(inv)
@@ -417,7 +485,8 @@ def _build(project: Project, out_dir: Path, today: dt.date | None, allow_warning
     try:
         seen: set[str] = set()
         fresh: list[Unit] = []
-        analysed = _analysed([datasets[i] for i in todo], inv, jobs, rows=not check_only,
+        analysed = _analysed([datasets[i] for i in todo], inv, request.jobs,
+                             rows=not check_only,
                              shards=None if incremental or check_only else out_dir)
         slots = iter(todo)
         for batch, shard in analysed:
@@ -450,7 +519,7 @@ def _build(project: Project, out_dir: Path, today: dt.date | None, allow_warning
         if check_only:
             return Outcome(inv.report, "checked", len(todo), scores=_scores(inv, valid),
                            inventory=inv)
-        blocked = bool(inv.report.blocking(allow_warnings))
+        blocked = bool(inv.report.blocking(request.allow_warnings))
         if not written and not blocked:
             raise RuntimeError("a repeated dataset id was not reported")
         at = history.head(project)  # a new commit is a new input, even with the same files
@@ -462,9 +531,10 @@ def _build(project: Project, out_dir: Path, today: dt.date | None, allow_warning
         if blocked:
             _abort(writers)
             return Outcome(inv.report, "blocked", len(todo))
+        today = inv.today.isoformat()
         if not full and all(built_hash(t) == source_digest for t in targets) and (
-                if_changed or all(built_meta(t, "validated_on") == inv.today.isoformat()
-                                  for t in targets)):
+                request.if_changed or all(built_meta(t, "validated_on") == today
+                                          for t in targets)):
             _abort(writers)  # built from these very sources (on this day): nothing to do
             _save_manifest(manifest_path, Manifest(key, source_digest,
                                                    {u.rel: u for u in valid}))

@@ -11,13 +11,9 @@ from pathlib import Path
 import click
 
 from . import __version__, csvsafe
-from .clikit import handle_errors, root_option, today_option
+from .clikit import handle_errors, project_of, root_option, today_option
 from .problems import CatalogError, Report
 from .project import Project
-
-
-def _project(root: Path | None) -> Project:
-    return Project(root.resolve()) if root else Project.find()
 
 
 class LazyGroup(click.Group):
@@ -103,7 +99,7 @@ def validate(paths: tuple[Path, ...], fmt: str, strict: bool, root: Path | None,
     from .build import check_project
     from .validate import filter_report
 
-    project = _project(root)
+    project = project_of(root)
     outcome = check_project(project, today=today.date() if today else None)
     report = filter_report(outcome.report, project, paths) if paths else outcome.report
     _emit(report, project, fmt)
@@ -143,7 +139,7 @@ def build(out_dir: Path | None, allow_warnings: bool, full: bool, jobs: int | No
     from .build import build as run_build
     from .project import discover
 
-    project = _project(root)
+    project = project_of(root)
     day = today.date() if today else None
     if quiet:
         outcome = run_build(project, out_dir, today=day, allow_warnings=allow_warnings,
@@ -235,7 +231,7 @@ def serve(host: str, port: int, no_build: bool, watch: bool, build_dir: Path | N
     """
     from .serve import serve as run
 
-    project = _project(root)
+    project = project_of(root)
     sys.exit(run(project, host=host, port=port, build=not no_build,
                  extra=list(datasette_args), watch=watch,
                  build_dir=build_dir.resolve() if build_dir else None))
@@ -268,7 +264,7 @@ def publish(folders: tuple[Path, ...], healths: tuple[str, ...], source: Path | 
     from .publish import publish as run
     from .publish import targets_from
 
-    source_dir = source or _project(root).build_dir
+    source_dir = source or project_of(root).build_dir
     run(source_dir, list(targets_from(folders, healths)), wait=timeout,
         say=lambda line: click.echo(line))
 
@@ -323,7 +319,7 @@ def passwd(user: str, password: str, root: Path | None) -> None:
     if weak:
         raise CatalogError(f"password not changed: {weak}",
                            hint="use a passphrase of several unrelated words")
-    project = _project(root)
+    project = project_of(root)
     path = set_password(project.root, user, password)
     click.echo(f"password for {user} stored in {project.rel(path)}; the cookie secret was "
                "rotated, so every signed-in session ends when catalog serve restarts")
@@ -395,7 +391,7 @@ def export(fmt: str, output: Path | None, no_build: bool, root: Path | None) -> 
     from .interop.source import read
     from .serve import ensure_built
 
-    project = _project(root)
+    project = project_of(root)
     spec = exporter(fmt)
     out_dir = project.build_dir if no_build else ensure_built(project)
     text = spec.load()(read(out_dir / "public.db"))
@@ -430,7 +426,7 @@ def conformance(fmt: str, status: tuple[str, ...], root: Path | None) -> None:
 
     from .validate import validate_project
 
-    inv = validate_project(_project(root))
+    inv = validate_project(project_of(root))
     rows = [c for _, c in sorted(inv.conformance.items()) if not status or c.status in status]
     if fmt == "json":
         click.echo(json.dumps([c.__dict__ for c in rows], indent=2))
@@ -473,7 +469,7 @@ def report(fmt: str, agencies: tuple[str, ...], root: Path | None,
     from .build import check_project
     from .governance.report import render
 
-    outcome = check_project(_project(root), today=today.date() if today else None)
+    outcome = check_project(project_of(root), today=today.date() if today else None)
     scores = [s for s in outcome.scores if not agencies or s.scope in agencies]
     click.echo(render(scores, fmt), nl=False)
 
@@ -514,7 +510,7 @@ def due(within: int, kinds: tuple[str, ...], fmt: str, root: Path | None,
     groups = {"agreements": ("term-end", "ongoing-review"), "requests": ("request-answer",),
               "datasets": ("classification-review", "tool-review")}
     wanted = {k for g in (kinds or groups) for k in groups[g]}
-    outcome = check_project(_project(root), today=today.date() if today else None)
+    outcome = check_project(project_of(root), today=today.date() if today else None)
     assert outcome.inventory is not None
     day = outcome.inventory.today
     items = [i for i in in_window(due_items(outcome.inventory), day, within)
@@ -558,11 +554,12 @@ def requests(fmt: str, root: Path | None, today: dt.datetime | None) -> None:
     """
     import json
 
+    from .build import check_project
     from .governance.requests import Figures, turnaround
-    from .validate import validate_project
 
-    inv = validate_project(_project(root), today=today.date() if today else None)
-    t = turnaround(inv)
+    checked = check_project(project_of(root), today=today.date() if today else None)
+    assert checked.inventory is not None  # a check always gives its registers
+    t = turnaround(checked.inventory)
     if fmt == "json":
         click.echo(json.dumps(t.as_dict(), indent=2, default=str))
         return

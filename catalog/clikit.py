@@ -10,6 +10,7 @@ from typing import Any, TypeVar
 import click
 
 from .problems import CatalogError
+from .project import Project
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -30,10 +31,27 @@ def handle_errors(fn: F | None = None, *, exit_code: int = 1) -> Any:
     return decorate(fn) if fn is not None else decorate
 
 
-def root_option(fn: F) -> F:
-    return click.option(
-        "--root", type=click.Path(file_okay=False, path_type=Path), default=None,
-        help="Project folder (default: the nearest folder with an inventory/).")(fn)
+def root_option(fn: F | None = None, *, exists: bool = False,
+                help: str = "Project folder (default: the nearest folder with an inventory/)."
+                ) -> Any:
+    """The one ``--root`` option (a folder; ``exists``: it must be there already); the
+    command turns it into a project with :func:`project_of`."""
+    option = click.option("--root", type=click.Path(exists=exists, file_okay=False,
+                                                    path_type=Path), default=None, help=help)
+    return option(fn) if fn is not None else option
+
+
+def project_of(root: Path | None, *, fallback: Path | None = None) -> Project:
+    """The project of ``--root``, else the nearest one at or above the current folder
+    (else at or above ``fallback``, when given)."""
+    if root:
+        return Project(root.resolve())
+    try:
+        return Project.find()
+    except CatalogError:
+        if fallback is None:
+            raise
+        return Project.find(fallback)
 
 
 def today_option(fn: F) -> F:

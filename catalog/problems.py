@@ -291,6 +291,15 @@ RISK_CLASSIFICATION_LOWERED = register("risk-classification-lowered", W, "Classi
 RISK_POLICY_REMOVED = register("risk-policy-removed", W, "A suppression or personal-data policy is removed", "review")
 RISK_AGREEMENT_CHANGED = register("risk-agreement-changed", W, "An agreement's parties, purpose or term change", "review")
 RISK_STANDARD_VALUES_CHANGED = register("risk-standard-values-changed", W, "A standard's values change under existing fields", "review")
+# -- usage: use-case forms and portal usage exports (catalog usage import-portal) ---------------
+USAGE_REQUIRED = register("required", E, "A required field of the use-case form is empty", "usage")
+USAGE_TOO_SHORT = register("too-short", E, "A use-case form field is shorter than its minimum", "usage")
+USAGE_TOO_LONG = register("too-long", E, "A use-case form field is longer than its maximum", "usage")
+USAGE_BAD_LINK = register("bad-link", E, "The use case's link is not a web address", "usage")
+USAGE_BAD_EMAIL = register("bad-email", E, "The use case's e-mail is not an address", "usage")
+USAGE_BAD_DATE = register("bad-date", W, "A row of a portal usage export has no readable date", "usage")
+USAGE_BAD_COUNT = register("bad-count", W, "A row of a portal usage export has a count that is not a whole number", "usage")
+
 
 @dataclass(frozen=True)
 class Problem:

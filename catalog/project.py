@@ -28,7 +28,6 @@ AGENCY_FILE = "_agency"
 AGREEMENTS_DIR = "_agreements"
 REQUESTS_DIR = "_requests"
 CATALOG_FILE = "_catalog"
-SAMPLES_DIR = "samples"
 
 Kind = Literal["catalog", "agency", "dataset", "agreement", "request"]
 
@@ -91,10 +90,6 @@ class Source:
 class Discovery:
     sources: list[Source] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
-
-
-def _is_yaml(path: Path) -> bool:
-    return path.suffix in YAML_SUFFIXES
 
 
 def discover(project: Project) -> Discovery:

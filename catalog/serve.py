@@ -53,6 +53,7 @@ DATABASES = (INVENTORY_DB, PUBLIC_DB)
 SERVING_DIR = ".serving"  # build/.serving/<supervisor pid>.<generation>/
 POLL_SECONDS = 0.05  # two stat() calls; the hashes are read only when a file changed
 READY_SECONDS = 120.0  # a new Datasette process must be warm by then
+WARM_PATHS = ("/", "/search.json?q=data", "/data.json")
 HANDOVER_SECONDS = 10.0  # the old one must have stopped accepting by then
 STOP_SECONDS = 30.0  # and finished its requests by then
 RETRY_FIRST, RETRY_MAX = 5.0, 300.0  # a build that failed to start is tried again
@@ -453,7 +454,7 @@ class Supervisor:
     def run(self) -> int:
         clean_stale_snapshots(self.build_dir)
         os.environ.update(self.env)  # what every forked process runs with
-        preload(self.project.root / "plugins")
+        preload()
         self.sock = _listen(self.host, self.port)
         previous = {s: signal.signal(s, self._stop_signal) for s in (signal.SIGINT,
                                                                      signal.SIGTERM)}
@@ -548,8 +549,11 @@ class Supervisor:
 
 
 async def _warm_up(app: Any) -> None:
-    """A first request in-process (the home page: templates, public.db) before
-    accepting; it never touches the usage store and is not counted as use."""
+    """First requests in-process before accepting, so that the first readers of a new
+    build find its per-build values computed (catalog.site.caching.once makes the rest
+    wait for one computation, never compute their own): the home page (templates,
+    public.db), a search (the facet index) and data.json (the exports' catalog). They
+    never touch the usage store and are not counted as use."""
     import httpx
 
     from .usage.middleware import WARM_UP_HEADER
@@ -557,38 +561,20 @@ async def _warm_up(app: Any) -> None:
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://localhost",
                                  headers={WARM_UP_HEADER: "1"}) as client:
-        for path in ("/",):
+        for path in WARM_PATHS:
             response = await client.get(path)
             if response.status_code >= 500:
                 raise SystemExit(f"{path} answered {response.status_code} while warming up")
 
 
-def preload(plugins_dir: Path) -> None:
-    """Import what Datasette and the plugins import (not the plugins themselves, which
-    Datasette loads from the folder): the slow part of a start, done once by the
-    supervisor and shared by every process it forks."""
-    import ast
-    import importlib
-
+def preload() -> None:
+    """Import Datasette, and with it the plugins (loaded through their ``datasette`` entry
+    points when ``datasette.plugins`` is imported) and everything they import: the slow part
+    of a start, done once by the supervisor and shared by every process it forks."""
     import datasette.app  # noqa: F401
     import datasette.cli  # noqa: F401
     import httpx  # noqa: F401
     import uvicorn  # noqa: F401
-
-    for plugin in sorted(plugins_dir.glob("*.py")):
-        try:
-            tree = ast.parse(plugin.read_text(encoding="utf-8"))
-        except (OSError, SyntaxError):
-            continue  # Datasette reports it when it loads the folder
-        for node in ast.walk(tree):
-            names = [a.name for a in node.names] if isinstance(node, ast.Import) else \
-                [node.module] if isinstance(node, ast.ImportFrom) and node.module \
-                and not node.level else []
-            for name in names:
-                try:
-                    importlib.import_module(name)
-                except Exception:  # noqa: BLE001 -- Datasette will say, with the plugin
-                    pass
 
 
 def forked_child(listen_fd: int, control_fd: int, status_fd: int, argv: list[str],

@@ -18,6 +18,7 @@ from datasette.utils.asgi import NotFound, Response
 from catalog.interop import RDF_MEDIA_TYPES
 from catalog.site import exports
 from catalog.site.access import PUBLIC_DB
+from catalog.site.caching import once
 from catalog.site.pages import not_found
 
 CORS = {"Access-Control-Allow-Origin": "*"}
@@ -28,7 +29,8 @@ async def serve_export(request: Any, datasette: Any) -> Response:
     if spec is None:
         raise NotFound("No such export")
     db = datasette.get_database(PUBLIC_DB)
-    body = await asyncio.to_thread(exports.render, spec.name, Path(db.path))
+    body = await once(("export", spec.name, db.path), lambda: asyncio.to_thread(
+        exports.render, spec.name, Path(db.path)))
     return Response(body, content_type=f"{spec.media_type}; charset=utf-8",
                     headers=CORS)
 

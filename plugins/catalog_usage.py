@@ -11,12 +11,12 @@
 
 from __future__ import annotations
 
-import os
 from typing import Any
 
 from datasette import hookimpl
 
 from catalog.problems import CatalogError
+from catalog.settings import value
 from catalog.usage import forms, routes
 from catalog.usage.config import OFF
 from catalog.usage.middleware import counting
@@ -35,7 +35,7 @@ def startup(datasette: Any) -> None:
 
 @hookimpl
 def asgi_wrapper(datasette: Any) -> Any:
-    if os.environ.get("CATALOG_USAGE_TRACKING", "on").strip().lower() in OFF:
+    if value("CATALOG_USAGE_TRACKING").lower() in OFF:
         return lambda app: app
     return lambda app: counting(app, datasette)
 

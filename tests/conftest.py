@@ -118,15 +118,14 @@ STAFF_PASSWORD = "correct horse battery staple"
 
 @pytest.fixture(scope="session")
 def sample_build(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The repo's sample inventory, validated and compiled once per test session."""
-    from catalog.compile import compile_inventory
+    """The repo's sample inventory, built once per test session (``catalog build``'s
+    pipeline, into a temporary folder)."""
+    from catalog.build import build
     from catalog.project import Project
-    from catalog.validate import validate_project
 
     out = tmp_path_factory.mktemp("build")
-    inv = validate_project(Project(REPO))
-    assert inv.report.ok, [p.render() for p in inv.report.errors]
-    compile_inventory(inv, out)
+    outcome = build(Project(REPO), out)
+    assert outcome.report.ok and outcome.result, [p.render() for p in outcome.report.errors]
     return out
 
 

@@ -884,9 +884,10 @@ def test_corpus(make_project: MakeProject, case: Case) -> None:
 def test_every_code_has_a_case() -> None:
     """Every validation code; the import stage's codes have their cases in
     tests/test_import_problems.py, the review stage's risk flags (from `catalog diff`, not
-    validation) in tests/test_review.py."""
+    validation) in tests/test_review.py, the usage stage's (the use-case form, portal usage
+    exports) in tests/test_usage_forms.py and tests/test_usage_portal.py."""
     assert {c.code for c in CASES} == {n for n, c in CODES.items()
-                                       if c.stage not in ("import", "review")}
+                                       if c.stage not in ("import", "review", "usage")}
 
 
 # -- the fixtures the corpus breaks are themselves clean ------------------------------------------

@@ -15,8 +15,10 @@ from .conftest import REPO
 MAP = REPO / "docs" / "policy-map.md"
 RULE = re.compile(r"rule: `([^`]+)`")
 CODE_LIKE = re.compile(r"`([a-z0-9]+(?:-[a-z0-9]+)+)`")
-# rule codes: every code but the import stage's (reading other catalogs is no policy)
-KNOWN = {n for n, c in CODES.items() if c.stage != "import"} | set(SUPPRESSION_CODES)
+# rule codes: every code but the import and usage stages' (reading other catalogs, checking
+# a use-case form or a portal's usage export is no policy)
+KNOWN = {n for n, c in CODES.items() if c.stage not in ("import", "usage")} | set(
+    SUPPRESSION_CODES)
 
 DOCUMENTS = (
     "State Data Plan: principles", "State Data Plan: goals",

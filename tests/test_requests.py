@@ -87,3 +87,25 @@ def test_requests_are_compiled_for_staff_only(sample_build: Path) -> None:
     assert ("req-2026-031-legislature-entries-by-town", 8) in rows
     assert pub.execute("select count(*) from data_requests").fetchone()[0] == 0
     assert pub.execute("select count(*) from data_request_datasets").fetchone()[0] == 0
+
+
+def test_the_requests_command_reads_the_build_pipeline(make_project: MakeProject) -> None:
+    """`catalog requests` runs the build's check (nothing written) and gives the figures
+    of the validated registers."""
+    import json
+
+    from click.testing import CliRunner
+
+    from catalog.cli import main
+
+    root = make_project({
+        "inventory/_requests/r1.yml": request("r1", "2026-01-01", "fulfilled", "2026-01-11"),
+        "inventory/_requests/r4.yml": request("r4", "2026-11-01", "vetting"),
+    })
+    done = CliRunner().invoke(main, ["requests", "--format", "json", "--root", str(root),
+                                     "--today", "2026-11-23"], catch_exceptions=False)
+    assert done.exit_code == 0, done.output
+    expected = turnaround(validate_project(Project(root), today=dt.date(2026, 11, 23)))
+    assert json.loads(done.output) == json.loads(json.dumps(expected.as_dict(), default=str))
+    assert json.loads(done.output)["total"] == 2
+    assert not (root / "build").exists()

@@ -204,12 +204,10 @@ def retitle(root: Path, rel: str, title: str) -> None:
 
 @pytest.fixture(scope="session")
 def built_template(tmp_path_factory: pytest.TempPathFactory, standards_copy: Path) -> Path:
-    """The fixture project (one agency, one dataset) with the site's plugins and metadata,
+    """The fixture project (one agency, one dataset) with the site's metadata,
     built once with the real command line; each test copies it."""
     root = tmp_path_factory.mktemp("robustness") / "template"
     shutil.copytree(standards_copy, root / "standards")
-    shutil.copytree(REPO / "plugins", root / "plugins",
-                    ignore=shutil.ignore_patterns("__pycache__"))
     shutil.copy(REPO / "metadata.yml", root / "metadata.yml")
     (root / "inventory/tst").mkdir(parents=True)
     (root / "inventory/tst/_agency.yml").write_text(AGENCY, encoding="utf-8")
@@ -514,7 +512,7 @@ def kill_builds(tmp_path: Path, scale: Scale, points: list[KillAt]) -> None:
         f"{landed}"
     # the build cache's temporary file, which a kill lands on only by luck
     (build_dir / ".cache").mkdir(exist_ok=True)
-    (build_dir / ".cache" / f".manifest.pickle.{2**22 + 1}.tmp").write_bytes(b"left behind")
+    (build_dir / ".cache" / f".manifest.{2**22 + 1}.tmp").write_bytes(b"left behind")
     final = build(root, "-q")
     assert final.code == 0, final.stdout + final.stderr
     assert leftovers(build_dir) == [], "the next build did not clean up after a killed one"

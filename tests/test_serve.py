@@ -62,7 +62,7 @@ def stop(proc: subprocess.Popen[str]) -> str:
 
 def test_serve_builds_then_serves_public_and_guards_inventory(tmp_path: Path) -> None:
     root = tmp_path / "catalog"
-    for part in ("inventory", "standards", "plugins"):
+    for part in ("inventory", "standards"):
         shutil.copytree(REPO / part, root / part)
     shutil.copy(REPO / "metadata.yml", root / "metadata.yml")
     port = free_port()
@@ -97,8 +97,6 @@ def test_serve_prints_the_warnings_it_builds_through(make_project: MakeProject) 
 
     text = DATASET.split("distributions:")[0] + "license:" + DATASET.split("license:")[1]
     root = make_project({"inventory/tst/tst-town-counts.yml": text})
-    shutil.copytree(REPO / "plugins", root / "plugins")
-    shutil.copy(REPO / "metadata.yml", root / "metadata.yml")
     port = free_port()
     proc = start(root, port)
     try:
@@ -108,3 +106,39 @@ def test_serve_prints_the_warnings_it_builds_through(make_project: MakeProject) 
     assert "inventory/tst/tst-town-counts.yml:14:3 warning public-without-distribution" in out
     assert "served with 1 warning(s)" in out
     assert out.index("served with 1 warning(s)") < out.index("  Password:   ")
+
+
+def test_once_computes_one_value_for_concurrent_callers() -> None:
+    """Single flight (catalog.site.caching.once): concurrent misses of one per-build
+    value wait for one computation; its exception reaches every waiter; a waiter that is
+    cancelled does not cancel it for the others; a later call computes afresh."""
+    import asyncio
+
+    from catalog.site.caching import once
+
+    calls: list[str] = []
+
+    async def slow(value: str) -> str:
+        calls.append(value)
+        await asyncio.sleep(0.05)
+        return value
+
+    async def boom() -> str:
+        calls.append("boom")
+        await asyncio.sleep(0.01)
+        raise ValueError("no")
+
+    async def main() -> None:
+        results = await asyncio.gather(*(once("k", lambda: slow("a")) for _ in range(32)))
+        assert results == ["a"] * 32 and calls == ["a"]
+        errors = await asyncio.gather(*(once("e", boom) for _ in range(8)),
+                                      return_exceptions=True)
+        assert all(isinstance(e, ValueError) for e in errors) and calls.count("boom") == 1
+        first = asyncio.ensure_future(once("c", lambda: slow("c")))
+        second = asyncio.ensure_future(once("c", lambda: slow("c")))
+        await asyncio.sleep(0.01)
+        first.cancel()
+        assert await second == "c" and calls.count("c") == 1
+        assert await once("k", lambda: slow("b")) == "b"  # done: a new computation
+
+    asyncio.run(main())

@@ -369,3 +369,65 @@ def test_canned_queries_find_what_they_say(ds: Any, staff: dict[str, str]) -> No
     assert PUBLIC_DATASET in {r["dataset_id"] for r in race}
     not_open = rows("high_value_not_open")
     assert not_open and all(r["access_level"] != "public" for r in not_open)
+
+
+# A small judged query set: what a reader would type, and the dataset a person judging
+# the catalog expects among the first three results. Ranking changes (query shape,
+# weights, snippets) must keep every one (docs/performance-serving.md).
+JUDGED = [
+    ("foster care placements", "dcf-out-of-home-placements"),
+    ("flood zones", "deep-flood-zones"),
+    ("sea level", "deep-sea-level-rise-2050"),
+    ("methadone", "dmhas-otp-census-by-program"),
+    ("lead poisoning", "dph-childhood-lead-by-town"),
+    ("snap food", "dss-snap-recipients-by-town"),
+    ("chronic absenteeism", "sde-chronic-absenteeism-by-district"),
+    ("parcels", "opm-statewide-parcels"),
+    ("traffic fatalities", "dot-nhtsa-fars-connecticut"),
+    ("brownfield", "decd-brownfield-inventory"),
+    ("husky medicaid", "dss-husky-enrollment-by-town"),
+    ("overdose emergency", "dph-overdose-ed-visits-by-town"),
+    ("careline", "dcf-careline-reports-by-town"),
+    ("teachers", "sde-educator-workforce-by-district"),
+    ("address geocoding", "opm-address-points"),
+    ("energy efficiency", "deep-energize-ct-participation-by-town"),
+    ("tax credit", "decd-tax-credit-applications"),
+    ("school enrollment race", "sde-enrollment-by-district"),
+]
+
+
+@pytest.mark.parametrize(("query", "expected"), JUDGED)
+def test_judged_queries_rank_the_expected_dataset_in_the_top_three(
+        ds: Any, query: str, expected: str) -> None:
+    found = search(ds, "q=" + query.replace(" ", "+"))
+    top = [r["id"] for r in found["results"][:3]]
+    assert expected in top, (query, top)
+    hit = next(r for r in found["results"] if r["id"] == expected)
+    assert "<mark>" in hit["snippet_html"], hit["snippet_html"]
+
+
+def test_concurrent_searches_on_a_fresh_server_build_the_facet_index_once(
+        ds: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """No stampede: 24 different searches arriving together at a server that has not
+    built this build's facet index yet compute it once and all answer."""
+    import importlib
+
+    module = importlib.import_module("catalog.site.pages.search")
+    module.INDEXES.clear()
+    built: list[str] = []
+    real = module._facet_index
+
+    async def counted(reader: Any, key: Any) -> Any:
+        built.append(reader.name)
+        return await real(reader, key)
+
+    monkeypatch.setattr(module, "_facet_index", counted)
+    words = ["town", "race", "care", "traffic", "lead", "school", "health", "data"]
+
+    async def go() -> list[Any]:
+        return await asyncio.gather(*(ds.client.get(f"/search.json?q={w}&page={i}")
+                                      for i in range(1, 4) for w in words))
+
+    responses = asyncio.run(go())
+    assert [r.status_code for r in responses] == [200] * 24
+    assert built == ["public"]

@@ -198,3 +198,24 @@ def test_use_case_text_is_escaped(us: UsageSite) -> None:
         html = us.get(path).text
         assert "<script>alert(1)" not in html and "<img src=x" not in html
         assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+
+
+def test_form_problems_are_registered_problems_as_documented() -> None:
+    """Each problem of the form is a Problem of a registered code naming its field;
+    docs/errors.md shows the message the form shows beside it."""
+    from catalog.problems import CODES, Problem
+
+    from .conftest import REPO
+
+    errors_md = (REPO / "docs" / "errors.md").read_text(encoding="utf-8")
+    seen = set()
+    for form in ({"title": "", "description": "x" * 2001, "link": "ftp://a/b", "email": "a@b"},
+                 {"title": "Good title", "description": "short"}):
+        for p in check(form).problems:
+            assert isinstance(p, Problem) and p.code in CODES
+            assert p.severity == CODES[p.code].severity
+            assert f"{p.field}: {p.message}" in errors_md, p
+            seen.add(p.code)
+    portal = {"bad-date", "bad-count"}  # tests/test_usage_portal.py
+    assert seen == {"required", "too-short", "too-long", "bad-link", "bad-email"} == {
+        n for n, c in CODES.items() if c.stage == "usage"} - portal

@@ -17,6 +17,8 @@ from catalog.usage.portal import channel_of, import_portal, read_portal_csv
 from catalog.usage.published import read_published, socrata_ids
 from catalog.usage.store import Key, Store, Tally
 
+from .conftest import REPO
+
 D = "dcf-entries-to-care-by-town"  # distributions link to portal asset h7qm-4kzr
 
 ASSET_ACCESS = """\
@@ -146,3 +148,17 @@ def test_cli_needs_a_build(tmp_path: Path) -> None:
     (tmp_path / "inventory").mkdir()
     r = CliRunner().invoke(main, ["usage", "report", "--root", str(tmp_path)])
     assert r.exit_code == 1 and "catalog build" in r.output
+
+
+def test_row_problems_are_registered_problems_as_documented(  # type: ignore[no-untyped-def]
+        published) -> None:
+    """Each skipped row is a Problem of a registered code, at its line; docs/errors.md
+    shows the message the command prints."""
+    from catalog.problems import CODES, Problem
+
+    _, result = read_portal_csv(ASSET_ACCESS, published)
+    errors_md = (REPO / "docs" / "errors.md").read_text(encoding="utf-8")
+    for p in result.problems:
+        assert isinstance(p, Problem) and p.code in CODES
+        assert p.severity == CODES[p.code].severity
+        assert f"asset_access.csv:{p.line}: {p.code}: {p.message}" in errors_md

@@ -14,14 +14,13 @@ from urllib.parse import urlsplit
 import click
 
 from .. import csvsafe
-from ..clikit import handle_errors, root_option, today_option
-from ..project import Project
+from ..clikit import handle_errors, project_of, root_option, today_option
 from .lifecycle import STATUSES, Dates, Due, due, next_review, parse_window
 from .register import Register, load_agreements
 
 
 def _register(root: Path | None) -> Register:
-    project = Project(root.resolve()) if root else Project.find()
+    project = project_of(root)
     reg = load_agreements(project)
     for file in reg.skipped:
         click.echo(f"warning: {file} skipped: it has errors (run `catalog validate {file}`)",

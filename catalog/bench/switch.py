@@ -78,10 +78,7 @@ def prepare(out: Path, scale: Scale, *, reuse: bool) -> Path:
     if not (reuse and stamp.is_file() and json.loads(stamp.read_text()) == asdict(scale)):
         generate(out, scale, REPO / "standards")
         stamp.write_text(json.dumps(asdict(scale)))
-    # the site as the repository serves it: its plugins, templates and metadata
-    shutil.rmtree(out / "plugins", ignore_errors=True)
-    shutil.copytree(REPO / "plugins", out / "plugins",
-                    ignore=shutil.ignore_patterns("__pycache__"))
+    # the site as the repository serves it: its metadata (the plugins come with the package)
     shutil.copy(REPO / "metadata.yml", out / "metadata.yml")
     done = catalog("build", "--root", str(out), "-q")
     if done.returncode != 0:

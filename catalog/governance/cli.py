@@ -10,19 +10,14 @@ from typing import Any
 
 import click
 
-from ..clikit import handle_errors
+from ..clikit import handle_errors, project_of, root_option
 from ..problems import CatalogError
 from ..project import Project
 from .suppression import Audit, audit_file, dataset_layout
 
 
 def _project(root: Path | None, file: Path) -> Project:
-    if root:
-        return Project(root.resolve())
-    try:
-        return Project.find()
-    except CatalogError:
-        return Project.find(file.resolve().parent)
+    return project_of(root, fallback=file.resolve().parent)
 
 
 def _descriptor(project: Project, path: Path) -> Any:
@@ -91,8 +86,7 @@ def _render_text(audit: Audit, summary: str) -> str:
               help="A column total published elsewhere (repeatable).")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
               show_default=True)
-@click.option("--root", type=click.Path(file_okay=False, path_type=Path), default=None,
-              help="Project folder with standards/ (default: the nearest one).")
+@root_option(help="Project folder with standards/ (default: the nearest one).")
 @handle_errors(exit_code=2)  # 1 means violations
 def check_suppression(file: Path, policy_id: str | None, descriptor: Path | None,
                       count_columns: str | None, total_column: str | None,

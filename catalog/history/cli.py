@@ -8,12 +8,7 @@ from pathlib import Path
 
 import click
 
-from ..clikit import handle_errors, root_option
-from ..project import Project
-
-
-def _project(root: Path | None) -> Project:
-    return Project(root.resolve()) if root else Project.find()
+from ..clikit import handle_errors, project_of, root_option
 
 
 @click.command("diff")
@@ -48,7 +43,7 @@ def diff(base: str | None, head: str | None, fmt: str, root: Path | None) -> Non
     from .. import render
     from . import review as R
 
-    result = R.review(_project(root), base, head)
+    result = R.review(project_of(root), base, head)
     if fmt == "json":
         click.echo(R.to_json(result))
     elif fmt == "markdown":
@@ -91,7 +86,7 @@ def codeowners(output: Path | None, check: bool, cdo: tuple[str, ...],
     """
     from .codeowners import codeowners as render
 
-    text = render(_project(root), cdo)
+    text = render(project_of(root), cdo)
     if check:
         if output is None:
             raise click.UsageError("--check needs --output (the file to compare)")
@@ -141,7 +136,7 @@ def progress(agency: str, start: str | None, end: str | None, fmt: str, no_build
     from ..serve import ensure_built
     from . import progress as P
 
-    project = _project(root)
+    project = project_of(root)
     out_dir = project.build_dir if no_build else ensure_built(project)
     db = out_dir / "inventory.db"
     if not db.is_file():

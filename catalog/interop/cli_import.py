@@ -10,6 +10,7 @@ from typing import Any
 
 import click
 
+from ..clikit import handle_errors, project_of, root_option
 from . import IMPORTS
 
 EXAMPLES = {
@@ -39,9 +40,7 @@ def _options(fn: Any) -> Any:
         click.option("--portal", metavar="URL", default=None,
                      help="The portal's address, for sources that do not say it (a Socrata "
                           "/api/views file); default: the source URL's host."),
-        click.option("--root", type=click.Path(exists=True, file_okay=False, path_type=Path),
-                     default=None, help="Project folder (default: the nearest folder with "
-                                        "an inventory/)."),
+        root_option(exists=True),
         click.option("--dry-run", is_flag=True,
                      help="Report what would be created, updated and in conflict; write "
                           "nothing."),
@@ -57,8 +56,6 @@ def _command(name: str) -> click.Command:
     @_options
     def run(source: str, agency_map: tuple[str, ...], portal: str | None, root: Path | None,
             dry_run: bool, quiet: bool) -> None:
-        from ..clikit import handle_errors
-
         handle_errors(_run)(name, source, agency_map, portal, root, dry_run, quiet)
 
     run.__doc__ = (f"Import {spec.description} (a file or an http(s) URL).\n\n"
@@ -75,12 +72,11 @@ def _command(name: str) -> click.Command:
 def _run(fmt: str, source: str, agency_map: tuple[str, ...], portal: str | None,
          root: Path | None, dry_run: bool, quiet: bool) -> None:
     from ..problems import Severity
-    from ..project import Project
     from .plan import parse_agency_map
     from .sync import import_catalog
 
     mapping = parse_agency_map(agency_map)
-    project = Project(root.resolve()) if root else Project.find()
+    project = project_of(root)
     result = import_catalog(fmt, source, project, agency_map=mapping, dry_run=dry_run,
                             portal=portal)
     for problem in result.problems:

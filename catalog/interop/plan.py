@@ -319,11 +319,6 @@ def render_checked(data: Mapping[str, Any], comments: Mapping[str, list[str]],
     return text, doc
 
 
-def render_yaml(data: Mapping[str, Any], comments: Mapping[str, list[str]],
-                header: list[str]) -> str:
-    return render_checked(data, comments, header, Path("check.yml"))[0]
-
-
 # -- planning -------------------------------------------------------------------------------
 
 @dataclass

@@ -16,10 +16,14 @@ file, the URL and (for access-plan states and agreement terms) today's date. So:
 * :class:`Lru` holds loaders' pages (``catalog.site.pages.view``) and rendered template
   fragments (:class:`FragmentCache`, the ``{% cache %}`` tag) for the public database;
   the keys start with the build's source hash, so a new build never meets an old entry.
+* :func:`once` (single flight): concurrent requests that miss the same per-build value
+  (a page, the search's facet index, an export) wait for one computation of it instead
+  of each computing it (a fresh server under 32 readers answered nothing for seconds).
 """
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import hashlib
 import inspect
@@ -29,7 +33,7 @@ from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Iterable
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from jinja2 import nodes
 from jinja2.ext import Extension
@@ -89,7 +93,9 @@ def site_code_tag(datasette: Any) -> str:
 
     import datasette as datasette_package
 
-    folders = [Path(__file__).resolve().parents[1]]  # the catalog package
+    from .config import site_files
+
+    folders = [Path(__file__).resolve().parents[1], site_files()]  # the catalog, its plugins
     folders += [Path(p) for p in (datasette.plugins_dir, datasette.template_dir) if p]
     folders += [Path(p) for _, p in datasette.static_mounts]
     return code_tag(folders, datasette_package.__version__,
@@ -226,6 +232,27 @@ class Lru:
 
     def __len__(self) -> int:
         return len(self._items)
+
+
+T = TypeVar("T")
+_FLIGHTS: dict[Any, asyncio.Future[Any]] = {}
+
+
+async def once(key: Any, make: Callable[[], Awaitable[T]]) -> T:
+    """``await make()``, or, when another request is already computing ``key``, its
+    result: one computation per key at a time, every waiter gets the same value (or the
+    same exception). A waiter that goes away does not cancel it for the others."""
+    future = _FLIGHTS.get(key)
+    if future is None or future.get_loop() is not asyncio.get_running_loop():
+        future = asyncio.ensure_future(make())
+        _FLIGHTS[key] = future
+
+        def done(f: asyncio.Future[Any], key: Any = key) -> None:
+            if _FLIGHTS.get(key) is f:
+                del _FLIGHTS[key]
+
+        future.add_done_callback(done)
+    return await asyncio.shield(future)  # type: ignore[no-any-return]
 
 
 FRAGMENTS = Lru(512)

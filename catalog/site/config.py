@@ -1,8 +1,15 @@
 """One description of how the site runs, used by ``catalog serve`` (a ``datasette serve``
-command line) and by the tests (a ``Datasette`` object), so both run the same thing."""
+command line) and by the tests (a ``Datasette`` object), so both run the same thing.
+
+The site's files come with the package, wherever the project is: the plugins (``plugins/``,
+installed as ``catalog_datasette.plugins`` and loaded by Datasette through their ``datasette``
+entry points), their templates and static files, and the default ``metadata.yml``
+(``catalog_datasette/metadata.yml``). A project's own ``metadata.yml`` replaces the default.
+"""
 
 from __future__ import annotations
 
+import importlib.util
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -10,6 +17,7 @@ from typing import Any
 import yaml
 
 from ..compile import INVENTORY_DB, PUBLIC_DB
+from ..problems import CatalogError
 from ..project import Project
 
 SETTINGS: dict[str, Any] = {
@@ -26,6 +34,23 @@ SETTINGS: dict[str, Any] = {
 }
 
 
+METADATA_FILE = "metadata.yml"
+
+
+def site_files() -> Path:
+    """The folder of the site's plugins, with ``templates/`` and ``static/`` in it and the
+    default ``metadata.yml`` beside it: ``plugins/`` in a checkout, ``catalog_datasette/plugins``
+    in an installed package."""
+    try:
+        spec = importlib.util.find_spec("catalog_datasette.plugins.catalog_site")
+    except ModuleNotFoundError:
+        spec = None
+    if spec is None or not spec.origin:
+        raise CatalogError("the catalog's site files (plugins, templates) are not installed",
+                           hint="reinstall the package: pip install ct-data-catalog")
+    return Path(spec.origin).parent
+
+
 @dataclass
 class Site:
     project: Project
@@ -39,23 +64,19 @@ class Site:
 
     @property
     def metadata_path(self) -> Path:
-        return self.project.root / "metadata.yml"
-
-    @property
-    def plugins_dir(self) -> Path:
-        return self.project.root / "plugins"
+        """The project's own ``metadata.yml``, else the package's."""
+        own = self.project.root / METADATA_FILE
+        return own if own.is_file() else site_files().parent / METADATA_FILE
 
     @property
     def template_dir(self) -> Path:
-        return self.plugins_dir / "templates"
+        return site_files() / "templates"
 
     @property
     def static_dir(self) -> Path:
-        return self.plugins_dir / "static"
+        return site_files() / "static"
 
     def metadata(self) -> dict[str, Any]:
-        if not self.metadata_path.is_file():
-            return {}
         return yaml.safe_load(self.metadata_path.read_text(encoding="utf-8")) or {}
 
     def argv(self, host: str, port: int) -> list[str]:
@@ -64,9 +85,7 @@ class Site:
         for db in self.databases:
             argv += ["-i", str(db)]
         argv += ["--host", host, "--port", str(port)]
-        if self.metadata_path.is_file():
-            argv += ["--metadata", str(self.metadata_path)]
-        argv += ["--plugins-dir", str(self.plugins_dir),
+        argv += ["--metadata", str(self.metadata_path),
                  "--template-dir", str(self.template_dir),
                  "--static", f"catalog:{self.static_dir}"]
         for key, value in self.settings.items():
@@ -80,7 +99,7 @@ class Site:
 
         return Datasette(
             immutables=[str(p) for p in self.databases], metadata=self.metadata(),
-            plugins_dir=str(self.plugins_dir), template_dir=str(self.template_dir),
+            template_dir=str(self.template_dir),
             static_mounts=[("catalog", str(self.static_dir))], settings=self.settings,
             secret=secret,
         )

@@ -16,7 +16,6 @@ datasette-auth-passwords' own views (docs/security.md):
 from __future__ import annotations
 
 import asyncio
-import os
 import secrets
 import time
 from functools import lru_cache
@@ -27,12 +26,12 @@ from limits import parse
 from limits.storage import MemoryStorage
 from limits.strategies import MovingWindowRateLimiter
 
+from ..settings import value
 from . import access
 
-# ``limits`` notation; the environment may set others (CATALOG_SIGNIN_CLIENT_LIMIT,
-# CATALOG_SIGNIN_ACCOUNT_LIMIT)
-CLIENT_LIMIT = parse(os.environ.get("CATALOG_SIGNIN_CLIENT_LIMIT") or "10/5 minutes")
-ACCOUNT_LIMIT = parse(os.environ.get("CATALOG_SIGNIN_ACCOUNT_LIMIT") or "20/15 minutes")
+# ``limits`` notation (catalog.settings: the defaults, and the environment's)
+CLIENT_LIMIT = parse(value("CATALOG_SIGNIN_CLIENT_LIMIT"))
+ACCOUNT_LIMIT = parse(value("CATALOG_SIGNIN_ACCOUNT_LIMIT"))
 SESSION_S = 8 * 3600  # a working day
 STAFF_HOME = "/staff"
 _limiter = MovingWindowRateLimiter(MemoryStorage())

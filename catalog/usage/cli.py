@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from ..clikit import handle_errors, root_option
+from ..clikit import handle_errors, project_of, root_option
 from ..compile import PUBLIC_DB
 from ..problems import CatalogError
 from ..project import Project
@@ -25,7 +25,7 @@ SOURCES = ("catalog", "portal")  # as catalog.usage.store.SOURCES, without impor
 def _published(root: Path | None) -> tuple[Project, Published]:
     from .published import read_published
 
-    project = Project(root.resolve()) if root else Project.find()
+    project = project_of(root)
     public_db = project.build_dir / PUBLIC_DB
     if not public_db.is_file():
         raise CatalogError(f"{public_db} does not exist", hint="run `catalog build`")

@@ -25,7 +25,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..problems import CatalogError
+from .. import problems as P
+from ..problems import CatalogError, Problem
 from .published import Published
 from .store import Key, Store, Tally
 
@@ -41,13 +42,6 @@ WIDE: dict[str, tuple[str, ...]] = {
 }
 
 
-@dataclass(frozen=True)
-class RowProblem:
-    line: int
-    code: str
-    message: str
-
-
 @dataclass
 class PortalImport:
     rows: int = 0
@@ -56,7 +50,7 @@ class PortalImport:
     hits: int = 0
     unmatched: dict[str, int] = field(default_factory=dict)
     ignored_types: dict[str, int] = field(default_factory=dict)
-    problems: list[RowProblem] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)  # each at its line of the file
 
 
 def _norm(name: str) -> str:
@@ -120,8 +114,9 @@ def read_portal_csv(text: str, published: Published) -> tuple[dict[Key, Tally], 
         uid = (row.get(id_col) or "").strip()
         day = _date(row.get(date_col) or "")
         if day is None:
-            result.problems.append(RowProblem(line, "bad-date",
-                                              f"no date in {row.get(date_col)!r}"))
+            result.problems.append(Problem.make(
+                P.USAGE_BAD_DATE, f"no date in {row.get(date_col)!r}", line=line,
+                field=date_col))
             continue
         if type_col and count_col:
             channel = channel_of(row.get(type_col) or "")
@@ -134,8 +129,8 @@ def read_portal_csv(text: str, published: Published) -> tuple[dict[Key, Tally], 
             pairs = [(ch, row.get(col) or "") for ch, col in wide.items()]
         counts = [(ch, _count(v)) for ch, v in pairs]
         if any(n is None for _, n in counts):
-            result.problems.append(RowProblem(line, "bad-count",
-                                              f"a count is not a whole number: {pairs}"))
+            result.problems.append(Problem.make(
+                P.USAGE_BAD_COUNT, f"a count is not a whole number: {pairs}", line=line))
             continue
         dataset_id = published.portal_ids.get(uid.lower()) or (
             uid if uid in published.datasets else None)

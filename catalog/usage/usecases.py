@@ -17,7 +17,8 @@ from limits import parse_many
 from limits.storage import MemoryStorage
 from limits.strategies import MovingWindowRateLimiter
 
-from ..problems import CatalogError
+from .. import problems as P
+from ..problems import CatalogError, Problem
 
 # field → (label, minimum length or 0 when optional, maximum length)
 FIELDS: dict[str, tuple[str, int, int]] = {
@@ -31,24 +32,17 @@ HONEYPOT = "extra_notes"  # hidden from people; software that fills every field 
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s.]+$")
 
 
-@dataclass(frozen=True)
-class FieldProblem:
-    code: str
-    field: str
-    message: str
-
-
 @dataclass
 class Submission:
     values: dict[str, str | None]
-    problems: list[FieldProblem] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
     honeypot: bool = False
 
     @property
     def ok(self) -> bool:
         return not self.problems and not self.honeypot
 
-    def problem_for(self, name: str) -> FieldProblem | None:
+    def problem_for(self, name: str) -> Problem | None:
         return next((p for p in self.problems if p.field == name), None)
 
 
@@ -60,31 +54,36 @@ def clean(text: str, *, multiline: bool) -> str:
     return out.strip()
 
 
+def _problem(code: str, name: str, message: str) -> Problem:
+    """A problem of one form field (``field``: its name; the message is shown beside it)."""
+    return Problem.make(code, message, field=name)
+
+
 def check(form: Mapping[str, str]) -> Submission:
     """Every problem of a submitted form, and its cleaned values."""
     values: dict[str, str | None] = {}
-    problems: list[FieldProblem] = []
+    problems: list[Problem] = []
     for name, (label, low, high) in FIELDS.items():
         text = clean(str(form.get(name, "")), multiline=name == "description")
         values[name] = text or None
         if not text:
             if low:
-                problems.append(FieldProblem("required", name, f"{label} is required."))
+                problems.append(_problem(P.USAGE_REQUIRED, name, f"{label} is required."))
             continue
         if len(text) < low:
-            problems.append(FieldProblem(
-                "too-short", name, f"{label} needs at least {low} characters."))
+            problems.append(_problem(
+                P.USAGE_TOO_SHORT, name, f"{label} needs at least {low} characters."))
         elif len(text) > high:
-            problems.append(FieldProblem(
-                "too-long", name, f"{label} may have at most {high} characters "
+            problems.append(_problem(
+                P.USAGE_TOO_LONG, name, f"{label} may have at most {high} characters "
                 f"(it has {len(text)})."))
         elif name == "link" and not _is_web_link(text):
-            problems.append(FieldProblem(
-                "bad-link", name, "Link must be a web address starting with https:// "
+            problems.append(_problem(
+                P.USAGE_BAD_LINK, name, "Link must be a web address starting with https:// "
                 "or http://."))
         elif name == "email" and not EMAIL.match(text):
-            problems.append(FieldProblem("bad-email", name,
-                                         "E-mail does not look like an address."))
+            problems.append(_problem(P.USAGE_BAD_EMAIL, name,
+                                     "E-mail does not look like an address."))
     return Submission(values, problems, honeypot=bool(str(form.get(HONEYPOT, "")).strip()))
 
 

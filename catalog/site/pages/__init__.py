@@ -23,7 +23,7 @@ from typing import Any
 from ...interop import RDF_MEDIA_TYPES
 from .. import exports, negotiation
 from ..access import PUBLIC_DB
-from ..caching import Lru
+from ..caching import Lru, once
 from .agencies import agencies, agency
 from .common import NotFoundError, Page, Reader
 from .dataset import dataset
@@ -80,7 +80,8 @@ async def negotiated(datasette: Any, request: Any, suffix: str) -> Any:
     db = Path(datasette.get_database(PUBLIC_DB).path)
     if request.path == "/":
         name = exports.BY_FILENAME[f"catalog.{suffix}"].name
-        body: bytes | None = await asyncio.to_thread(exports.render, name, db)
+        body: bytes | None = await once(("export", name, str(db)), lambda: asyncio.to_thread(
+            exports.render, name, db))
     else:
         body = await asyncio.to_thread(exports.dataset_rdf, db,
                                        request.url_vars["dataset_id"], suffix)
@@ -109,12 +110,14 @@ def view(loader: Loader) -> Handler:
         key = cache_key(reader, request)
         cached = PAGES.get(key) if key else None
         if cached is None:
-            try:
-                cached = Cached(await loader(reader, request))
+            async def load() -> Cached:
+                value = Cached(await loader(reader, request))
+                return PAGES.put(key, value) if key else value
+
+            try:  # one computation of a public page however many ask for it at once
+                cached = await (once(("page", key), load) if key else load())
             except NotFoundError as e:
                 return await not_found(datasette, request, str(e), as_json=as_json)
-            if key:
-                PAGES.put(key, cached)
         page = cached.page
         if as_json:
             if cached.json is None:

@@ -18,8 +18,8 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
 
-from ..caching import Lru
-from ..fts import fts_query
+from ..caching import Lru, once
+from ..fts import fts_query, snippet
 from .common import ACCESS_LEVELS, Page, Reader, Row, page_number
 
 PER_PAGE = 50
@@ -144,6 +144,13 @@ INDEXES = Lru(4)
 async def facet_index(reader: Reader) -> FacetIndex:
     key = (reader.name, reader.build)
     index: FacetIndex | None = INDEXES.get(key)
+    if index is None:  # one computation per build however many searches wait for it
+        index = await once(("facets", key), lambda: _facet_index(reader, key))
+    return index
+
+
+async def _facet_index(reader: Reader, key: tuple[str, str]) -> FacetIndex:
+    index: FacetIndex | None = INDEXES.get(key)
     if index is None:
         rowids = frozenset(r["rowid"] for r in await reader.rows(
             "select rowid from datasets"))
@@ -166,9 +173,14 @@ async def matching(reader: Reader, query: str | None, index: FacetIndex) -> froz
     """Rowids of the datasets the text query matches (all of them without a query)."""
     if not query:
         return index.everything
-    rows = await reader.rows("select rowid from datasets_fts where datasets_fts match :q",
-                             {"q": query})
-    return frozenset(r["rowid"] for r in rows)
+
+    def rowids(conn: Any) -> frozenset[int]:
+        cursor = conn.cursor()
+        cursor.row_factory = None  # plain tuples: one integer per dataset, no budget
+        return frozenset(r[0] for r in cursor.execute(
+            "select rowid from datasets_fts where datasets_fts match ?", (query,)))
+
+    return await reader.run(rowids)
 
 
 def _facets(index: FacetIndex, found: frozenset[int], q: str,
@@ -191,6 +203,30 @@ def _facets(index: FacetIndex, found: frozenset[int], q: str,
                                    -x["count"], str(x["label"]).lower()))
         out.append({"name": facet.name, "title": facet.title, "values": values})
     return out
+
+
+async def _snippets(reader: Reader, query: str | None, results: list[Row]) -> None:
+    """Each result's ``snippet``: the words of its title or description around what the
+    query matched, or of its data dictionary when only that matched."""
+    if not query:
+        return
+    mark = (MARK_START, MARK_END)
+    rest = []
+    for row in results:
+        text = snippet(row.get("description") or "", query, mark=mark) or snippet(
+            row.get("title") or "", query, mark=mark)
+        if text is None:
+            rest.append(row)
+        else:
+            row["snippet"] = text
+    if rest:
+        names = {f"id_{i}": r["id"] for i, r in enumerate(rest)}
+        text_of = {r["id"]: r["field_text"] or "" for r in await reader.rows(
+            f"select id, field_text from datasets where id in "
+            f"({', '.join(':' + n for n in names)})", names)}
+        for row in rest:
+            if (text := snippet(text_of.get(row["id"], ""), query, mark=mark)) is not None:
+                row["snippet"] = text
 
 
 def _snippet(row: Row) -> None:
@@ -234,22 +270,27 @@ async def search(reader: Reader, request: Any) -> Page:
               "d.visibility, d.high_value, d.api, d.modified, d.description")
     paging = {"limit": PER_PAGE, "offset": (page - 1) * PER_PAGE}
     if query:
+        # rank first, read and cut blurbs after: only the page's 50 rows are joined to
+        # their datasets rows and snippeted, not every match (docs/performance-serving.md)
+        # (the datasets rows are read while ranking only when a filter needs them)
         rest, rest_params = where(filters, query, fts=False)
+        ranked = ("from datasets_fts where datasets_fts match :q" if rest == "1" else
+                  "from datasets_fts join datasets d on d.rowid = datasets_fts.rowid "
+                  f"where datasets_fts match :q and {rest}")
         results = await reader.rows(
-            # the description's words around the match (column 1), never a run of field
-            # names: matching fields are listed apart
-            f"{select}, snippet(datasets_fts, 1, char(57344), char(57345), '…', 24) "
-            "as snippet from datasets_fts join datasets d on d.rowid = datasets_fts.rowid "
-            "join agencies a on a.id = d.agency_id "
-            f"where datasets_fts match :q and {rest} "
-            "order by bm25(datasets_fts, 10.0, 3.0, 5.0, 2.0), d.title "
-            "limit :limit offset :offset", {**rest_params, "q": query, **paging})
+            "with top as materialized (select datasets_fts.rowid as rowid, "
+            f"bm25(datasets_fts, 10.0, 3.0, 5.0, 2.0) as score {ranked} "
+            f"order by score, datasets_fts.rowid limit :limit offset :offset) {select} "
+            "from top join datasets d on d.rowid = top.rowid "
+            "join agencies a on a.id = d.agency_id order by top.score, top.rowid",
+            {**rest_params, "q": query, **paging})
     else:
         results = await reader.rows(
             f"{select} from datasets d join agencies a on a.id = d.agency_id where {cond} "
             "order by d.title collate nocase limit :limit offset :offset",
             {**params, **paging})
     matched = await _matching_fields(reader, query, [r["id"] for r in results])
+    await _snippets(reader, query, results)
     for row in results:
         _snippet(row)
         row["matching_fields"] = matched.get(row["id"], [])
