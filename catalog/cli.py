@@ -356,7 +356,7 @@ def ci_report_add(agency: str, source: str, commit: str, run_url: str, out_dir: 
     from .model.common import ID_PATTERN
     from .status import add_ci_report
 
-    project = _project(root)
+    project = project_of(root)
     if not re.match(ID_PATTERN, agency) or not (
             project.inventory_dir / agency / "_agency.yml").is_file():
         raise CatalogError(f"no agency {agency!r} in {project.rel(project.inventory_dir)}",
