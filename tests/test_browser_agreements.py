@@ -86,3 +86,54 @@ def test_register_public_then_staff(server: str, page: Any,  # noqa: F811
     shot(page, "agreements-06-staff-due")
     feed = page.request.get(server + "/agreements.ics")
     assert feed.status == 200 and feed.text().startswith("BEGIN:VCALENDAR")
+
+
+def test_the_flow_map_stays_legible_at_fifty_agreements(
+        browser: Any, auth_env: dict[str, str], tmp_path: Path) -> None:
+    """50 agreements among 20 agencies (the scale generator's): signed in, at 1366 and
+    390 px, the flow map names every agreement, each line fits its box (nothing cut off or
+    scrolled sideways) and no two lines overlap."""
+    from catalog.bench.generate import Scale, generate
+    from catalog.build import build
+    from catalog.project import Project
+    from catalog.site.config import Site
+
+    from .conftest import REPO
+    from .test_browser import datasette
+
+    root = tmp_path / "project"
+    generate(root, Scale(agencies=20, datasets=60, fields=4, agreements=50), REPO / "standards")
+    outcome = build(Project(root), allow_warnings=True, jobs=1)
+    assert outcome.mode != "blocked", [p.render() for p in outcome.report.errors]
+    with datasette(Site(Project(root), root / "build"), auth_env, tmp_path) as base:
+        for width in (1366, 390):
+            context = browser.new_context(viewport={"width": width, "height": 900})
+            context.set_default_timeout(15_000)
+            try:
+                page = context.new_page()
+                sign_in(page, base, "staff")
+                page.goto(base + "/agreements")
+                flow_map = page.get_by_role(
+                    "list", name="Data flows, by the party that provides the data")
+                ids = set(re.findall(r'href="/agreements/(agreement-\d{4})"',
+                                     flow_map.inner_html()))
+                assert len(ids) == 50, sorted(ids)
+                boxes = flow_map.evaluate("""map => [...map.querySelectorAll('li')]
+                    .filter(li => !li.querySelector('li'))
+                    .map(li => { const r = li.getBoundingClientRect();
+                        return {x: r.left, y: r.top, w: r.width, h: r.height,
+                                right: r.right, sw: li.scrollWidth, cw: li.clientWidth,
+                                text: li.innerText.slice(0, 60)}; })""")
+                assert boxes
+                viewport = page.evaluate("document.documentElement.clientWidth")
+                for b in boxes:
+                    assert b["sw"] <= b["cw"] + 1, f"{width}px: cut off: {b['text']}"
+                    assert b["right"] <= viewport + 1, f"{width}px: off screen: {b['text']}"
+                ordered = sorted(boxes, key=lambda b: (b["y"], b["x"]))
+                for upper, lower in zip(ordered, ordered[1:], strict=False):
+                    same_row = lower["y"] < upper["y"] + upper["h"] - 1
+                    apart = lower["x"] >= upper["right"] - 1 or upper["x"] >= lower["right"] - 1
+                    assert not same_row or apart, f"{width}px: overlap: {upper['text']}"
+                shot(page, f"agreements-50-flow-map-{width}")
+            finally:
+                context.close()
