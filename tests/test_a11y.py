@@ -84,6 +84,18 @@ def slug(url: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", url.lower()).strip("-")[:80] or "home"
 
 
+def keep(page: Any, path: Path) -> None:
+    """A full-page screenshot; on a loaded machine a very long page may not be captured
+    in time, and then the first screenful is kept (the picture is evidence: the check is
+    axe-core's)."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    try:
+        page.screenshot(path=str(path), full_page=True, timeout=60_000)
+    except PlaywrightTimeout:
+        page.screenshot(path=str(path), timeout=60_000)
+
+
 def sweep(browser: Any, base: str, urls: list[str], width: int, who: str) -> list[str]:
     """axe-core on each page; a full-page screenshot of each. Returns every violation."""
     folder = ARTIFACTS / "a11y"
@@ -98,8 +110,7 @@ def sweep(browser: Any, base: str, urls: list[str], width: int, who: str) -> lis
             assert response is not None, url
             if "html" not in (response.headers.get("content-type") or ""):
                 continue
-            page.screenshot(path=str(folder / f"{who}-{width}-{slug(url)}.png"),
-                            full_page=True)
+            keep(page, folder / f"{who}-{width}-{slug(url)}.png")
             failures += [f"{who} {width}px {url}: {v}" for v in axe_violations(page)]
     finally:
         context.close()
