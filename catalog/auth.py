@@ -75,12 +75,27 @@ def set_password(root: Path, user: str, password: str) -> Path:
     return path
 
 
-def environment(root: Path, environ: dict[str, str] | None = None) -> tuple[dict[str, str], str]:
+def signin_banner(url: str, user: str, password: str) -> str:
+    """What a first start prints, set apart from the server's log lines."""
+    rule = "=" * 72
+    return "\n".join([
+        "", rule,
+        "  First start: a staff account was created. Sign in at",
+        f"      {url}",
+        f"  User name:  {user}",
+        f"  Password:   {password}",
+        f"  Shown this once: only its hash is kept ({AUTH_FILE}).",
+        f"  Change it with `catalog passwd {user}`.",
+        rule, ""])
+
+
+def environment(root: Path, environ: dict[str, str] | None = None, *,
+                signin_url: str = "/-/login") -> tuple[dict[str, str], str]:
     """Variables the Datasette process needs, and a notice for the person starting it.
 
     The environment wins over the file. On a first local start with no account at all,
     an admin password is generated, its hash stored in catalog-auth.yml, and the
-    password shown once in the notice.
+    password shown once in the notice (:func:`signin_banner`, with ``signin_url``).
     """
     env = dict(os.environ if environ is None else environ)
     path = root / AUTH_FILE
@@ -91,8 +106,7 @@ def environment(root: Path, environ: dict[str, str] | None = None) -> tuple[dict
         password = secrets.token_urlsafe(12)
         set_password(root, "admin", password)
         data = _read(path)
-        notice = (f"staff sign-in at /-/login: user 'admin', password '{password}' "
-                  f"(hash stored in {AUTH_FILE}; change it with `catalog passwd admin`)")
+        notice = signin_banner(signin_url, "admin", password)
     out: dict[str, str] = {}
     for user in USERS:
         value = env.get(ENV[user]) or data.get(f"{user}_password_hash")

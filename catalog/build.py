@@ -51,6 +51,7 @@ from .compile import (
     digest,
     disk_error,
     finish_both,
+    git_commit,
     held_lock_fds,
     open_both,
     schema_sql,
@@ -66,6 +67,7 @@ from .model.check import check_partial
 from .problems import Problem, Report, Severity
 from .procs import die_with_parent
 from .project import Project, Source
+from .status import record_attempt
 from .validate import (
     Entry,
     Inventory,
@@ -439,7 +441,9 @@ def build(project: Project, out_dir: Path | None = None, *, today: dt.date | Non
                       full, if_changed)
     with build_lock(out_dir):
         try:
-            return _build(request, progress)
+            outcome = _build(request, progress)
+            record_attempt(out_dir, outcome, git_commit(project.root))
+            return outcome
         except (OSError, sqlite3.Error) as exc:  # what was half-written is gone already
             error = disk_error(exc)
             if error is None:

@@ -325,6 +325,48 @@ def passwd(user: str, password: str, root: Path | None) -> None:
                "rotated, so every signed-in session ends when catalog serve restarts")
 
 
+@main.group("ci-report")
+def ci_report() -> None:
+    """Agencies' CI reports, shown to staff on /staff and /staff/problems."""
+
+
+@ci_report.command("add")
+@click.argument("agency")
+@click.argument("source")
+@click.option("--commit", default="", help="The commit the report checked (for links).")
+@click.option("--run-url", default="", help="The CI run that made the report.")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
+              default=None, help="Build folder (default: <root>/build).")
+@root_option
+@handle_errors
+def ci_report_add(agency: str, source: str, commit: str, run_url: str, out_dir: Path | None,
+                  root: Path | None) -> None:
+    """Keep AGENCY's newest CI report: SOURCE is a file or an http(s) URL holding the
+    output of `catalog validate --format json` in the agency's pipeline
+    (docs/steward-ci.md). It replaces the agency's previous report.
+
+    \b
+    Example:
+        catalog ci-report add dph https://ci.example.org/dph/inventory/report.json \\
+            --commit 3f2a9c1 --run-url https://ci.example.org/dph/inventory/runs/812
+    """
+    import re
+
+    from .interop.fetch import decode, read
+    from .model.common import ID_PATTERN
+    from .status import add_ci_report
+
+    project = project_of(root)
+    if not re.match(ID_PATTERN, agency) or not (
+            project.inventory_dir / agency / "_agency.yml").is_file():
+        raise CatalogError(f"no agency {agency!r} in {project.rel(project.inventory_dir)}",
+                           hint="give the id of a folder with an _agency.yml")
+    text, _ = decode(read(source))
+    path = add_ci_report(out_dir or project.build_dir, agency, text, source, commit=commit,
+                         run_url=run_url)
+    click.echo(f"CI report of {agency} kept in {project.rel(path)}")
+
+
 @main.command()
 @click.argument("fmt", metavar="FORMAT")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None,

@@ -45,7 +45,7 @@ from pathlib import Path
 from typing import Any
 
 from .compile import INVENTORY_DB, PUBLIC_DB, built_hash
-from .problems import CatalogError
+from .problems import CatalogError, Report, Severity
 from .procs import alive
 from .project import Project
 
@@ -82,6 +82,13 @@ def ensure_built(project: Project, out_dir: Path | None = None) -> Path:
                            "last build with --no-build")
     if outcome.result is not None:
         print(f"built {out_dir}", file=sys.stderr)
+    warned = [p for p in outcome.report if p.severity is Severity.WARNING]
+    if warned:
+        from .render import text
+
+        print(text(Report(warned), project.root), file=sys.stderr)
+        print(f"served with {len(warned)} warning(s): fix them before `catalog build` "
+              "(which refuses warnings); staff see them at /staff/problems", file=sys.stderr)
     return out_dir
 
 
@@ -105,7 +112,8 @@ def serve(project: Project, *, host: str, port: int, build: bool, extra: list[st
     for db in (PUBLIC_DB, INVENTORY_DB):
         if not (out_dir / db).is_file():
             raise CatalogError(f"{out_dir / db} does not exist", hint="run `catalog build`")
-    env, notice = environment(project.root)
+    shown = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host
+    env, notice = environment(project.root, signin_url=f"http://{shown}:{port}/-/login")
     problem = sso_problem({**os.environ, **env})
     if problem:
         raise CatalogError(problem, hint="docs/security.md, \"Staff sign-in\"")

@@ -14,6 +14,7 @@ from datasette import hookimpl
 from datasette.utils.asgi import Response
 
 from catalog.site import access
+from catalog.site.menu import staff_menu
 
 
 @hookimpl
@@ -42,9 +43,18 @@ async def metadata_json(request: Any, datasette: Any) -> Response:
     body = access.filter_metadata(datasette.metadata() or {}, request.actor)
     if request.path.endswith(".json"):
         return Response.json(body)
-    return Response.html(
-        "<pre>" + json.dumps(body, indent=2).replace("&", "&amp;").replace("<", "&lt;")
-        + "</pre>")
+    html = await datasette.render_template(
+        "show_json.html", {"filename": "metadata.json", "data_json": json.dumps(body, indent=2)},
+        request=request)
+    return Response.html(html)
+
+
+async def not_served(request: Any, datasette: Any) -> Response:
+    """Datasette's developer pages (the pattern portfolio, the message and allow-block
+    testers) are not part of the catalog."""
+    from datasette.utils.asgi import NotFound
+
+    raise NotFound("Page not found")
 
 
 @hookimpl
@@ -52,6 +62,7 @@ def register_routes() -> list[tuple[str, Any]]:
     return [
         (r"^/-/databases(\.json)?$", databases_json),
         (r"^/-/metadata(\.json)?$", metadata_json),
+        (r"^/-/(patterns|messages|allow-debug)(\.json)?$", not_served),
     ]
 
 
@@ -59,7 +70,8 @@ def register_routes() -> list[tuple[str, Any]]:
 def extra_template_vars(request: Any) -> dict[str, Any]:
     actor = request.actor if request else None
     return {"catalog_is_staff": access.is_staff(actor),
-            "catalog_is_admin": access.is_admin(actor)}
+            "catalog_is_admin": access.is_admin(actor),
+            "catalog_staff_menu": staff_menu(actor)}
 
 
 @hookimpl
@@ -68,4 +80,16 @@ def handle_exception(datasette: Any, request: Any, exception: BaseException) -> 
 
     async def inner() -> Response:
         return await render_error(datasette, request, exception)
+    return inner
+
+
+@hookimpl
+def forbidden(datasette: Any, request: Any, message: str) -> Any:
+    """Datasette's 403 (a database or table the actor may not see) as the site's page,
+    with a sign-in link that comes back here."""
+    async def inner() -> Response:
+        html = await datasette.render_template(
+            "error.html", {"ok": False, "status": 403, "error": message, "title": None},
+            request=request)
+        return Response.html(html, status=403)
     return inner

@@ -16,7 +16,6 @@ from typing import Any
 
 from datasette import hookimpl
 
-from catalog.site import access
 from catalog.site.pages import Reader, view
 from catalog.site.pages.agreements import agreement, calendar_feed, due_view, register
 
@@ -43,10 +42,3 @@ def register_routes() -> list[tuple[str, Any]]:
         (r"^/agreements" + _FMT, view(register)),
         (r"^/agreements/" + _ID + _FMT, view(agreement)),
     ]
-
-
-@hookimpl
-def menu_links(actor: Any) -> list[dict[str, str]] | None:
-    if not access.is_staff(actor):
-        return None
-    return [{"href": "/agreements/due", "label": "Agreements due"}]

@@ -9,7 +9,6 @@ from typing import Any
 
 from datasette import hookimpl
 
-from catalog.site import access
 from catalog.site.pages import view
 from catalog.site.pages.governance import (
     access_plans,
@@ -34,12 +33,3 @@ def register_routes() -> list[tuple[str, Any]]:
         (r"^/agencies/" + _AGENCY + "/progress" + _FMT, view(progress)),
         (r"^/agencies/" + _AGENCY + r"/progress\.(?P<ext>md|csv)$", progress_export),
     ]
-
-
-@hookimpl
-def menu_links(actor: Any) -> list[dict[str, str]] | None:
-    if not access.is_staff(actor):
-        return None
-    return [{"href": "/scorecards", "label": "Scorecards"},
-            {"href": "/requests", "label": "Data requests"},
-            {"href": "/due", "label": "What falls due"}]

@@ -3,8 +3,9 @@
 * routes: /, /search, /datasets/<id>, /datasets/<id>/history, /changes,
   /agencies[/<id>], /standards[/<id>], each also as JSON at the same path + .json;
   the Atom feeds /feeds/datasets.atom and /feeds/agencies/<id>.atom;
-* a ``markdown`` Jinja filter that renders descriptor text safely;
-* staff menu links to the inventory database and its canned queries.
+* a ``markdown`` Jinja filter that renders descriptor text safely, and the filters that
+  put codes into words (catalog.site.labels: ``label``, ``duration``, ``human_date``,
+  ``column_title``).
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from typing import Any
 from datasette import hookimpl
 from markupsafe import Markup
 
-from catalog.site import access
+from catalog.site import labels
 from catalog.site.markdown import render
 from catalog.site.pages import ROUTES
 
@@ -31,14 +32,7 @@ def markdown_filter(text: str | None) -> Markup:
 @hookimpl
 def prepare_jinja2_environment(env: Any) -> None:
     env.filters["markdown"] = markdown_filter
-
-
-@hookimpl
-def menu_links(actor: Any) -> list[dict[str, str]] | None:
-    if not access.is_staff(actor):
-        return None
-    return [
-        {"href": f"/{access.PRIVATE_DB}", "label": "Whole inventory (SQL)"},
-        {"href": f"/{access.PRIVATE_DB}#queries", "label": "Chief Data Officer queries"},
-        {"href": f"/{access.PRIVATE_DB}/problems", "label": "Validation problems"},
-    ]
+    env.filters["label"] = labels.label
+    env.filters["duration"] = labels.duration
+    env.filters["human_date"] = labels.human_date
+    env.filters["column_title"] = labels.column_title

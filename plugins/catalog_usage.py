@@ -17,7 +17,6 @@ from datasette import hookimpl
 
 from catalog.problems import CatalogError
 from catalog.settings import value
-from catalog.site.access import is_staff
 from catalog.usage import forms, routes
 from catalog.usage.config import OFF
 from catalog.usage.middleware import counting
@@ -54,10 +53,3 @@ def extra_template_vars(template: str, request: Any, datasette: Any) -> Any:
     async def inner() -> dict[str, Any]:
         return {"usage_dataset": await forms.dataset_panel(datasette, request)}
     return inner
-
-
-@hookimpl
-def menu_links(actor: Any) -> list[dict[str, str]] | None:
-    if not is_staff(actor):
-        return None
-    return [{"href": "/usage/moderation", "label": "Use cases to moderate"}]

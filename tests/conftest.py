@@ -214,3 +214,29 @@ def watch_csp(page) -> list[str]:  # type: ignore[no-untyped-def]
                          "console.error('Content Security Policy violation: ' + "
                          "e.violatedDirective + ' ' + e.blockedURI))")
     return found
+
+
+AXE = REPO / "tests" / "node_modules" / "axe-core" / "axe.min.js"
+
+
+def axe_page(browser, width: int, height: int = 900):  # type: ignore[no-untyped-def]
+    """A page in a new context of ``width`` whose every document has axe-core (from the
+    npm registry, tests/package-lock.json) loaded by an init script: the site's
+    Content-Security-Policy does not apply to it, and stays on."""
+    if not AXE.is_file():
+        pytest.fail(f"{AXE} is missing: run `npm ci --prefix tests` (scripts/test does)")
+    context = browser.new_context(viewport={"width": width, "height": height})
+    context.set_default_timeout(15_000)
+    context.add_init_script(path=str(AXE))
+    return context, context.new_page()
+
+
+def axe_violations(page) -> list[str]:  # type: ignore[no-untyped-def]
+    """axe-core's violations on the page as it is (every rule axe runs by default: WCAG
+    2.0/2.1 A and AA, and its best practices), one line each."""
+    found = page.evaluate("""async () => {
+        const r = await axe.run(document, {resultTypes: ['violations']});
+        return r.violations.map(v => v.id + ' (' + v.impact + '): ' + v.help + ' — ' +
+            v.nodes.slice(0, 3).map(n => n.target.join(' ')).join('; '));
+    }""")
+    return list(found)

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import xml.etree.ElementTree as ET
 from pathlib import Path
 from typing import Any
 
@@ -15,8 +14,7 @@ from click.testing import CliRunner
 
 from catalog.agreements.calendar import calendar
 from catalog.agreements.checklist import checklist, missing_reviews
-from catalog.agreements.diagram import flow_diagram
-from catalog.agreements.flows import flows
+from catalog.agreements.flows import by_provider, flows
 from catalog.agreements.lifecycle import (
     Dates,
     Duration,
@@ -246,23 +244,15 @@ def test_flows_follow_the_parties_roles() -> None:
     ]
 
 
-def test_diagram_is_escaped_well_formed_and_labelled() -> None:
+def test_flow_map_lists_each_pair_once_under_its_provider() -> None:
     nodes, edges = flows(AGREEMENTS, FLOW_PARTIES)
-    svg = str(flow_diagram(nodes, edges, title="Who <shares>", description="d & e",
-                           id_prefix="f1"))
-    assert "<script>" not in svg and "<b>" not in svg
-    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in svg
-    root = ET.fromstring(svg)  # well-formed XML
-    ns = "{http://www.w3.org/2000/svg}"
-    assert root.get("role") == "img" and root.get("aria-labelledby") == "f1-title f1-desc"
-    assert root.find(f"{ns}title").text == "Who <shares>"  # type: ignore[union-attr]
-    assert root.find(f"{ns}desc").text == "d & e"  # type: ignore[union-attr]
-    paths = root.findall(f".//{ns}g[@class]")
-    flows_drawn = [g for g in paths if g.get("class", "").startswith("ct-flow ")]
-    assert len(flows_drawn) == 3
-    assert sum(1 for g in flows_drawn
-               if g.find(f"{ns}path").get("marker-start")) == 1  # type: ignore[union-attr]
-    assert str(flow_diagram([], [], title="t", description="d")) == ""
+    providers = by_provider(nodes, edges)
+    listed = {(p.node.key, q.node.key, q.both_ways) for p in providers for q in p.partners}
+    assert listed == {("agency:dcf", "agency:dss", True), ("agency:dss", "agency:dcf", True),
+                      ("agency:dcf", "party:<script>alert(1)</script> lab", False),
+                      ("agency:dss", "party:<script>alert(1)</script> lab", False)}
+    assert providers[0].node.key == "agency:dcf" and providers[0].count == 2
+    assert by_provider([], []) == []
 
 
 # -- iCalendar ------------------------------------------------------------------------------

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import re
 import sqlite3
 import types
 from pathlib import Path
@@ -74,7 +75,7 @@ def test_public_register_is_the_public_summary(ds: Any, sample_build: Path) -> N
     page = get(ds, "/agreements")
     assert page.status_code == 200
     assert '<a href="/agreements" aria-current="page">Agreements</a>' in page.text
-    assert 'role="img"' in page.text and "The data flows drawn above" in page.text
+    assert 'class="agr-flowmap"' in page.text and "shares data with" in page.text
 
 
 def test_non_public_agreements_do_not_exist_for_the_public(ds: Any,
@@ -222,7 +223,10 @@ def test_register_draws_who_shares_with_whom(ds: Any) -> None:
     assert [(e["source"], e["target"], e["both_ways"]) for e in dcf_dss] == [
         ("agency:dcf", "agency:dss", True)]
     page = get(ds, "/agreements?agency=dph", staff_cookies(ds)).text
-    assert page.count('<g class="ct-flow ') == 1
+    flow_map = page.split('class="agr-flowmap"', 1)[1].split("</section>", 1)[0]
+    assert flow_map.count('class="agr-provider"') >= 1
+    assert {a for a in re.findall(r'href="/agreements/([a-z0-9-]+)"', flow_map)} == {
+        "dph-dmhas-overdose-followup"}
 
 
 def test_agreement_page_for_staff(ds: Any, on_day: None) -> None:

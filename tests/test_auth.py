@@ -15,9 +15,11 @@ from .conftest import MakeProject
 
 
 def test_first_start_generates_an_admin_password_once(tmp_path: Path) -> None:
-    env, notice = environment(tmp_path, environ={})
-    assert "password '" in notice
-    password = notice.split("password '")[1].split("'")[0]
+    env, notice = environment(tmp_path, environ={}, signin_url="http://127.0.0.1:8001/-/login")
+    lines = notice.splitlines()
+    assert "      http://127.0.0.1:8001/-/login" in lines and "  User name:  admin" in lines
+    assert lines[1] == lines[-1] == "=" * 72  # set apart from the log around it
+    password = next(x for x in lines if x.startswith("  Password:")).split()[-1]
     assert verify_password(password, env["CATALOG_ADMIN_PASSWORD_HASH"])
     assert len(env["DATASETTE_SECRET"]) == 64
     mode = stat.S_IMODE((tmp_path / AUTH_FILE).stat().st_mode)

@@ -97,6 +97,18 @@ def shot(page: Any, name: str) -> None:
     page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
 
 
+def sign_in(page: Any, server: str, user: str, *, next_path: str = "",
+            screenshot: str = "") -> None:
+    """Sign in on the sign-in page; staff land on their home page (or ``next_path``)."""
+    page.goto(server + "/-/login" + (f"?next={next_path}" if next_path else ""))
+    page.get_by_label("User name").fill(user)
+    page.get_by_label("Password").fill(STAFF_PASSWORD)
+    if screenshot:
+        shot(page, screenshot)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(server + (next_path or "/staff"))
+
+
 def one(db: Path, sql: str) -> tuple[Any, ...]:
     conn = sqlite3.connect(db)
     try:
@@ -146,12 +158,7 @@ def test_search_dictionary_and_staff_sign_in(server: str, page: Any,
     shot(page, "04-hidden-dataset-anonymous-404")
 
     # staff sign in and see it
-    page.goto(server + "/-/login")
-    page.get_by_label("Username").fill("staff")
-    page.get_by_label("Password").fill(STAFF_PASSWORD)
-    shot(page, "05-sign-in")
-    page.get_by_role("button", name="Log in").click()
-    page.wait_for_url(server + "/")
+    sign_in(page, server, "staff", screenshot="05-sign-in")
     expect(page.get_by_text("Signed in as")).to_be_visible()
     response = page.goto(hidden_url)
     assert response is not None and response.status == 200
@@ -203,11 +210,7 @@ def test_every_page_passes_the_content_security_policy(server: str, page: Any) -
         page.wait_for_load_state("load")
     page.goto(server + "/public?sql=select+1")
     expect(page.locator(".CodeMirror")).to_be_visible()  # its inline set-up was allowed
-    page.goto(server + "/-/login")
-    page.get_by_label("Username").fill("admin")
-    page.get_by_label("Password").fill(STAFF_PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    page.wait_for_url(server + "/")
+    sign_in(page, server, "admin")
     for url in STAFF_PAGES:
         response = page.goto(server + url)
         assert response is not None and response.status == 200, url

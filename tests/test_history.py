@@ -554,7 +554,8 @@ def test_scorecards_page_shows_the_trend(apps: dict[str, Any]) -> None:
         "now"]
     assert trend["series"]["api-access"][0] == pytest.approx(1 / 3, abs=1e-4)
     page = _get(ds, "/scorecards?trend=tst", cookies)
-    assert "Progress over time" in page.text and 'id="trend-api-access-title"' in page.text
+    assert "Progress over time" in page.text
+    assert 'aria-label="Datasets with API access over time' in page.text
     assert "/agencies/tst/progress" in page.text
     statewide = _get(ds, "/scorecards.json?trend=nosuch", cookies).json()["trend"]
     assert statewide["scope"] == "statewide"

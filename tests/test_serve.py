@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import signal
 import socket
@@ -13,7 +14,7 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
-from .conftest import REPO
+from .conftest import REPO, MakeProject
 
 
 def free_port() -> int:
@@ -77,7 +78,8 @@ def test_serve_builds_then_serves_public_and_guards_inventory(tmp_path: Path) ->
     finally:
         out = stop(proc)
     assert (root / "build" / "public.db").is_file()
-    assert "built " in out and "password '" in out and "--crossdb" not in out
+    assert "built " in out and "  Password:   " in out and "--crossdb" not in out
+    assert f"      http://127.0.0.1:{port}/-/login" in out.splitlines()
     assert (root / "catalog-auth.yml").is_file()
 
     port = free_port()
@@ -86,7 +88,27 @@ def test_serve_builds_then_serves_public_and_guards_inventory(tmp_path: Path) ->
         wait(port, proc)
     finally:
         out = stop(proc)
-    assert "built " not in out and "password '" not in out
+    assert "built " not in out and "Password:" not in out
+
+
+def test_serve_prints_the_warnings_it_builds_through(make_project: MakeProject) -> None:
+    """`catalog serve` builds with warnings (a steward previews a change), and shows them:
+    the file, line and code of each, and how many, before the server's log."""
+    from .conftest import DATASET
+
+    text = DATASET.split("distributions:")[0] + "license:" + DATASET.split("license:")[1]
+    root = make_project({"inventory/tst/tst-town-counts.yml": text})
+    port = free_port()
+    proc = start(root, port)
+    try:
+        wait(port, proc)
+    finally:
+        out = stop(proc)
+    assert "inventory/tst/tst-town-counts.yml:14:3 warning public-without-distribution" in out
+    # as many as were printed (the fixture's classification date also falls due as days pass)
+    served = re.search(r"served with (\d+) warning\(s\)", out)
+    assert served and int(served[1]) == len(re.findall(r"^\S+:\d+:\d+ warning ", out, re.M))
+    assert served.start() < out.index("  Password:   ")
 
 
 def test_once_computes_one_value_for_concurrent_callers() -> None:

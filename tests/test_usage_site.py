@@ -186,7 +186,8 @@ def test_usage_page_publishes_aggregates_with_charts(us: UsageSite) -> None:
     assert sum(d["hits"] for d in report["days"]) == 3
     assert "bots" not in data and "pending_use_cases" not in data
     html = us.get("/usage").text
-    assert html.count("<svg") == 4 and "Requests per day" in html and "Crawlers" not in html
+    charts = html.count('class="ct-bars ') + html.count('class="ct-columns-chart"')
+    assert charts == 4 and "Requests per day" in html and "Crawlers" not in html
     assert "<script" not in html.split("<main", 1)[1].split("</main>", 1)[0]
 
 

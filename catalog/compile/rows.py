@@ -49,7 +49,9 @@ def _agency_row(a: "Agency", source: str) -> dict[str, Any]:
         data_officer_email=officer.email, data_officer_phone=officer.phone,
         odap_url=plan.url if plan else None, odap_published_on=plan.published_on if plan else None,
         odap_summary=plan.summary if plan else None,
-        inventory_submitted_on=a.inventory_submitted_on, source_file=source,
+        inventory_submitted_on=a.inventory_submitted_on,
+        staff_accounts=json.dumps(a.staff_accounts) if a.staff_accounts else None,
+        source_file=source,
     )
 
 
@@ -301,12 +303,14 @@ def shared_rows(inv: "Inventory", scores: "Iterable[Score]", problems: "Iterable
         for dataset_id in dict.fromkeys(r.datasets):
             rows["data_request_datasets"].append(dict(request_id=r.id, dataset_id=dataset_id))
     from ..governance.due import due_items
-    from ..governance.scorecard import METRICS
+    from ..governance.scorecard import METRICS, targets
 
     rows["due_items"].extend(i.row() for i in due_items(inv))
+    goal, margin = targets(inv)
     for i, m in enumerate(METRICS):
-        rows["scorecard_metrics"].append(dict(id=m.id, position=i, title=m.title,
-                                              source=m.source, description=m.description))
+        rows["scorecard_metrics"].append(dict(
+            id=m.id, position=i, title=m.title, source=m.source, description=m.description,
+            target=goal[m.id], amber_below=round(max(0.0, goal[m.id] - margin), 4)))
     for score in scores:
         rows["scorecards"].append(dict(scope=score.scope, metric=score.metric,
                                        numerator=score.numerator,

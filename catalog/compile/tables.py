@@ -42,6 +42,7 @@ class AgencyRow(SQLModel, table=True):
     odap_published_on: Optional[dt.date] = None
     odap_summary: Optional[str] = None
     inventory_submitted_on: Optional[dt.date] = None
+    staff_accounts: Optional[str] = staff_only()  # JSON list of sign-in identities
     source_file: str
 
 
@@ -382,6 +383,8 @@ class ScorecardMetricRow(SQLModel, table=True):
     title: str
     source: str
     description: str
+    target: float
+    amber_below: float  # under the target but at or above this: amber; below: red
 
 
 class ScorecardRow(SQLModel, table=True):

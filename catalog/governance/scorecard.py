@@ -31,6 +31,7 @@ class Metric:
     title: str
     source: str  # the clause of the State Data Plan / DCF policy it measures
     description: str
+    target: float = 0.9  # the share to reach; `scorecards: targets:` in _catalog.yml wins
 
 
 @dataclass
@@ -49,32 +50,56 @@ METRICS: tuple[Metric, ...] = (
     Metric("inventory-completeness", "Inventory completeness", "Plan 1b, goal 3",
            "Recommended metadata present, summed over datasets: description, keywords, "
            "themes, contact, update frequency, temporal coverage, last modified, last "
-           "reviewed, data dictionary; plus license and a distribution for public data."),
+           "reviewed, data dictionary; plus license and a distribution for public data.",
+           target=0.9),
     Metric("open-documented", "Open data meeting the documentation standard", "Plan goal 2",
            "Public datasets with a data dictionary whose every field has a title or "
            "description, "
-           "a license, an update frequency, keywords and a last-modified date."),
+           "a license, an update frequency, keywords and a last-modified date.", target=0.8),
     Metric("fields-conformant", "Fields conforming to their standard", "Plan goal 4, 7c",
-           "Fields that name a common-element standard and conform to it."),
+           "Fields that name a common-element standard and conform to it.", target=0.9),
     Metric("locational-standardised", "Locational fields standardised", "Plan goal 4",
            "Fields that look locational (town, ZIP, county, address, coordinates, or a "
-           "locational element) and name a standard."),
+           "locational element) and name a standard.", target=0.9),
     Metric("demographic-standardised", "Demographic fields standardised", "Plan goal 4",
-           "Fields flagged demographic that name a standard."),
+           "Fields flagged demographic that name a standard.", target=0.9),
     Metric("classified", "High-value datasets with a classification assessment", "Plan 4c",
-           "High-value datasets whose classification has been assessed."),
+           "High-value datasets whose classification has been assessed.", target=1.0),
     Metric("api-access", "Datasets with API access", "Plan 1d, 9a",
-           "Datasets offering access through an API."),
+           "Datasets offering access through an API.", target=0.5),
     Metric("bulk-access", "Datasets with bulk download", "Plan 1d",
-           "Datasets offering bulk access to the raw data."),
+           "Datasets offering bulk access to the raw data.", target=0.75),
     Metric("race-ethnicity", "Datasets disaggregable by race and ethnicity", "DCF 5-4",
-           "Datasets with a field following a race or ethnicity standard."),
+           "Datasets with a field following a race or ethnicity standard.", target=0.5),
     Metric("personal-data-policy", "PII datasets with a personal-data policy", "Plan 4d",
-           "Datasets with PII fields that document a personal-data policy."),
+           "Datasets with PII fields that document a personal-data policy.", target=1.0),
     Metric("reviewed", f"Entries reviewed in the last {STALE_AFTER_DAYS} days",
-           "Plan 1b, goal 3", "Datasets whose last_reviewed date is within a year."),
+           "Plan 1b, goal 3", "Datasets whose last_reviewed date is within a year.",
+           target=0.9),
 )
 METRIC_IDS = tuple(m.id for m in METRICS)
+AMBER_MARGIN = 0.15
+
+
+def targets(inv: "Inventory | None") -> tuple[dict[str, float], float]:
+    """Each metric's target (the catalog file's, else the default) and the amber margin."""
+    config = inv.catalog.model.scorecards if inv and inv.catalog else None
+    chosen = {m.id: m.target for m in METRICS}
+    chosen.update(config.targets if config else {})
+    return chosen, config.amber_margin if config else AMBER_MARGIN
+
+
+RATINGS = {"green": "On target", "amber": "Close to target", "red": "Below target",
+           "none": "Nothing to measure"}
+
+
+def rating(value: float | None, target: float, margin: float) -> str:
+    """red / amber / green against the target (``none`` without a value)."""
+    if value is None:
+        return "none"
+    if value >= target - 1e-9:
+        return "green"
+    return "amber" if value >= target - margin - 1e-9 else "red"
 RACE_STANDARDS = {"race-ethnicity", "race-1997", "ethnicity-1997"}
 
 

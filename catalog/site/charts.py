@@ -1,130 +1,144 @@
-"""Server-rendered SVG charts for the site (usage, scorecards, access plans, requests):
-no script, no CDN. Every text is escaped; each chart has a title and a description for
-screen readers, and each page shows the same numbers as a table."""
+"""Server-rendered charts for the site (usage, scorecards, access plans, requests), in HTML
+and CSS rather than SVG: their text is the page's text, so labels wrap instead of being
+clipped and never shrink below the page's minimum size on a phone. No script, no CDN.
+
+Each chart is a ``role="img"`` element named by its title and description (its bars are
+decoration for screen readers), followed by its figures as a table: a link to a table the
+page already shows, or a folded table of its own. Every text is escaped.
+"""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
-from html import escape
 
-from markupsafe import Markup
-
-BAR = "#1f4e8c"
-GRID = "#c9d3e0"
-TEXT = "#1b1b1b"
+from markupsafe import Markup, escape
 
 
 def _number(value: float) -> str:
     return f"{value:,.0f}"
 
 
-def nice_ceiling(value: float) -> int:
-    """The smallest 1, 2 or 5 times a power of ten at or above ``value`` (at least 1)."""
-    step = 1
-    while True:
-        for m in (1, 2, 5):
-            if m * step >= value:
-                return m * step
-        step *= 10
+def nice_step(span: float, ticks: int = 4) -> float:
+    """A step of 1, 2, 2.5 or 5 times a power of ten that cuts ``span`` into at most
+    ``ticks`` intervals."""
+    if span <= 0:
+        return 1
+    raw = span / ticks
+    power = 10 ** math.floor(math.log10(raw))
+    for m in (1, 2, 2.5, 5, 10):
+        if m * power >= raw - 1e-9:
+            return m * power
+    return 10 * power
 
 
-def _open(chart_id: str, width: int, height: int, title: str, description: str,
-          css_class: str = "ct-usage-chart") -> str:
-    cid = escape(chart_id, quote=True)
-    return (f'<svg class="{escape(css_class, quote=True)}" role="img" '
-            f'viewBox="0 0 {width} {height}" '
-            f'width="100%" preserveAspectRatio="xMinYMin meet" '
-            f'aria-labelledby="{cid}-title {cid}-desc">'
-            f'<title id="{cid}-title">{escape(title)}</title>'
-            f'<desc id="{cid}-desc">{escape(description)}</desc>')
+def axis(peak: float, ticks: int = 4) -> list[float]:
+    """Gridline values from 0 to just above ``peak`` (5,001 → 0, 2,000, 4,000, 6,000)."""
+    if peak <= 0:
+        return [0, 1]
+    step = nice_step(peak, ticks)
+    if step < 1 and float(peak).is_integer():
+        step = 1
+    top = math.ceil(peak / step - 1e-9) * step
+    return [round(i * step, 10) for i in range(int(round(top / step)) + 1)]
 
 
-def column_chart(points: Sequence[tuple[str, int]], *, chart_id: str, title: str,
-                 description: str, width: int = 720, height: int = 240) -> Markup:
-    """Vertical bars over time: ``(label, value)`` in order; labels at both ends and
-    the middle, a grid line at the maximum and its half."""
-    left, right, top, bottom = 56, 12, 12, 34
-    plot_w, plot_h = width - left - right, height - top - bottom
-    peak = nice_ceiling(max((v for _, v in points), default=0))
-    parts = [_open(chart_id, width, height, title, description)]
-    for fraction in (0.0, 0.5, 1.0) if peak % 2 == 0 else (0.0, 1.0):
-        y = top + plot_h * (1 - fraction)
-        parts.append(f'<line x1="{left}" x2="{width - right}" y1="{y:.1f}" y2="{y:.1f}" '
-                     f'stroke="{GRID}" stroke-width="1"/>'
-                     f'<text x="{left - 6}" y="{y + 4:.1f}" text-anchor="end" '
-                     f'font-size="12" fill="{TEXT}">{_number(peak * fraction)}</text>')
-    n = max(len(points), 1)
-    step = plot_w / n
-    bar = max(step * 0.8, 1.0)
-    for i, (label, value) in enumerate(points):
-        h = plot_h * value / peak
-        x = left + i * step + (step - bar) / 2
-        parts.append(f'<rect x="{x:.1f}" y="{top + plot_h - h:.1f}" width="{bar:.1f}" '
-                     f'height="{h:.1f}" fill="{BAR}"><title>{escape(label)}: '
-                     f'{_number(value)}</title></rect>')
-    for i in sorted({0, len(points) // 2, len(points) - 1}):
-        if 0 <= i < len(points):
-            x = left + i * step + step / 2
-            anchor = "start" if i == 0 else "end" if i == len(points) - 1 else "middle"
-            x = left if anchor == "start" else width - right if anchor == "end" else x
-            parts.append(f'<text x="{x:.1f}" y="{height - 10}" text-anchor="{anchor}" '
-                         f'font-size="12" fill="{TEXT}">{escape(points[i][0])}</text>')
-    parts.append("</svg>")
-    return Markup("".join(parts))
+def nice_ceiling(value: float) -> float:
+    """The top of the axis for ``value``."""
+    return axis(value)[-1]
+
+
+def _alternative(chart_id: str, title: str, rows: Sequence[tuple[str, str]], head: str,
+                 table_href: str | None) -> str:
+    if table_href:
+        return (f'<p class="ct-chart-alt"><a href="{escape(table_href)}">The figures of '
+                f'“{escape(title)}” as a table</a></p>')
+    body = "".join(f'<tr><th scope="row">{escape(label)}</th><td class="num">{escape(value)}'
+                   "</td></tr>" for label, value in rows)
+    return (f'<details class="ct-chart-alt"><summary>The figures as a table</summary>'
+            f'<div class="ct-table-wrap"><table class="ct-table ct-counts" '
+            f'id="{escape(chart_id)}-table"><caption>{escape(title)}</caption><thead><tr>'
+            f'<th scope="col">{escape(head)}</th><th scope="col" class="num">Value</th></tr>'
+            f"</thead><tbody>{body}</tbody></table></div></details>")
 
 
 def bar_chart(items: Sequence[tuple[str, float | None]], *, chart_id: str, title: str,
-              description: str, width: int = 720, label_width: int = 280,
-              maximum: float | None = None, value_text: Callable[[float | None], str] | None = None,
-              css_class: str = "ct-usage-chart") -> Markup:
-    """Horizontal bars, one per ``(label, value)`` in the order given. ``maximum`` fixes
-    the full length (e.g. 1.0 for shares); ``value_text`` formats the figure shown."""
-    row, gap = 22, 8
-    height = max(len(items), 1) * (row + gap) + gap
-    plot = width - label_width - 80
-    peak = maximum or max((v or 0 for _, v in items), default=0) or 1
+              description: str, maximum: float | None = None,
+              value_text: Callable[[float | None], str] | None = None,
+              css_class: str = "ct-chart", head: str = "Item",
+              table_href: str | None = None, targets: Sequence[float | None] | None = None
+              ) -> Markup:
+    """Horizontal bars, one per ``(label, value)`` in the order given; labels wrap.
+    ``maximum`` fixes the full length (1.0 for shares), else the axis is rounded up from
+    the largest value; ``targets`` (per item) draw a target mark."""
     show = value_text or (lambda v: "–" if v is None else _number(v))
-    parts = [_open(chart_id, width, height, title, description, css_class)]
+    peak = maximum or nice_ceiling(max((v or 0 for _, v in items), default=0)) or 1
+    cid = escape(chart_id)
+    parts = [f'<div class="ct-bars {escape(css_class)}" id="{cid}" role="img" '
+             f'aria-label="{escape(title)}. {escape(description)}">'
+             f'<p class="ct-chart-title" aria-hidden="true">{escape(title)}</p>']
     for i, (label, value) in enumerate(items):
-        y = gap + i * (row + gap)
-        length = plot * min(max((value or 0) / peak, 0.0), 1.0)
-        text = label if len(label) <= 48 else label[:47] + "…"
+        share = min(max((value or 0) / peak, 0.0), 1.0) * 100
+        target = targets[i] if targets and i < len(targets) else None
+        mark = (f'<span class="ct-bar-target" style="left: {min(target / peak, 1) * 100:.1f}%">'
+                "</span>" if target is not None else "")
         parts.append(
-            f'<text x="{label_width - 8}" y="{y + row * 0.7:.1f}" text-anchor="end" '
-            f'font-size="13" fill="{TEXT}">{escape(text)}</text>'
-            f'<rect x="{label_width}" y="{y}" width="{length:.1f}" '
-            f'height="{row}" fill="{BAR}"/>'
-            f'<text x="{label_width + length + 6:.1f}" y="{y + row * 0.7:.1f}" '
-            f'font-size="13" fill="{TEXT}">{escape(show(value))}</text>')
-    parts.append("</svg>")
+            f'<div class="ct-bar-row"><span class="ct-bar-label">{escape(label)}</span>'
+            f'<span class="ct-bar-track"><span class="ct-bar" style="width: {share:.1f}%">'
+            f'</span>{mark}</span><span class="ct-bar-value">{escape(show(value))}</span></div>')
+    parts.append("</div>")
+    rows = [(label, show(value)) for label, value in items]
+    parts.append(_alternative(chart_id, title, rows, head, table_href))
     return Markup("".join(parts))
 
 
-def sparkline(points: Sequence[tuple[str, float | None]], *, chart_id: str, title: str,
-              description: str, width: int = 180, height: int = 40) -> Markup:
-    """A small line of shares (0 to 1) over time, ``(label, value)`` in order; a point
-    without a value breaks the line. The figures are in the table beside it."""
-    pad = 4
-    n = len(points)
-    step = (width - 2 * pad) / max(n - 1, 1)
-    parts = [_open(chart_id, width, height, title, description, "ct-spark")]
-    parts.append(f'<line x1="{pad}" x2="{width - pad}" y1="{height - pad}" '
-                 f'y2="{height - pad}" stroke="{GRID}" stroke-width="1"/>')
-    run: list[str] = []
-    for i, (label, value) in enumerate(points):
-        if value is None:
-            if len(run) > 1:
-                parts.append(f'<polyline fill="none" stroke="{BAR}" stroke-width="2" '
-                             f'points="{" ".join(run)}"/>')
-            run = []
-            continue
-        x = pad + i * step
-        y = pad + (height - 2 * pad) * (1 - min(max(value, 0.0), 1.0))
-        run.append(f"{x:.1f},{y:.1f}")
-        parts.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="2" fill="{BAR}">'
-                     f'<title>{escape(label)}: {value * 100:.0f}%</title></circle>')
-    if len(run) > 1:
-        parts.append(f'<polyline fill="none" stroke="{BAR}" stroke-width="2" '
-                     f'points="{" ".join(run)}"/>')
-    parts.append("</svg>")
+def column_chart(points: Sequence[tuple[str, int]], *, chart_id: str, title: str,
+                 description: str, table_href: str | None = None, head: str = "Day"
+                 ) -> Markup:
+    """Vertical bars over time, ``(label, value)`` in order: gridlines at round values
+    just above the largest (never twice it), dates at both ends and the middle."""
+    peak = max((v for _, v in points), default=0)
+    ticks = axis(peak)
+    top = ticks[-1] or 1
+    cid = escape(chart_id)
+    parts = [f'<div class="ct-columns-chart" id="{cid}" role="img" '
+             f'aria-label="{escape(title)}. {escape(description)}">'
+             f'<p class="ct-chart-title" aria-hidden="true">{escape(title)}</p>'
+             '<div class="ct-col-plot"><div class="ct-col-grid">']
+    for t in ticks:
+        parts.append(f'<span class="ct-col-tick" style="bottom: {t / top * 100:.1f}%">'
+                     f'<span>{_number(t)}</span></span>')
+    parts.append('</div><div class="ct-col-bars">')
+    for label, value in points:
+        parts.append(f'<span class="ct-col" style="height: {value / top * 100:.2f}%" '
+                     f'title="{escape(label)}: {_number(value)}"></span>')
+    parts.append('</div></div><div class="ct-col-labels">')
+    if points:
+        shown = sorted({0, len(points) // 2, len(points) - 1})
+        for i in shown:
+            parts.append(f'<span>{escape(points[i][0])}</span>')
+    parts.append("</div></div>")
+    rows = [(label, _number(value)) for label, value in points]
+    parts.append(_alternative(chart_id, title, rows, head, table_href))
     return Markup("".join(parts))
+
+
+def sparkline(points: Sequence[dict[str, object]], *, label: str, width: int = 96,
+              height: int = 24) -> Markup:
+    """A score's trend over past releases (``points``: ``value`` 0–1 and ``as_of``, oldest
+    first) as a small line, named for screen readers with every point; a note without
+    any earlier release."""
+    values = [(str(p.get("as_of")), float(v)) for p in points
+              if isinstance(v := p.get("value"), (int, float))]
+    if len(values) < 2:
+        return Markup('<span class="ct-muted ct-trend-none">No earlier release</span>')
+    step = (width - 4) / (len(values) - 1)
+    coords = " ".join(f"{2 + i * step:.1f},{height - 2 - v * (height - 4):.1f}"
+                      for i, (_, v) in enumerate(values))
+    said = "; ".join(f"{day}: {v * 100:.0f}%" for day, v in values)
+    last = coords.split(" ")[-1].split(",")
+    return Markup(
+        f'<svg class="ct-sparkline" role="img" width="{width}" height="{height}" '
+        f'viewBox="0 0 {width} {height}" aria-label="{escape(label)}: {escape(said)}">'
+        f'<polyline points="{coords}" fill="none" stroke="#1d4a7e" stroke-width="2"/>'
+        f'<circle cx="{last[0]}" cy="{last[1]}" r="2.5" fill="#1d4a7e"/></svg>')

@@ -47,8 +47,6 @@ async def render_error(datasette: Any, request: Any, exception: BaseException) -
     info.update({"ok": False, "error": message, "status": status, "title": title})
     if request.path.split("?")[0].endswith(".json"):
         return Response.json(info, status=status)
-    template = datasette.jinja_env.select_template([f"{status}.html", "error.html"])
-    html = await template.render_async(dict(
-        info, urls=datasette.urls, app_css_hash=datasette.app_css_hash(),
-        menu_links=lambda: []))
+    html = await datasette.render_template([f"{status}.html", "error.html"], info,
+                                           request=request)
     return Response.html(html, status=status)

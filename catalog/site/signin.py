@@ -8,7 +8,9 @@ datasette-auth-passwords' own views (docs/security.md):
   unknown user name costs the same hashing as a known one;
 * a signed-in session expires (:data:`SESSION_S`); rotating the secret (``catalog passwd
   --revoke-sessions``) ends every session at once;
-* ``/-/password-tool`` is for admins only.
+* ``/-/password-tool`` is for admins only;
+* ``?next=`` (a path on this site, nothing else) is where a successful sign-in goes;
+  without it, staff land on their home page, ``/staff``.
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ from . import access
 CLIENT_LIMIT = parse(value("CATALOG_SIGNIN_CLIENT_LIMIT"))
 ACCOUNT_LIMIT = parse(value("CATALOG_SIGNIN_ACCOUNT_LIMIT"))
 SESSION_S = 8 * 3600  # a working day
+STAFF_HOME = "/staff"
 _limiter = MovingWindowRateLimiter(MemoryStorage())
 _hashing = asyncio.Semaphore(1)
 
@@ -70,6 +73,22 @@ async def _off_loop(fn: Any, *args: Any) -> Any:
         return await asyncio.get_running_loop().run_in_executor(None, fn, *args)
 
 
+def safe_next(value: Any) -> str | None:
+    """``value`` when it is a path on this site (``/...``), else None: never another
+    host (``//host``, ``/\\host``, ``https://…``), never a control character."""
+    from urllib.parse import urlsplit
+
+    text = str(value or "")
+    if not text.startswith("/") or text.startswith(("//", "/\\")) or len(text) > 2000:
+        return None
+    if any(ord(c) < 32 or c in "\\" for c in text):
+        return None
+    parts = urlsplit(text)
+    if parts.scheme or parts.netloc:
+        return None
+    return text
+
+
 def session_cookie(datasette: Any, actor: dict[str, Any]) -> str:
     from datasette.utils import baseconv
 
@@ -85,8 +104,11 @@ async def login(request: Any, datasette: Any) -> Response:
     error = None if accounts else "This instance does not have any configured accounts"
     status = 200
     headers: dict[str, str] = {}
+    next_url = safe_next(request.args.get("next"))
+    username = ""
     if request.method == "POST":
         form = await request.post_vars()
+        next_url = safe_next(form.get("next"))
         username = str(form.get("username") or "")[:200]
         password = str(form.get("password") or "")[:1000]
         wait = _throttled(request, username)
@@ -98,14 +120,16 @@ async def login(request: Any, datasette: Any) -> Response:
             ok = await _off_loop(_verify, password, accounts.get(username))
             if ok:
                 actor = actors.get(username) or {"id": username}
-                response = Response.redirect(datasette.urls.path("/"))
+                target = next_url or (STAFF_HOME if access.is_staff(actor) else "/")
+                response = Response.redirect(datasette.urls.path(target))
                 response.set_cookie("ds_actor", session_cookie(datasette, actor),
                                     max_age=SESSION_S, httponly=True, samesite="lax",
                                     secure=request.scheme == "https")
                 return response
             error, status = "Invalid username or password", 401
-    html = await datasette.render_template("password_login.html", {"error": error},
-                                           request=request)
+    html = await datasette.render_template(
+        "catalog_signin.html", {"error": error, "next_url": next_url, "username": username,
+                                "catalog_main": True}, request=request)
     return Response.html(html, status=status, headers=headers)
 
 
@@ -120,6 +144,7 @@ async def password_tool(request: Any, datasette: Any) -> Response:
         password = str((await request.post_vars()).get("password") or "")[:1000]
         if password:
             hashed = await _off_loop(hash_password, password)
-    html = await datasette.render_template("password_tool.html",
-                                           {"hashed_password": hashed}, request=request)
+    html = await datasette.render_template(
+        "catalog_password_tool.html", {"hashed_password": hashed, "catalog_main": True},
+        request=request)
     return Response.html(html)

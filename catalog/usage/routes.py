@@ -17,6 +17,7 @@ from datasette.utils.asgi import Base400, NotFound, Response
 
 from ..site import charts
 from ..site.access import is_staff
+from ..site.labels import label
 from .report import WITHDRAWN, PeriodError, build_report, daily_rows, period, to_csv
 from .state import state_for
 from .store import (
@@ -125,7 +126,8 @@ async def usage_page(request: Any, datasette: Any) -> Response:
     report = data["report"]
     context = {**data, "links": links, "since": report["since"], "until": report["until"],
                "source": request.args.get("source") or "all", "charts": _charts(report),
-               "top_datasets": report["datasets"][:TOP], "tables": _tables(data)}
+               "top_datasets": _per_dataset(report)[:TOP], "tables": _tables(data),
+               "catalog_wide": catalog_wide(report)}
     return await render(datasette, request, "catalog_usage.html", "Open-data use", context)
 
 
@@ -133,39 +135,56 @@ def _dataset_href(dataset_id: str) -> str | None:
     return None if dataset_id in (CATALOG_WIDE, WITHDRAWN) else f"/datasets/{dataset_id}"
 
 
+def _per_dataset(report: dict[str, Any]) -> list[dict[str, Any]]:
+    """The datasets' own use, catalog-wide use (search, SQL, exports) apart."""
+    return [d for d in report["datasets"] if d["dataset_id"] != CATALOG_WIDE]
+
+
+def catalog_wide(report: dict[str, Any]) -> int:
+    return sum(d["hits"] for d in report["datasets"] if d["dataset_id"] == CATALOG_WIDE)
+
+
 def _tables(data: dict[str, Any]) -> dict[str, list[tuple[str, str | None, int]]]:
-    Row = tuple[str, str | None, int]
     """(label, link, hits) rows of the page's tables."""
+    Row = tuple[str, str | None, int]
     report = data["report"]
     tables: dict[str, list[Row]] = {
         "datasets": [(d["title"], _dataset_href(d["dataset_id"]), d["hits"])
-                     for d in report["datasets"][:TOP]],
+                     for d in _per_dataset(report)[:TOP]],
         "agencies": [(a["agency"], f"/agencies/{a['agency_id']}" if a["agency_id"] else None,
-                      a["hits"]) for a in report["agencies"]],
-        "channels": [(c["channel"], None, c["hits"]) for c in report["channels"]],
+                      a["hits"]) for a in report["agencies"] if a["agency_id"]],
+        "channels": [(label(c["channel"], "channel"), None, c["hits"])
+                     for c in report["channels"]],
     }
     if "bots" in data:
-        tables["bots"] = [(c["channel"], None, c["hits"]) for c in data["bots"]["channels"]]
+        tables["bots"] = [(label(c["channel"], "channel"), None, c["hits"])
+                          for c in data["bots"]["channels"]]
     return tables
 
 
 def _charts(report: dict[str, Any]) -> dict[str, Any]:
     span = f"{report['since']} to {report['until']}"
     days = [(d["day"], d["hits"]) for d in report["days"]]
-    top = [(d["title"], d["hits"]) for d in report["datasets"][:TOP]]
-    agencies = [(a["agency"], a["hits"]) for a in report["agencies"]]
-    channels = [(c["channel"], c["hits"]) for c in report["channels"]]
+    top = [(d["title"], d["hits"]) for d in _per_dataset(report)[:TOP]]
+    agencies = [(a["agency"], a["hits"]) for a in report["agencies"] if a["agency_id"]]
+    channels = [(label(c["channel"], "channel"), c["hits"]) for c in report["channels"]]
     return {
         "trend": charts.column_chart(days, chart_id="chart-trend", title="Daily use",
-                                     description=f"Requests per day, {span}."),
-        "datasets": charts.bar_chart(top, chart_id="chart-datasets", title="Most used",
-                                     description=f"The {len(top)} most used, {span}."),
+                                     description=f"Requests per day, {span}.",
+                                     table_href="#days-caption"),
+        "datasets": charts.bar_chart(top, chart_id="chart-datasets",
+                                     title="Most used datasets",
+                                     description=f"The {len(top)} most used datasets, {span}; "
+                                     "catalog-wide use is counted apart.",
+                                     table_href="#top-table-caption"),
         "agencies": charts.bar_chart(agencies, chart_id="chart-agencies",
                                      title="Use by agency",
-                                     description=f"Requests by agency, {span}."),
+                                     description=f"Requests for each agency's datasets, {span}.",
+                                     table_href="#agency-table-caption"),
         "channels": charts.bar_chart(channels, chart_id="chart-channels",
                                      title="Use by channel",
-                                     description=f"Requests by channel, {span}."),
+                                     description=f"Requests by channel, {span}.",
+                                     table_href="#channel-table-caption"),
     }
 
 

@@ -30,6 +30,7 @@ from .dataset import dataset
 from .history import dataset_history, feed, recent
 from .home import home
 from .search import search
+from .staff import Table, inventory, inventory_csv, problems, queries, query, query_csv, today
 from .standards import standard, standards
 
 Loader = Callable[[Reader, Any], Awaitable[Page]]
@@ -132,6 +133,31 @@ def view(loader: Loader) -> Handler:
     return handle
 
 
+def csv_view(loader: Callable[[Reader, Any], Awaitable[Table]]) -> Handler:
+    """A Datasette route answering CSV (spreadsheet-safe cells, catalog.csvsafe)."""
+    from datasette.utils.asgi import Response
+
+    from ... import csvsafe
+
+    async def handle(datasette: Any, request: Any) -> Any:
+        import io
+
+        try:
+            table = await loader(Reader(datasette, request.actor), request)
+        except NotFoundError as e:
+            return await not_found(datasette, request, str(e), as_json=True)
+        out = io.StringIO()
+        writer = csvsafe.Writer(out)
+        writer.writerow(table.header)
+        writer.writerows([row.get(c) for c in table.columns] for row in table.rows)
+        return Response(out.getvalue(), content_type="text/csv; charset=utf-8", headers={
+            "content-disposition": f'attachment; filename="{table.filename}"',
+            "cache-control": "private, no-store"})
+
+    handle.__name__ = f"{loader.__name__}_view"
+    return handle
+
+
 _ID = r"(?P<{}>[A-Za-z0-9][A-Za-z0-9_.-]*?)"
 _FMT = r"(?P<format>\.json)?$"
 ROUTES: list[tuple[str, Handler]] = [
@@ -147,4 +173,12 @@ ROUTES: list[tuple[str, Handler]] = [
     (r"^/agencies/" + _ID.format("agency_id") + _FMT, view(agency)),
     (r"^/standards" + _FMT, view(standards)),
     (r"^/standards/" + _ID.format("standard_id") + _FMT, view(standard)),
+    # staff pages (catalog.site.pages.staff)
+    (r"^/staff" + _FMT, view(today)),
+    (r"^/staff/problems" + _FMT, view(problems)),
+    (r"^/staff/datasets\.csv$", csv_view(inventory_csv)),
+    (r"^/staff/datasets" + _FMT, view(inventory)),
+    (r"^/staff/queries" + _FMT, view(queries)),
+    (r"^/staff/queries/(?P<name>[A-Za-z0-9_]+)\.csv$", csv_view(query_csv)),
+    (r"^/staff/queries/(?P<name>[A-Za-z0-9_]+)" + _FMT, view(query)),
 ]

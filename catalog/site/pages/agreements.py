@@ -15,11 +15,8 @@ from collections import Counter, defaultdict
 from typing import Any
 from urllib.parse import urlencode, urlsplit
 
-from datasette.utils.asgi import Forbidden
-
 from ...agreements.checklist import checklist, missing_reviews
-from ...agreements.diagram import flow_diagram
-from ...agreements.flows import Node, flows
+from ...agreements.flows import by_provider, flows
 from ...agreements.lifecycle import (
     ENDED,
     IN_FORCE,
@@ -31,17 +28,12 @@ from ...agreements.lifecycle import (
     next_review,
 )
 from ...validate.agreements import OFFICE_NAMES
-from .common import NotFoundError, Page, Reader, Row
+from .common import NotFoundError, Page, Reader, Row, staff_only
 
 SUMMARY = ("id", "title", "status", "public", "purpose", "term_start", "term_end", "renewal",
            "legal_authority")
 WINDOWS = (30, 60, 90)
 DUE_WINDOWS = (30, 60, 90, 180, 365)
-
-
-def staff_only(reader: Reader) -> None:
-    if not reader.staff:
-        raise Forbidden("Sign in as staff to see this page")
 
 
 async def _parties(reader: Reader) -> dict[str, list[Row]]:
@@ -175,21 +167,11 @@ def _options(entries: list[Row]) -> dict[str, list[dict[str, str]]]:
     }
 
 
-def _describe(nodes: list[Node], edges: list[Any]) -> str:
-    names = {n.key: n.name for n in nodes}
-    parts = [f"{names[f.source]} {'and' if f.both_ways else 'to'} {names[f.target]} "
-             f"({f.title}, {f.status})" for f in edges]
-    return (f"{len(nodes)} parties and {len(edges)} data flows. " + "; ".join(parts) + ".")
-
-
 async def register(reader: Reader, request: Any) -> Page:
     entries, parties = await _entries(reader)
     f = _filters(request, reader.staff)
     shown = [e for e in entries if _keep(e, f, reader.today)]
     nodes, edges = flows(shown, parties)
-    title = "Who shares data with whom"
-    diagram = flow_diagram(nodes, edges, title=title, description=_describe(nodes, edges),
-                           id_prefix="flows")
     active = bool(f["status"] or f["agency"] or f["party"] or f["dataset"] or f["expiring"]
                   or f["missing"])
     data = {
@@ -204,7 +186,8 @@ async def register(reader: Reader, request: Any) -> Page:
         "database": reader.name,
     }
     return Page("catalog_agreements.html", "Data-sharing agreements", data, extra={
-        "diagram": diagram, "filtered": active, "status_labels": STATUS_LABELS,
+        "flow_map": by_provider(nodes, edges), "filtered": active,
+        "status_labels": STATUS_LABELS,
         "node_names": {n.key: n.name for n in nodes},
     })
 

@@ -40,6 +40,14 @@ class NotFoundError(LookupError):
     """The record is not in the database the actor may read."""
 
 
+def staff_only(reader: "Reader") -> None:
+    """A staff page: the public gets a 403 with a way to sign in."""
+    if not reader.staff:
+        from datasette.utils.asgi import Forbidden
+
+        raise Forbidden("This page is for state staff. Sign in to see it.")
+
+
 MAX_PAGE = 1_000_000
 
 
@@ -72,6 +80,7 @@ class Reader:
 
     def __init__(self, datasette: Any, actor: Any, *, today: dt.date | None = None) -> None:
         self.name = database_for(actor)
+        self.actor = actor
         self.staff = is_staff(actor)
         self.today = today or dt.date.today()
         self._db = datasette.get_database(self.name)
@@ -81,6 +90,17 @@ class Reader:
     def public_path(self) -> Path:
         """public.db, for what a page embeds from the public exports (schema.org)."""
         return Path(self._datasette.get_database(PUBLIC_DB).path)
+
+    @property
+    def datasette(self) -> Any:
+        return self._datasette
+
+    @property
+    def build_dir(self) -> Path:
+        """The build folder this database was served from (catalog.status)."""
+        from ...status import build_dir_for
+
+        return build_dir_for(self._db.path)
 
     @property
     def build(self) -> str:

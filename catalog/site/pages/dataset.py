@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import json
 from typing import Any
+from urllib.parse import quote
 
 from .. import exports
 from .common import (
@@ -87,6 +88,43 @@ def _waivers(fields: list[Row]) -> None:
         f["waivers"] = json.loads(f.pop("waivers_json", None) or "{}")
 
 
+ACTION_VERBS = {"download": "Download", "api": "Use the API", "landing-page": "Visit"}
+
+
+def actions(d: Row, distributions: list[Row]) -> list[Row]:
+    """What the "Get the data" panel offers, in that order: downloads (counted through
+    ``/-/download/…`` for public datasets), APIs, then web pages (the landing page too)."""
+    out = []
+    for kind in ("download", "api", "landing-page"):
+        for x in distributions:
+            if (x.get("kind") or "download") != kind:
+                continue
+            fmt = x.get("format") or (x.get("media_type") or "").split("/")[-1].upper()
+            href = (f"/-/download/{quote(d['id'])}/{quote(x['id'])}"
+                    if d.get("visibility") == "public" and kind == "download" else x["url"])
+            out.append({"kind": kind, "verb": ACTION_VERBS[kind], "title": x["title"],
+                        "format": fmt or None, "href": href, "url": x["url"],
+                        "description": x.get("description")})
+    if d.get("landing_page") and d["landing_page"] not in {a["url"] for a in out}:
+        out.append({"kind": "landing-page", "verb": "Visit", "title": "The dataset's web page",
+                    "format": None, "href": d["landing_page"], "url": d["landing_page"],
+                    "description": None})
+    return out
+
+
+async def _source_url(reader: Reader, d: Row) -> str | None:
+    """The descriptor's address in the repository (staff pages; ``repository`` in
+    _catalog.yml), at the built commit."""
+    import json
+
+    from .staff import file_url
+
+    meta = {r["key"]: r["value"] for r in await reader.rows(
+        "select key, value from meta where key in ('catalog_json', 'git_commit')")}
+    return file_url(json.loads(meta.get("catalog_json") or "{}"), d.get("source_file") or "",
+                    None, meta.get("git_commit") or "")
+
+
 async def dataset(reader: Reader, request: Any) -> Page:
     dataset_id = request.url_vars["dataset_id"]
     row = await reader.row("select * from datasets where id = :id", {"id": dataset_id})
@@ -155,6 +193,8 @@ async def dataset(reader: Reader, request: Any) -> Page:
     extra = {"schema_org": schema_org,  # what the public sees; None for a hidden dataset
              "alternates": exports.dataset_alternates(dataset_id) if schema_org else [],
              "access_label": access_label(d["access_level"]),
+             "actions": actions(d, distributions),
+             "source_url": await _source_url(reader, d) if reader.staff else None,
              "access_help": ACCESS_HELP.get(d["access_level"], ""),
              "visibility_label": VISIBILITY.get(d["visibility"], d["visibility"])}
     return Page("catalog_dataset.html", d["title"], data, extra)

@@ -6,38 +6,57 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from typing import Any
 
-from datasette.utils.asgi import Forbidden
-
+from ...governance.scorecard import RATINGS, rating
 from ..charts import bar_chart, sparkline
 from .agencies import PLAN_STATES, plan_state
-from .common import NotFoundError, Page, Reader
+from .common import NotFoundError, Page, Reader, staff_only
 from .history import status
-
-
-def _staff_only(reader: Reader) -> None:
-    if not reader.staff:
-        raise Forbidden("Sign in as staff to see this page")
 
 
 def _pct(value: float | None) -> str:
     return "–" if value is None else f"{value * 100:.0f}%"
 
 
+async def last_release(reader: Reader) -> dict[str, Any] | None:
+    """The scorecard point today's scores are compared with (``scorecard_history``,
+    computed from the inventory's git history): the last release tag dated before today,
+    else the last month's end before today; None without history."""
+    rows = await reader.rows(
+        "select point, kind, date from scorecard_history where date < :today "
+        "group by point order by kind = 'tag' desc, date desc, point desc limit 1",
+        {"today": reader.today.isoformat()})
+    return rows[0] if rows else None
+
+
 async def scorecards(reader: Reader, request: Any) -> Page:
-    _staff_only(reader)
+    staff_only(reader)
     metrics = await reader.rows("select * from scorecard_metrics order by position")
     scores = await reader.rows("select * from scorecards")
-    names = {r["id"]: r["name"] for r in await reader.rows("select id, name from agencies")}
+    agencies = await reader.rows("select id, name, abbreviation from agencies order by name")
+    names = {r["id"]: r["name"] for r in agencies}
+    since = await last_release(reader)
+    before = {(r["scope"], r["metric"]): r["value"] for r in await reader.rows(
+        "select scope, metric, value from scorecard_history where point = :point",
+        {"point": since["point"] if since else ""})}
     table: dict[str, dict[str, Any]] = defaultdict(dict)
     for s in scores:
+        m = next((m for m in metrics if m["id"] == s["metric"]), None)
+        if m is None:
+            continue
+        s["rating"] = rating(s["value"], m["target"], m["target"] - m["amber_below"])
+        earlier = before.get((s["scope"], s["metric"]))
+        s["change"] = (None if s["value"] is None or earlier is None
+                       else round(s["value"] - earlier, 4))
         table[s["scope"]][s["metric"]] = s
-    scopes = [s for s in sorted(table, key=lambda x: names.get(x, x)) if s != "statewide"]
+    scopes = [a["id"] for a in agencies if a["id"] in table]
     statewide = table.get("statewide", {})
     chart = bar_chart(
         [(m["title"], (statewide.get(m["id"]) or {}).get("value")) for m in metrics],
         chart_id="chart-scorecard", title="Statewide scorecard",
         description="Share of datasets or fields meeting each State Data Plan measure, "
-        "statewide.", label_width=360, maximum=1.0, value_text=_pct, css_class="ct-chart")
+        "statewide; a black mark shows each target.", maximum=1.0, value_text=_pct,
+        head="Measure", table_href="#statewide-caption",
+        targets=[m["target"] for m in metrics])
     trend_scope = request.args.get("trend") or "statewide"
     if trend_scope not in table:
         trend_scope = "statewide"
@@ -45,10 +64,11 @@ async def scorecards(reader: Reader, request: Any) -> Page:
     return Page("catalog_scorecards.html", "Scorecards", {
         "metrics": metrics, "scopes": ["statewide", *scopes],
         "scores": {scope: table[scope] for scope in ["statewide", *scopes]},
-        "agency_names": names, "history": await status(reader),
+        "agency_names": names, "history": await status(reader), "since": since,
         "trend": {"scope": trend_scope, "points": trend["points"],
                   "series": trend["series"]},
-    }, extra={"chart": chart, "pct": _pct, "sparks": trend["sparks"]})
+    }, extra={"chart": chart, "pct": _pct, "agencies": agencies, "ratings": RATINGS,
+              "sparks": trend["sparks"]})
 
 
 async def _trend(reader: Reader, metrics: list[Any], scope: str,
@@ -69,10 +89,9 @@ async def _trend(reader: Reader, metrics: list[Any], scope: str,
         for m in metrics:
             series[m["id"]].append(now.get(m["id"], {}).get("value") if label == "now"
                                    else values.get((label, m["id"])))
-    sparks = {m["id"]: sparkline(list(zip(points, series[m["id"]], strict=True)),
-                                 chart_id=f"trend-{m['id']}", title=f"{m['title']} over time",
-                                 description=f"Share at each of {len(points)} scorecard "
-                                 "points, the last being now.")
+    sparks = {m["id"]: sparkline([{"as_of": p, "value": v}
+                                  for p, v in zip(points, series[m["id"]], strict=True)],
+                                 label=f"{m['title']} over time")
               for m in metrics}
     return {"points": list(points.values()), "series": series, "sparks": sparks}
 
@@ -82,7 +101,7 @@ async def _progress(reader: Reader, request: Any) -> Any:
     from ...history import progress as P
     from ...problems import CatalogError
 
-    _staff_only(reader)
+    staff_only(reader)
     agency_id = request.url_vars["agency_id"]
     try:
         start, end = P.period(request.args.get("from"), request.args.get("to"), reader.today)
@@ -136,7 +155,7 @@ async def access_plans(reader: Reader, request: Any) -> Page:
         [(agency, c["released"] / max(1, sum(c.values()) - c["not-planned"]))
          for agency, c in sorted(by_agency.items())],
         chart_id="chart-plans", title="Open Data Access Plan progress by agency",
-        description="Share of planned releases each agency has released.", label_width=360,
+        description="Share of planned releases each agency has released.", head="Agency",
         maximum=1.0, value_text=_pct, css_class="ct-chart")
     return Page("catalog_access_plans.html", "Open Data Access Plans", {
         "plans": plans, "totals": {s: totals.get(s, 0) for s in PLAN_STATES},
@@ -148,7 +167,7 @@ async def access_plans(reader: Reader, request: Any) -> Page:
 async def requests(reader: Reader, request: Any) -> Page:
     from ...governance.requests import Record, summarise
 
-    _staff_only(reader)
+    staff_only(reader)
     rows = await reader.rows(
         "select r.*, a.name as handled_by_name, (select group_concat(dataset_id, ', ') "
         "from data_request_datasets x where x.request_id = r.id) as datasets "
@@ -163,10 +182,13 @@ async def requests(reader: Reader, request: Any) -> Page:
     chart = bar_chart(
         [(r["title"], r["turnaround_days"]) for r in rows if r["turnaround_days"] is not None],
         chart_id="chart-requests", title="Days from receipt to response",
-        description="Turnaround of each answered data request.", label_width=360,
+        description="Turnaround of each answered data request.", head="Request",
         value_text=lambda v: f"{v:.0f} days", css_class="ct-chart")
+    titles = {d["id"]: d["title"] for d in await reader.rows(
+        "select d.id, d.title from datasets d join data_request_datasets x "
+        "on x.dataset_id = d.id")}
     return Page("catalog_requests.html", "Data requests", {"requests": rows, "stats": stats},
-                extra={"chart": chart, "pct": _pct})
+                extra={"chart": chart, "pct": _pct, "dataset_titles": titles})
 
 
 async def due(reader: Reader, request: Any) -> Page:
@@ -175,7 +197,7 @@ async def due(reader: Reader, request: Any) -> Page:
     from ...agreements.lifecycle import parse_window
     from ...governance.due import DueItem, within
 
-    _staff_only(reader)
+    staff_only(reader)
     try:
         days = parse_window(request.args.get("within") or "60")
     except ValueError:

@@ -205,28 +205,22 @@ def _facets(index: FacetIndex, found: frozenset[int], q: str,
     return out
 
 
-async def _snippets(reader: Reader, query: str | None, results: list[Row]) -> None:
-    """Each result's ``snippet``: the words of its title or description around what the
-    query matched, or of its data dictionary when only that matched."""
+def _snippets(query: str | None, results: list[Row]) -> None:
+    """Each result's ``snippet``: the words of its description or title around what the
+    query matched; when only the data dictionary matched, the description's opening
+    words, never a run of field names (the matching fields are listed apart)."""
     if not query:
         return
     mark = (MARK_START, MARK_END)
-    rest = []
     for row in results:
-        text = snippet(row.get("description") or "", query, mark=mark) or snippet(
-            row.get("title") or "", query, mark=mark)
-        if text is None:
-            rest.append(row)
-        else:
-            row["snippet"] = text
-    if rest:
-        names = {f"id_{i}": r["id"] for i, r in enumerate(rest)}
-        text_of = {r["id"]: r["field_text"] or "" for r in await reader.rows(
-            f"select id, field_text from datasets where id in "
-            f"({', '.join(':' + n for n in names)})", names)}
-        for row in rest:
-            if (text := snippet(text_of.get(row["id"], ""), query, mark=mark)) is not None:
-                row["snippet"] = text
+        description = row.get("description") or ""
+        row["snippet"] = snippet(description, query, mark=mark) or snippet(
+            row.get("title") or "", query, mark=mark) or _opening(description)
+
+
+def _opening(text: str, words: int = 24) -> str:
+    parts = text.split()
+    return " ".join(parts[:words]) + ("…" if len(parts) > words else "")
 
 
 def _snippet(row: Row) -> None:
@@ -290,7 +284,7 @@ async def search(reader: Reader, request: Any) -> Page:
             "order by d.title collate nocase limit :limit offset :offset",
             {**params, **paging})
     matched = await _matching_fields(reader, query, [r["id"] for r in results])
-    await _snippets(reader, query, results)
+    _snippets(query, results)
     for row in results:
         _snippet(row)
         row["matching_fields"] = matched.get(row["id"], [])
