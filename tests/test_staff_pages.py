@@ -129,3 +129,24 @@ def test_every_canned_query_has_a_titled_page_and_a_csv(ds: Any) -> None:
         assert not any("_" in title for title in header), (q["name"], header)
         if "dataset_id" in found["columns"] and found["rows"]:
             assert f'href="/datasets/{found["rows"][0]["dataset_id"]}"' in page.text
+
+
+def test_today_lists_what_falls_due_from_the_one_due_list(ds: Any, sample_build: Path) -> None:
+    """Today reads the build's due_items (what `catalog due` and /due list): everything
+    overdue or due within 90 days is there, linked to its agreement, request or dataset."""
+    import datetime as dt
+
+    from catalog.governance.due import DueItem
+
+    conn = sqlite3.connect(sample_build / "inventory.db")
+    conn.row_factory = sqlite3.Row
+    try:
+        due = [DueItem.from_row(r) for r in conn.execute("select * from due_items")]
+    finally:
+        conn.close()
+    today = dt.date.fromisoformat(staff_json(ds, "/staff.json")["as_of"])
+    expected = {(d.label, d.title) for d in due if d.days(today) <= 90}
+    assert expected, "the sample has an agreement, a request and a tool review coming up"
+    items = staff_json(ds, "/staff.json")["items"]
+    assert expected <= {(i["kind"], i["title"]) for i in items}
+    assert len({d.kind for d in due if d.days(today) <= 90}) >= 3

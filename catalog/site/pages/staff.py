@@ -22,7 +22,7 @@ from dataclasses import asdict, dataclass
 from typing import Any
 from urllib.parse import urlencode
 
-from ...agreements.lifecycle import Dates, due
+from ...governance.due import DueItem
 from ...model.request import CLOSED
 from ...status import ci_reports, last_attempt
 from .common import NotFoundError, Page, Reader, Row, page_number, staff_only
@@ -169,37 +169,44 @@ def plan_items(plans: list[Row], today: dt.date) -> list[Item]:
     return items
 
 
-def agreement_items(agreements: list[Row], parties: dict[str, set[str]],
-                    today: dt.date) -> list[Item]:
+def due_items(due: list[Row], agencies_of: dict[str, list[str]],
+              today: dt.date) -> list[Item]:
+    """What falls due in the next 90 days or is overdue, from the build's ``due_items``
+    (catalog.governance.due: agreement terms and reviews, request answers, classification
+    and predictive-tool reviews), each with the agencies it concerns."""
     items = []
-    for d in due([Dates.from_row(a) for a in agreements], today, UPCOMING_DAYS):
-        rank = "overdue" if d.days < 0 else "due-soon" if d.days <= SOON_DAYS else "upcoming"
-        what = "Agreement term ends" if d.kind == "term-end" else "Agreement review due"
-        involved = sorted(parties.get(d.agreement_id) or ())
-        items.append(Item(rank, what, d.title, f"{d.label} {day(d.date)}, {_when(d.days)}",
-                          f"/agreements/{d.agreement_id}", involved[0] if involved else None,
-                          d.date.isoformat(), d.days, agencies=involved))
+    for row in due:
+        d = DueItem.from_row(row)
+        days = d.days(today)
+        if days > UPCOMING_DAYS:
+            continue
+        rank = "overdue" if days < 0 else "due-soon" if days <= SOON_DAYS else "upcoming"
+        involved = agencies_of.get(d.subject) or []
+        items.append(Item(rank, d.label, d.title, f"Due {day(d.date)}, {_when(days)}",
+                          DUE_LINKS[d.kind].format(d.subject),
+                          involved[0] if involved else None, d.date.isoformat(), days,
+                          agencies=involved if len(involved) > 1 else None))
     return items
 
 
-def request_items(requests: list[Row], today: dt.date) -> list[Item]:
+DUE_LINKS = {"term-end": "/agreements/{}", "ongoing-review": "/agreements/{}",
+             "request-answer": "/requests#{}", "classification-review": "/datasets/{}",
+             "tool-review": "/datasets/{}"}
+
+
+def request_items(requests: list[Row], dated: set[str], today: dt.date) -> list[Item]:
+    """Open requests with no answer date (those with one fall due with the rest)."""
     items = []
     for r in requests:
-        if r["status"] in CLOSED:
+        if r["status"] in CLOSED or r["id"] in dated:
             continue
-        if r.get("due_on"):  # a register with due dates
-            days = _days(r["due_on"], today)
-            detail = f"Due {day(r['due_on'])}, {_when(days)}"
-        else:
-            age = -(_days(r["received_on"], today) or 0)
-            days = REQUEST_DAYS - age
-            detail = f"Received {day(r['received_on'])}, open for {age} days"
-        rank = ("overdue" if days is not None and days < 0 else
-                "due-soon" if days is not None and days <= SOON_DAYS else "waiting")
-        items.append(Item(rank, "Open data request", r["title"],
-                          f"{detail}; status: {str(r['status']).replace('-', ' ')}",
+        age = -(_days(r["received_on"], today) or 0)
+        days = REQUEST_DAYS - age
+        items.append(Item("overdue" if days < 0 else "waiting", "Open data request",
+                          r["title"], f"Received {day(r['received_on'])}, open for {age} "
+                          f"days; status: {str(r['status']).replace('-', ' ')}",
                           f"/requests#{r['id']}", r.get("handled_by"),
-                          str(r.get("due_on") or r["received_on"]), days))
+                          str(r["received_on"]), days))
     return items
 
 
@@ -278,12 +285,19 @@ async def today(reader: Reader, request: Any) -> Page:
     attempt = last_attempt(reader.build_dir)
     plans = await reader.rows("select p.*, d.title from access_plans p "
                               "join datasets d on d.id = p.dataset_id")
-    agreements = await reader.rows("select * from agreements")
-    parties: dict[str, set[str]] = defaultdict(set)
-    for p in await reader.rows("select agreement_id, agency_id from agreement_parties "
-                               "where agency_id is not null"):
-        parties[p["agreement_id"]].add(p["agency_id"])
+    # the agencies each due item concerns: an agreement's, a request's, a dataset's
+    agencies_of: dict[str, list[str]] = defaultdict(list)
+    for p in await reader.rows("select distinct agreement_id, agency_id from "
+                               "agreement_parties where agency_id is not null "
+                               "order by agreement_id, agency_id"):
+        agencies_of[p["agreement_id"]].append(p["agency_id"])
     requests = await reader.rows("select * from data_requests")
+    for r in requests:
+        if r.get("handled_by"):
+            agencies_of[r["id"]] = [r["handled_by"]]
+    for d in datasets:
+        agencies_of[d["id"]] = [d["agency_id"]]
+    due = await reader.rows("select * from due_items")
     stale = await reader.rows(
         "select d.agency_id, a.name, count(*) as n from datasets d "
         "join agencies a on a.id = d.agency_id where d.last_reviewed is null "
@@ -291,8 +305,8 @@ async def today(reader: Reader, request: Any) -> Page:
         {"cutoff": (reader.today - dt.timedelta(days=STALE_DAYS)).isoformat()})
     items = (problem_items(attempt, ci_reports(reader.build_dir), by_file)
              + plan_items(plans, reader.today)
-             + agreement_items(agreements, parties, reader.today)
-             + request_items(requests, reader.today)
+             + due_items(due, agencies_of, reader.today)
+             + request_items(requests, {r["subject"] for r in due}, reader.today)
              + use_case_items(await _pending_use_cases(reader), agency_by_dataset, titles)
              + stale_items(stale)
              + scorecard_items(await scorecard_changes(reader), names))
