@@ -218,6 +218,24 @@ def test_sign_in_sets_a_hardened_expiring_cookie(server: Server) -> None:
     assert "e" in signed
 
 
+def test_sign_in_goes_to_next_on_this_site_only(server: Server) -> None:
+    """?next= is honoured when it is a path of this site; another host, a scheme-relative
+    or backslashed URL sends staff to their home page (Today) instead."""
+    from catalog.site.signin import safe_next
+
+    for next_url, lands in (("/scorecards?agency=dcf", "/scorecards?agency=dcf"),
+                            ("https://evil.example/", "/staff"),
+                            ("//evil.example/", "/staff")):  # (each sign-in counts)
+        token, cookies = login_form(server)
+        r = server.post("/-/login", data={"username": "staff", "password": STAFF_PASSWORD,
+                                          "csrftoken": token, "next": next_url},
+                        cookies=cookies)
+        assert r.status_code == 302, (next_url, r.text[:300])
+        assert r.headers["location"] == lands, next_url
+    for other in ("/\\evil.example/", "/\tevil", "javascript:alert(1)", "evil.example"):
+        assert safe_next(other) is None, other
+
+
 def test_post_without_the_csrf_cookie_is_refused(server: Server) -> None:
     r = server.post("/-/login", data={"username": "staff", "password": STAFF_PASSWORD})
     assert r.status_code == 403 and "cookie" in r.text
