@@ -431,3 +431,18 @@ def test_concurrent_searches_on_a_fresh_server_build_the_facet_index_once(
     responses = asyncio.run(go())
     assert [r.status_code for r in responses] == [200] * 24
     assert built == ["public"]
+
+
+@pytest.mark.parametrize("who", ["anonymous", "staff"])
+def test_the_dataset_page_opens_with_getting_the_data_in_words(
+        ds: Any, staff: dict[str, str], who: str) -> None:
+    """"Get the data" comes before the data dictionary; codes read as words (no ISO
+    repeating intervals, no raw access or status codes as text, no repository paths)."""
+    page = get(ds, f"/datasets/{PUBLIC_DATASET}", staff if who == "staff" else None).text
+    main = page.split("<main", 1)[1].split("</main>", 1)[0]
+    assert main.index("Get the data") < main.index("Data dictionary")
+    text = re.sub(r"<[^>]+>", " ", re.sub(r"<(script|style)\b.*?</\1>", "", main, flags=re.S))
+    shown = ("R/P1", "every P1", "P1Y", "landing-page") + (
+        ("inventory/dcf/",) if who == "anonymous" else ())
+    for raw in shown:
+        assert raw not in text, f"{who}: '{raw}' shown as text"
