@@ -9,7 +9,6 @@ every HTML route the plugins register must have a page in it."""
 from __future__ import annotations
 
 import re
-import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -18,20 +17,14 @@ import pytest
 import yaml
 
 from .conftest import REPO, axe_page, axe_violations
-from .test_browser import ARTIFACTS, server, sign_in  # noqa: F401  (fixtures)
+from .test_browser import ARTIFACTS, one, server, sign_in  # noqa: F401  (fixtures)
 
 pytestmark = pytest.mark.browser
 WIDTHS = (1366, 390)
 
 
 def _one(db: Path, sql: str) -> str:
-    conn = sqlite3.connect(db)
-    try:
-        row = conn.execute(sql).fetchone()
-    finally:
-        conn.close()
-    assert row, sql
-    return str(row[0])
+    return str(one(db, sql)[0])
 
 
 def canned() -> list[str]:
