@@ -618,6 +618,42 @@ def forked_child(listen_fd: int, control_fd: int, status_fd: int, argv: list[str
             os._exit(code)
 
 
+class OneWrite:
+    """A transport that sends what one turn of the event loop writes as one write.
+
+    uvicorn writes a response's head and its body separately; a replica killed
+    between the two would leave the balancer a head without a body, which it can
+    neither complete nor retry. Joined, a response is on the wire whole or not at
+    all (then HAProxy retries it elsewhere: docs/deploy/haproxy.cfg). Nothing waits
+    longer than the current turn of the loop."""
+
+    def __init__(self, transport: Any) -> None:
+        import asyncio
+
+        self._loop = asyncio.get_running_loop()
+        self._transport = transport
+        self._parts: list[bytes] = []
+
+    def write(self, data: bytes) -> None:
+        if not self._parts:
+            self._loop.call_soon(self.flush)
+        self._parts.append(bytes(data))
+
+    def flush(self) -> None:
+        if self._parts:
+            data = b"".join(self._parts)
+            self._parts.clear()
+            if not self._transport.is_closing():
+                self._transport.write(data)
+
+    def close(self) -> None:
+        self.flush()
+        self._transport.close()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._transport, name)
+
+
 def serve_child(listen_fd: int, control_fd: int, status_fd: int, argv: list[str]) -> None:
     """``datasette serve ARGV`` on the inherited listening socket, in a process forked by
     :class:`Supervisor`.
@@ -684,7 +720,7 @@ def serve_child(listen_fd: int, control_fd: int, status_fd: int, argv: list[str]
 
         def connection_made(self, transport: Any) -> None:
             self.last_active = time.monotonic()
-            super().connection_made(transport)
+            super().connection_made(OneWrite(transport))  # type: ignore[arg-type]
 
         def data_received(self, data: bytes) -> None:
             self.last_active = time.monotonic()

@@ -145,3 +145,46 @@ def test_once_computes_one_value_for_concurrent_callers() -> None:
         assert await once("k", lambda: slow("b")) == "b"  # done: a new computation
 
     asyncio.run(main())
+
+
+def test_a_response_goes_out_in_one_write() -> None:
+    """docs/deploy.md: a replica writes a response's head and body in one write, so a
+    kill leaves the balancer a whole response or none (which it retries elsewhere)."""
+    import asyncio
+
+    from catalog.serve import OneWrite
+
+    class Wire:
+        def __init__(self) -> None:
+            self.writes: list[bytes] = []
+            self.closed = False
+
+        def write(self, data: bytes) -> None:
+            self.writes.append(data)
+
+        def is_closing(self) -> bool:
+            return self.closed
+
+        def close(self) -> None:
+            self.closed = True
+
+        def get_extra_info(self, name: str) -> str:
+            return f"info:{name}"
+
+    async def respond() -> tuple[list[bytes], list[bytes], Wire]:
+        wire = Wire()
+        transport = OneWrite(wire)
+        transport.write(b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\n")
+        transport.write(bytearray(b"ok"))
+        same_turn = list(wire.writes)
+        await asyncio.sleep(0)  # the loop turns
+        after = list(wire.writes)
+        transport.write(b"HTTP/1.1 404 Not Found\r\n\r\n")
+        transport.close()  # closing sends what is waiting first
+        assert transport.get_extra_info("socket") == "info:socket"
+        return same_turn, after, wire
+
+    same_turn, after, wire = asyncio.run(respond())
+    assert same_turn == []
+    assert after == [b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok"]
+    assert wire.writes[1:] == [b"HTTP/1.1 404 Not Found\r\n\r\n"] and wire.closed
