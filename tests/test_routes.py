@@ -195,3 +195,12 @@ def test_a_new_staff_route_is_refused_to_the_public(thing_ds: Any) -> None:
     assert refused.status_code == 403 and "Sign in" in refused.text
     assert get(thing_ds, "/staff-things/x1.json",
                cookies=staff_cookies(thing_ds)).status_code == 200
+
+
+def test_content_negotiation_is_offered_where_the_table_says() -> None:
+    negotiating = {r.name for r in ROUTES if r.rdf}
+    assert negotiating == {"home", "dataset"}
+    for route in ROUTES:
+        for fmt in route.formats:
+            offered = ROUTES.rdf(example(route, fmt))
+            assert offered == (route.rdf if fmt == "html" else ()), (route.name, fmt)

@@ -90,6 +90,7 @@ class Route:
     usage: str | None = None
     group: str = "site"  # the plugin that registers it
     page: bool = True  # the handler is a loader that catalog.site.pages.view answers
+    rdf: tuple[str, ...] = ()  # what its HTML URL also answers by content negotiation
 
     def __post_init__(self) -> None:
         unknown = [f for f in self.formats if f not in SUFFIXES]
@@ -194,6 +195,18 @@ class RouteTable:
         """The counted route ``path`` is, with its URL parameters (None if it is none)."""
         return _first(self._counted, path)
 
+    @cached_property
+    def _negotiated(self) -> tuple[Route, ...]:
+        return tuple(r for r in self.routes if r.rdf)
+
+    def rdf(self, path: str) -> tuple[str, ...]:
+        """The RDF formats the HTML URL ``path`` answers with when asked for them
+        (catalog.site.negotiation); none for any other URL."""
+        found = _first(self._negotiated, path)
+        if found is None or found[0].format_of(found[1]) != "html":
+            return ()
+        return found[0].rdf
+
     def html(self) -> list[Route]:
         """The routes that answer an HTML page (the accessibility sweep covers each)."""
         return [r for r in self.routes if "html" in r.formats]
@@ -208,14 +221,15 @@ DS = "catalog.site.introspection"
 USE = "catalog.usage.routes"
 FORM = "catalog.usage.forms"
 PLAIN = ("data",)
+DATASET_RDF = ("jsonld", "ttl", "rdf")
 
 ROUTES = RouteTable([
     # the catalog's pages (plugins/catalog_site.py)
-    Route("home", "/", f"{P}.home:home"),
+    Route("home", "/", f"{P}.home:home", rdf=("jsonld", "ttl", "rdf", "nt")),
     Route("search", "/(?:search|datasets)", f"{P}.search:search", usage=SEARCH),
     # dataset ids have no dots: /datasets/<id>.ttl and friends are exports
     Route("dataset", "/datasets/{dataset_id:slug}", f"{P}.dataset:dataset", cache=LIVE_HTML,
-          usage=DATASET),
+          usage=DATASET, rdf=DATASET_RDF),
     Route("dataset-history", "/datasets/{dataset_id:slug}/history",
           f"{P}.history:dataset_history"),
     Route("changes", "/changes", f"{P}.history:recent"),
@@ -272,7 +286,7 @@ ROUTES = RouteTable([
           f"{EXP}:serve_dataset_package", ("json",), usage=DATASET_EXPORT, group="exports",
           page=False),
     Route("dataset-rdf", "/datasets/{dataset_id:lower}", f"{EXP}:serve_dataset_rdf",
-          ("jsonld", "ttl", "rdf"), cache=LIVE, group="exports", page=False),
+          DATASET_RDF, cache=LIVE, group="exports", page=False),
     Route("sitemap", "/sitemap", f"{EXP}:serve_sitemap", ("xml",), group="exports",
           page=False),
     Route("robots", "/robots", f"{EXP}:serve_robots", ("txt",), group="exports", page=False),

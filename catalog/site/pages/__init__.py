@@ -111,7 +111,7 @@ def view(route: Route) -> Handler:
     async def handle(datasette: Any, request: Any) -> Any:
         allowed(route, request.actor)
         fmt = route.format_of(request.url_vars)
-        offered = negotiation.offered(request.path) if fmt == "html" else ()
+        offered = route.rdf if fmt == "html" else ()
         if offered:
             suffix = negotiation.choose(request.headers.get("accept", ""), offered)
             if suffix:
