@@ -107,12 +107,10 @@ async def dataset_use_cases(reader: Reader, request: Any) -> Page | Response:
         return await submit(request, datasette, state, dataset_id)
     if request.method != "GET":
         return Response.text("Method not allowed", status=405)
-    if request.url_vars.get("format"):
-        try:
-            await state.read(state.store.use_cases, status="approved", dataset_id=dataset_id)
-        except StoreUnavailable:
-            return await unavailable(datasette, request)
-    return await _form_page(request, state, dataset_id)
+    page = await _form_page(request, state, dataset_id)
+    if request.url_vars.get("format") and page.extra["usage_dataset"]["store_down"]:
+        return await unavailable(datasette, request)  # the form shows; its JSON cannot
+    return page
 
 
 async def submit(request: Any, datasette: Any, state: UsageState, dataset_id: str
