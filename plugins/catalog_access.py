@@ -1,13 +1,12 @@
 """Access control for the catalog site (logic: catalog.site.access).
 
 * every permission on inventory.db is denied to anyone who is not staff;
-* /-/databases.json and /-/metadata(.json) answer with what the actor may see;
+* routes: /-/databases(.json) and /-/metadata(.json) (catalog.site.introspection);
 * optional SSO: identity from a trusted proxy's header.
 """
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from datasette import hookimpl
@@ -15,6 +14,7 @@ from datasette.utils.asgi import Response
 
 from catalog.site import access
 from catalog.site.menu import staff_menu
+from catalog.site.routes import ROUTES
 
 
 @hookimpl
@@ -27,43 +27,9 @@ def actor_from_request(request: Any) -> Any:
     return access.actor_from_headers({k.lower(): v for k, v in request.headers.items()})
 
 
-async def databases_json(request: Any, datasette: Any) -> Response:
-    visible = []
-    for name, db in datasette.databases.items():
-        if name.startswith("_"):
-            continue
-        if name == access.PRIVATE_DB and not access.is_staff(request.actor):
-            continue
-        visible.append({"name": name, "route": db.route, "is_mutable": db.is_mutable,
-                        "is_memory": db.is_memory})
-    return Response.json(visible)
-
-
-async def metadata_json(request: Any, datasette: Any) -> Response:
-    body = access.filter_metadata(datasette.metadata() or {}, request.actor)
-    if request.path.endswith(".json"):
-        return Response.json(body)
-    html = await datasette.render_template(
-        "show_json.html", {"filename": "metadata.json", "data_json": json.dumps(body, indent=2)},
-        request=request)
-    return Response.html(html)
-
-
-async def not_served(request: Any, datasette: Any) -> Response:
-    """Datasette's developer pages (the pattern portfolio, the message and allow-block
-    testers) are not part of the catalog."""
-    from datasette.utils.asgi import NotFound
-
-    raise NotFound("Page not found")
-
-
 @hookimpl
 def register_routes() -> list[tuple[str, Any]]:
-    return [
-        (r"^/-/databases(\.json)?$", databases_json),
-        (r"^/-/metadata(\.json)?$", metadata_json),
-        (r"^/-/(patterns|messages|allow-debug)(\.json)?$", not_served),
-    ]
+    return ROUTES.register("access")
 
 
 @hookimpl

@@ -1,86 +1,17 @@
-"""Serve the public catalog's exports at conventional URLs: /data.json (DCAT-US 1.1,
-what data.gov and CKAN harvest), /catalog.jsonld (DCAT-US 3.0) and its RDF
-serialisations /catalog.ttl, /catalog.rdf, /catalog.nt, each dataset's
-/datasets/<id>.{jsonld,ttl,rdf}, /datapackage.json, /inventory.csv, and for crawlers
-/sitemap.xml and /robots.txt. Only public.db is ever read. Their caching headers (public, with an
-ETag, for anonymous readers) come from catalog.site.caching like every public page's."""
+"""Serve the public catalog's exports at conventional URLs (routes: the ``exports`` part
+of catalog.site.routes; handlers: catalog.site.files): /data.json, /catalog.jsonld and
+its RDF serialisations, each dataset's /datasets/<id>.{jsonld,ttl,rdf} and data
+package, /datapackage.json, /inventory.csv, /sitemap.xml and /robots.txt."""
 
 from __future__ import annotations
 
-import asyncio
-import re
-from pathlib import Path
 from typing import Any
 
 from datasette import hookimpl
-from datasette.utils.asgi import NotFound, Response
 
-from catalog.interop import RDF_MEDIA_TYPES
-from catalog.site import exports
-from catalog.site.access import PUBLIC_DB
-from catalog.site.caching import once
-from catalog.site.pages import not_found
-
-CORS = {"Access-Control-Allow-Origin": "*"}
-
-
-async def serve_export(request: Any, datasette: Any) -> Response:
-    spec = exports.BY_FILENAME.get(request.url_vars["filename"])
-    if spec is None:
-        raise NotFound("No such export")
-    db = datasette.get_database(PUBLIC_DB)
-    body = await once(("export", spec.name, db.path), lambda: asyncio.to_thread(
-        exports.render, spec.name, Path(db.path)))
-    return Response(body, content_type=f"{spec.media_type}; charset=utf-8",
-                    headers=CORS)
-
-
-async def serve_dataset_package(request: Any, datasette: Any) -> Any:
-    db = datasette.get_database(PUBLIC_DB)
-    text = await asyncio.to_thread(exports.dataset_package, Path(db.path),
-                                   request.url_vars["dataset_id"])
-    if text is None:
-        return await not_found(datasette, request, "This dataset has no public data package",
-                               as_json=True)
-    return Response(text, content_type="application/json; charset=utf-8",
-                    headers=CORS)
-
-
-async def serve_dataset_rdf(request: Any, datasette: Any) -> Any:
-    suffix = request.url_vars["suffix"]
-    db = datasette.get_database(PUBLIC_DB)
-    body = await asyncio.to_thread(exports.dataset_rdf, Path(db.path),
-                                   request.url_vars["dataset_id"], suffix)
-    if body is None:
-        return await not_found(datasette, request, "No such dataset in the catalog",
-                               as_json=suffix == "jsonld")
-    return Response(body, content_type=f"{RDF_MEDIA_TYPES[suffix]}; charset=utf-8",
-                    headers=CORS)
-
-
-def _request_base(request: Any) -> str:
-    return f"{request.scheme}://{request.host}"
-
-
-async def serve_sitemap(request: Any, datasette: Any) -> Response:
-    db = Path(datasette.get_database(PUBLIC_DB).path)
-    body = await asyncio.to_thread(exports.sitemap, db, _request_base(request))
-    return Response(body, content_type="application/xml; charset=utf-8")
-
-
-async def serve_robots(request: Any, datasette: Any) -> Response:
-    db = Path(datasette.get_database(PUBLIC_DB).path)
-    body = await asyncio.to_thread(exports.robots, db, _request_base(request))
-    return Response(body, content_type="text/plain; charset=utf-8")
+from catalog.site.routes import ROUTES
 
 
 @hookimpl
 def register_routes() -> list[tuple[str, Any]]:
-    names = "|".join(re.escape(name) for name in exports.BY_FILENAME)
-    suffixes = "|".join(exports.DATASET_SUFFIXES)
-    return [(rf"^/(?P<filename>{names})$", serve_export),
-            (r"^/datasets/(?P<dataset_id>[a-z0-9-]+)/datapackage\.json$",
-             serve_dataset_package),
-            (rf"^/datasets/(?P<dataset_id>[a-z0-9-]+)\.(?P<suffix>{suffixes})$",
-             serve_dataset_rdf),
-            (r"^/sitemap\.xml$", serve_sitemap), (r"^/robots\.txt$", serve_robots)]
+    return ROUTES.register("exports")

@@ -6,9 +6,9 @@ from typing import Any
 
 from datasette import hookimpl
 
-from catalog.site.health import ROUTES
+from catalog.site.routes import ROUTES
 
 
 @hookimpl
 def register_routes() -> list[tuple[str, Any]]:
-    return list(ROUTES)
+    return ROUTES.register("health")

@@ -1,8 +1,9 @@
 """The catalog's pages (logic: catalog.site.pages) and template helpers.
 
-* routes: /, /search, /datasets/<id>, /datasets/<id>/history, /changes,
-  /agencies[/<id>], /standards[/<id>], each also as JSON at the same path + .json;
-  the Atom feeds /feeds/datasets.atom and /feeds/agencies/<id>.atom;
+* routes (the ``site`` part of catalog.site.routes): /, /search, /datasets/<id>,
+  /datasets/<id>/history, /changes, /agencies[/<id>], /standards[/<id>], each also as
+  JSON at the same path + .json; the Atom feeds /feeds/datasets.atom and
+  /feeds/agencies/<id>.atom; the staff pages /staff...;
 * a ``markdown`` Jinja filter that renders descriptor text safely, and the filters that
   put codes into words (catalog.site.labels: ``label``, ``duration``, ``human_date``,
   ``column_title``).
@@ -17,12 +18,12 @@ from markupsafe import Markup
 
 from catalog.site import labels
 from catalog.site.markdown import render
-from catalog.site.pages import ROUTES
+from catalog.site.routes import ROUTES
 
 
 @hookimpl
 def register_routes() -> list[tuple[str, Any]]:
-    return list(ROUTES)
+    return ROUTES.register("site")
 
 
 def markdown_filter(text: str | None) -> Markup:

@@ -2,9 +2,10 @@
 
 * an ASGI wrapper counts anonymous use of public datasets per day and channel
   (``CATALOG_USAGE_TRACKING=off`` leaves the app unwrapped);
-* routes: /usage (+ .json), /usage/daily.csv|json, /usage/use-cases (+ .json, .csv),
-  /usage/moderation (staff), /datasets/<id>/use-cases (form, POST), and
-  /-/download/<dataset>/<distribution> (counted redirect to the catalog's URL);
+* routes (the ``usage`` part of catalog.site.routes): /usage (+ .json),
+  /usage/daily.csv|json, /usage/use-cases (+ .json, .csv), /usage/moderation (staff),
+  /datasets/<id>/use-cases (form, POST), and /-/download/<dataset>/<distribution>
+  (counted redirect to the catalog's URL);
 * the dataset page's use-case panel (``_usage_dataset.html``) gets ``usage_dataset``;
 * staff get a menu link to the moderation queue.
 """
@@ -17,7 +18,8 @@ from datasette import hookimpl
 
 from catalog.problems import CatalogError
 from catalog.settings import value
-from catalog.usage import forms, routes
+from catalog.site.routes import ROUTES
+from catalog.usage import forms
 from catalog.usage.config import OFF
 from catalog.usage.middleware import counting
 from catalog.usage.state import state_for
@@ -42,7 +44,7 @@ def asgi_wrapper(datasette: Any) -> Any:
 
 @hookimpl
 def register_routes() -> list[tuple[str, Any]]:
-    return routes.ROUTES + forms.ROUTES
+    return ROUTES.register("usage")
 
 
 @hookimpl

@@ -7,7 +7,6 @@ import pytest
 from catalog.usage.classify import Hit, classify, countable, is_bot
 
 DATASETS = {"dcf-a", "dph-b"}
-EXPORTS = {"data.json", "catalog.jsonld", "datapackage.json", "inventory.csv"}
 
 
 @pytest.mark.parametrize("path, query, expected", [
@@ -45,7 +44,7 @@ EXPORTS = {"data.json", "catalog.jsonld", "datapackage.json", "inventory.csv"}
     ("/-/static/app.css", "", None),
 ])
 def test_classify(path: str, query: str, expected: Hit | None) -> None:
-    assert classify(path, query, DATASETS, EXPORTS) == expected
+    assert classify(path, query, DATASETS) == expected
 
 
 def test_only_successful_gets_count() -> None:

@@ -11,8 +11,9 @@ file, the URL and (for access-plan states and agreement terms) today's date. So:
   negotiate HTML or RDF, catalog.site.negotiation, vary on ``Accept``). Requests
   that carry a cookie, credentials or an SSO identity, responses that set a cookie (a
   form's CSRF token), and every method but GET and HEAD are ``private, no-store``;
-  live URLs (usage figures, use cases, the dataset page's use panel, ``/-/`` routes,
-  arbitrary SQL) keep what the view sends.
+  live URLs keep what the view sends: the routes the route table marks live
+  (catalog.site.routes: usage figures, use cases, the dataset page's use panel),
+  Datasette's own ``/-/`` pages and arbitrary SQL.
 * :class:`Lru` holds loaders' pages (``catalog.site.pages.view``) and rendered template
   fragments (:class:`FragmentCache`, the ``{% cache %}`` tag) for the public database;
   the keys start with the build's source hash, so a new build never meets an old entry.
@@ -28,7 +29,6 @@ import datetime as dt
 import hashlib
 import inspect
 import os
-import re
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Iterable
 from functools import lru_cache
@@ -41,15 +41,14 @@ from markupsafe import Markup
 
 from . import negotiation
 from .access import PUBLIC_DB, identity_headers
+from .routes import ROUTES
 
 MAX_AGE = 300
 PUBLIC = f"public, max-age={MAX_AGE}, stale-while-revalidate=60"
 PRIVATE = "private, no-store"
-# URLs whose answer changes without a new build
-LIVE_PREFIXES = ("/-/", "/usage/")
-LIVE_PATHS = frozenset({"/usage", "/usage.json"})
-DATASET_PAGE = re.compile(r"^/datasets/[^/]+$")  # its HTML carries the live use panel
-USE_CASES = re.compile(r"^/datasets/[^/]+/use-cases")
+# URLs of Datasette's own whose answer changes without a new build (the catalog's own
+# live routes are marked so in the route table)
+LIVE_PREFIXES = ("/-/",)
 LIVE_PARAMS = frozenset({"sql"})  # arbitrary SQL may read the clock
 
 ASGIApp = Callable[[dict[str, Any], Any, Any], Awaitable[None]]
@@ -105,9 +104,7 @@ def site_code_tag(datasette: Any) -> str:
 
 def is_live(path: str, query: str) -> bool:
     """Whether an anonymous answer at this URL can change without a new build."""
-    if path in LIVE_PATHS or path.startswith(LIVE_PREFIXES):
-        return True
-    if (DATASET_PAGE.match(path) and not path.endswith(".json")) or USE_CASES.match(path):
+    if path.startswith(LIVE_PREFIXES) or ROUTES.is_live(path):
         return True
     return any(part.split("=", 1)[0] in LIVE_PARAMS for part in query.split("&"))
 

@@ -13,7 +13,7 @@ import sqlite3
 from typing import Any
 
 import datasette.handle_exception as _default_handler
-from datasette.utils.asgi import Base400, Response
+from datasette.utils.asgi import Base400, NotFound, Response
 from datasette.views.base import DatasetteError
 from markupsafe import Markup
 
@@ -25,7 +25,9 @@ log = logging.getLogger("catalog.site")
 _default_handler.rich = None
 
 
-async def render_error(datasette: Any, request: Any, exception: BaseException) -> Response:
+async def render_error(datasette: Any, request: Any, exception: BaseException, *,
+                       as_json: bool | None = None) -> Response:
+    """The error page, or Datasette's error JSON for a ``.json`` URL (or ``as_json``)."""
     title = None
     info: dict[str, Any]
     if isinstance(exception, Base400):
@@ -45,8 +47,15 @@ async def render_error(datasette: Any, request: Any, exception: BaseException) -
         log.error("error serving %s", request.path, exc_info=exception)
         status, info, message = 500, {}, "Internal error"
     info.update({"ok": False, "error": message, "status": status, "title": title})
-    if request.path.split("?")[0].endswith(".json"):
+    if request.path.split("?")[0].endswith(".json") if as_json is None else as_json:
         return Response.json(info, status=status)
     html = await datasette.render_template([f"{status}.html", "error.html"], info,
                                            request=request)
     return Response.html(html, status=status)
+
+
+async def not_found(datasette: Any, request: Any, message: str, *,
+                    as_json: bool | None = None) -> Response:
+    """The one 404 of the catalog's routes: a record the actor may not see is simply not
+    there (no traceback in the server log)."""
+    return await render_error(datasette, request, NotFound(message), as_json=as_json)

@@ -68,5 +68,3 @@ async def health(request: Any, datasette: Any) -> Response:
             "process": {"pid": os.getpid(), "uptime_seconds": round(time.time() - STARTED, 1)}}
     return Response.json(body, headers={"Cache-Control": "no-store"})
 
-
-ROUTES = [(r"^/-/health$", health)]

@@ -1,6 +1,7 @@
 """Content negotiation on the HTML URLs of the catalog and its datasets.
 
-``/`` and ``/datasets/<id>`` answer ``Accept: text/turtle`` (or ``application/ld+json``,
+The routes whose row names RDF formats (catalog.site.routes: ``/`` and
+``/datasets/<id>``) answer ``Accept: text/turtle`` (or ``application/ld+json``,
 ``application/rdf+xml``, ``application/n-triples`` for the catalog) with the same RDF as
 their explicit URLs (``/catalog.ttl``, ``/datasets/<id>.ttl``…), sent with
 ``Content-Location`` and ``Vary: Accept``. HTML wins ties and wildcards, so browsers and
@@ -9,14 +10,10 @@ plain ``curl`` get pages.
 
 from __future__ import annotations
 
-import re
-
 from ..interop import RDF_MEDIA_TYPES as MEDIA_TYPES
+from .routes import ROUTES
 
 HTML = ("text/html", "application/xhtml+xml")
-CATALOG_SUFFIXES = ("jsonld", "ttl", "rdf", "nt")
-DATASET_SUFFIXES = ("jsonld", "ttl", "rdf")
-DATASET_PAGE = re.compile(r"^/datasets/(?P<dataset_id>[a-z0-9][a-z0-9-]*)/?$")
 
 
 def _accepted(accept: str) -> dict[str, float]:
@@ -51,18 +48,9 @@ def choose(accept: str, offered: tuple[str, ...]) -> str | None:
     return best if best and best_q > html else None
 
 
-def offered(path: str) -> tuple[str, ...]:
-    """The RDF formats an HTML URL can answer with (none for other URLs)."""
-    if path == "/":
-        return CATALOG_SUFFIXES
-    if DATASET_PAGE.match(path):
-        return DATASET_SUFFIXES
-    return ()
-
-
 def variant(path: str, accept: str) -> str:
     """What the answer at ``path`` depends on in ``accept`` (for ETags and caches)."""
-    formats = offered(path)
+    formats = ROUTES.rdf(path)  # the routes that negotiate (catalog.site.routes)
     if not formats:
         return ""
     return choose(accept, formats) or "html"

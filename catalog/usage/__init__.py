@@ -10,12 +10,12 @@
 * :mod:`.usecases` — the "how did you use this data?" form: limits and checks;
 * :mod:`.report` — aggregates for the usage page, its JSON/CSV and ``catalog usage report``;
 * :mod:`.portal` — import of portal usage exports (Socrata "Asset Access");
-* :mod:`.charts` — server-rendered SVG charts;
 * :mod:`.config` and :mod:`.state` — settings from the environment; one store, recorder,
   salt and limiter per Datasette instance;
 * :mod:`.middleware` — the ASGI wrapper that counts; :mod:`.routes` and :mod:`.forms` —
-  the usage pages, open data, download redirect, use-case form and moderation
-  (all registered by ``plugins/catalog_usage.py``);
+  the usage pages, open data, download redirect, use-case form and moderation (their
+  routes are the ``usage`` rows of catalog.site.routes, which ``plugins/catalog_usage.py``
+  registers; the charts are catalog.site.charts);
 * :mod:`.cli` — ``catalog usage report`` and ``catalog usage import-portal``.
 
 docs/usage.md describes what is counted and published.

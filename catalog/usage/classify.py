@@ -17,20 +17,22 @@ the same naming no dataset                             page, json  ``*`` (catalo
 ``/data.json``, ``/catalog.jsonld``, ... (exports)     export      ``*``
 =====================================================  ==========  ===================
 
-A dataset id is counted only when public.db has it, so guessed ids never reach the store.
+The catalog's own URLs are counted as the route table says (each route's usage kind,
+catalog.site.routes); the rest are Datasette's tables and SQL on public.db. A dataset id
+is counted only when public.db has it, so guessed ids never reach the store.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Collection, Container
+from collections.abc import Container
 from typing import NamedTuple
 from urllib.parse import parse_qs
 
+from ..site import routes
+from ..site.access import PUBLIC_DB
 from .store import CATALOG_WIDE
 
-PUBLIC_DB = "public"
-SEARCH_PATHS = frozenset({"/search", "/search.json", "/datasets", "/datasets.json"})
 SQL_PATHS = frozenset({f"/{PUBLIC_DB}", f"/{PUBLIC_DB}.json", f"/{PUBLIC_DB}.csv"})
 DATASET_FILTERS = ("dataset_id", "dataset_id__exact")
 ID_FILTERS = ("id", "id__exact")
@@ -85,31 +87,30 @@ def _table(parts: list[str], query: str, datasets: Container[str]) -> Hit | None
     return Hit(CATALOG_WIDE, channel)
 
 
-def classify(path: str, query: str, datasets: Container[str],
-             exports: Collection[str] = ()) -> Hit | None:
-    """The :class:`Hit` a successful GET of ``path?query`` counts as, or None."""
-    if path.startswith("/datasets/"):
-        rest = path[len("/datasets/"):]
-        if rest.endswith("/datapackage.json"):
-            dataset_id, channel = rest[: -len("/datapackage.json")], "export"
-        elif "/" in rest:
-            return None
-        else:
-            dataset_id, channel = _format(rest)
-            if channel == "csv":
-                return None
-        return Hit(dataset_id, channel) if dataset_id in datasets else None
-    if path in SEARCH_PATHS:
-        return Hit(CATALOG_WIDE, "search")
-    if path.startswith("/-/download/"):
-        parts = path[len("/-/download/"):].split("/")
-        if len(parts) == 2 and parts[0] in datasets:
-            return Hit(parts[0], "download")
+def _route(path: str, datasets: Container[str]) -> Hit | None:
+    found = routes.ROUTES.usage(path)
+    if found is None:
         return None
+    route, params = found
+    if route.usage == routes.SEARCH:
+        return Hit(CATALOG_WIDE, "search")
+    if route.usage == routes.EXPORT:
+        return Hit(CATALOG_WIDE, "export")
+    if route.usage == routes.DOWNLOAD:
+        parts = params["rest"].split("/")
+        return Hit(parts[0], "download") if len(parts) == 2 and parts[0] in datasets else None
+    dataset_id = params["dataset_id"]
+    if dataset_id not in datasets:
+        return None
+    if route.usage == routes.DATASET_EXPORT:
+        return Hit(dataset_id, "export")
+    return Hit(dataset_id, "page" if route.format_of(params) == "html" else "json")
+
+
+def classify(path: str, query: str, datasets: Container[str]) -> Hit | None:
+    """The :class:`Hit` a successful GET of ``path?query`` counts as, or None."""
     if path in SQL_PATHS:
         return Hit(CATALOG_WIDE, "sql") if "sql" in parse_qs(query) else None
     if path.startswith(f"/{PUBLIC_DB}/"):
         return _table(path[len(PUBLIC_DB) + 2:].split("/"), query, datasets)
-    if path[1:] in exports:
-        return Hit(CATALOG_WIDE, "export")
-    return None
+    return _route(path, datasets)

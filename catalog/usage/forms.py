@@ -1,5 +1,5 @@
-"""Use cases: the public form, the staff moderation queue, and the panel on each dataset
-page.
+"""Use cases: the public form, the staff moderation queue (loaders of routes in
+catalog.site.routes), and the panel on each dataset page.
 
 A submission must carry Datasette's CSRF token *and* its cookie (asgi-csrf lets a POST
 without any cookie through; this form does not), stays under a size limit, counts
@@ -16,11 +16,11 @@ import hmac
 from typing import Any
 from urllib.parse import parse_qsl
 
-from datasette.utils.asgi import BadRequest, Base400, Forbidden, NotFound, Response
+from datasette.utils.asgi import BadRequest, Base400, Forbidden, Response
 from itsdangerous import BadSignature
 
-from ..site.access import is_staff
-from .routes import render, unavailable
+from ..site.pages.common import NotFoundError, Page, Reader
+from .routes import unavailable
 from .state import PANEL_READ_SECONDS, UsageState, state_for
 from .store import StoreUnavailable, public_use_case
 from .usecases import FIELDS, HONEYPOT, Submission, check
@@ -70,9 +70,9 @@ def csrf_ok(datasette: Any, request: Any, form: dict[str, str]) -> bool:
     return True
 
 
-async def _form_page(datasette: Any, request: Any, state: UsageState, dataset_id: str, *,
+async def _form_page(request: Any, state: UsageState, dataset_id: str, *,
                      submission: Submission | None = None, message: str | None = None,
-                     status: int = 200) -> Response:
+                     status: int = 200) -> Page:
     info = state.published.get().datasets[dataset_id]
     try:
         rows = await state.read(state.store.use_cases, status="approved",
@@ -89,37 +89,34 @@ async def _form_page(datasette: Any, request: Any, state: UsageState, dataset_id
         "problems": {p.field: p.message for p in submission.problems} if submission else {},
         "message": message, "sent": request.args.get("sent") == "1",
     }
-    return await render(datasette, request, "catalog_usage_form.html",
-                        f"Use cases of {info.title}", context, status=status)
+    return Page("catalog_usage_form.html", f"Use cases of {info.title}",
+                context["usage_dataset"]["use_cases"], extra=context, status=status,
+                headers={"Access-Control-Allow-Origin": "*"})
 
 
-async def dataset_use_cases(request: Any, datasette: Any) -> Response:
+async def dataset_use_cases(reader: Reader, request: Any) -> Page | Response:
     """``/datasets/<id>/use-cases``: approved use cases and the form (GET, ``.json``);
     a submission (POST)."""
+    datasette = reader.datasette
     state = state_for(datasette)
     dataset_id = request.url_vars["dataset_id"]
     info = state.published.get().datasets.get(dataset_id)
     if info is None:
-        return await fail(datasette, request, NotFound("No such dataset in the catalog"))
+        raise NotFoundError("No such dataset in the catalog")
     if request.method == "POST" and not request.url_vars.get("format"):
         return await submit(request, datasette, state, dataset_id)
     if request.method != "GET":
         return Response.text("Method not allowed", status=405)
-    if request.url_vars.get("format"):
-        try:
-            rows = await state.read(state.store.use_cases, status="approved",
-                                    dataset_id=dataset_id)
-        except StoreUnavailable as e:
-            return await unavailable(datasette, request, e)
-        return Response.json([public_use_case(r) for r in rows], default=str,
-                             headers={"Access-Control-Allow-Origin": "*"})
-    return await _form_page(datasette, request, state, dataset_id)
+    page = await _form_page(request, state, dataset_id)
+    if request.url_vars.get("format") and page.extra["usage_dataset"]["store_down"]:
+        return await unavailable(datasette, request)  # the form shows; its JSON cannot
+    return page
 
 
 async def submit(request: Any, datasette: Any, state: UsageState, dataset_id: str
-                 ) -> Response:
+                 ) -> Page | Response:
     if not state.published.get().datasets[dataset_id].takes_use_cases:
-        return await fail(datasette, request, NotFound("This dataset does not take use cases"))
+        raise NotFoundError("This dataset does not take use cases")
     form = await read_form(request)
     if form is None:
         return await fail(datasette, request, BadRequest(TOO_LARGE))
@@ -128,7 +125,7 @@ async def submit(request: Any, datasette: Any, state: UsageState, dataset_id: st
             "The form has expired or did not come from this site; reload the page and "
             "send it again"))
     if not state.limiter.allow(state.client_key(request.scope)):
-        return await _form_page(datasette, request, state, dataset_id, submission=check(form),
+        return await _form_page(request, state, dataset_id, submission=check(form),
                                 message="Too many submissions from your connection; "
                                 "please try again later.", status=429)
     submission = check(form)
@@ -137,22 +134,21 @@ async def submit(request: Any, datasette: Any, state: UsageState, dataset_id: st
     if submission.honeypot:
         return thanks
     if submission.problems:
-        return await _form_page(datasette, request, state, dataset_id,
+        return await _form_page(request, state, dataset_id,
                                 submission=submission, status=400,
                                 message="Please correct the marked fields.")
     try:
         await state.read(state.store.add_use_case, dataset_id, submission.values)
     except StoreUnavailable:
-        return await _form_page(datasette, request, state, dataset_id, submission=submission,
+        return await _form_page(request, state, dataset_id, submission=submission,
                                 status=503, message="Your use case could not be saved "
                                 "right now; please send it again in a few minutes.")
     return thanks
 
 
-async def moderation(request: Any, datasette: Any) -> Response:
+async def moderation(reader: Reader, request: Any) -> Page | Response:
     """``/usage/moderation`` (+ ``.json``): staff only; POST id + approve/reject."""
-    if not is_staff(request.actor):
-        return await fail(datasette, request, Forbidden("Only signed-in staff moderate use cases"))
+    datasette = reader.datasette
     state = state_for(datasette)
     if request.method == "POST":
         form = await read_form(request)
@@ -169,10 +165,10 @@ async def moderation(request: Any, datasette: Any) -> Response:
         try:
             done = await state.read(state.store.decide, int(form["id"]), status,
                                     str(actor.get("id", "staff")))
-        except StoreUnavailable as e:
-            return await unavailable(datasette, request, e)
+        except StoreUnavailable:
+            return await unavailable(datasette, request)
         if not done:
-            return await fail(datasette, request, NotFound("No such use case"))
+            raise NotFoundError("No such use case")
         state.panels.clear()
         return Response.redirect(f"/usage/moderation?{status}={form['id']}", status=303)
     published = state.published.get()
@@ -187,14 +183,12 @@ async def moderation(request: Any, datasette: Any) -> Response:
 
     try:
         data = await state.read(load)
-    except StoreUnavailable as e:
-        return await unavailable(datasette, request, e)
-    if request.url_vars.get("format"):
-        return Response.json(data, default=str)
+    except StoreUnavailable:
+        return await unavailable(datasette, request)
     notice = next((f"Use case {request.args[k]} {k}." for k in ("approved", "rejected")
                    if request.args.get(k)), None)
-    return await render(datasette, request, "catalog_usage_moderation.html",
-                        "Use cases to moderate", {**data, "notice": notice})
+    return Page("catalog_usage_moderation.html", "Use cases to moderate", data,
+                extra={"notice": notice})
 
 
 async def dataset_panel(datasette: Any, request: Any) -> dict[str, Any] | None:
@@ -231,9 +225,3 @@ async def dataset_panel(datasette: Any, request: Any) -> dict[str, Any] | None:
             "action": f"/datasets/{info.id}/use-cases", "honeypot": HONEYPOT,
             "limits": LIMITS}
 
-
-ROUTES = [
-    (r"^/datasets/(?P<dataset_id>[A-Za-z0-9][A-Za-z0-9_.-]*)/use-cases(?P<format>\.json)?$",
-     dataset_use_cases),
-    (r"^/usage/moderation(?P<format>\.json)?$", moderation),
-]

@@ -20,12 +20,6 @@ ASGIApp = Callable[[dict[str, Any], Any, Any], Awaitable[None]]
 WARM_UP_HEADER = "x-catalog-warm-up"
 
 
-def _export_names() -> frozenset[str]:
-    from ..site.exports import BY_FILENAME
-
-    return frozenset(BY_FILENAME)
-
-
 async def signed_in(datasette: Any, scope: dict[str, Any], receive: Any) -> bool:
     """Whether any ``actor_from_request`` hook knows this client, as Datasette asks."""
     from datasette.plugins import pm
@@ -49,7 +43,6 @@ def header(scope: dict[str, Any], name: bytes) -> str:
 def counting(app: ASGIApp, datasette: Any) -> ASGIApp:
     from ..site.access import identity_headers
 
-    exports = _export_names()
     identifying = frozenset(identity_headers())
     warm_up = WARM_UP_HEADER.encode()
 
@@ -73,7 +66,7 @@ def counting(app: ASGIApp, datasette: Any) -> ASGIApp:
             return
         published = state.published.get()
         query = bytes(scope.get("query_string") or b"").decode("latin-1")
-        hit = classify(scope.get("path", ""), query, published.datasets, exports)
+        hit = classify(scope.get("path", ""), query, published.datasets)
         if hit is None:
             return
         # a request that carries nothing naming anyone is anonymous: no need to ask

@@ -154,11 +154,18 @@ def daily_rows(store: Store, published: Published, since: dt.date, until: dt.dat
     return list(rows.values())
 
 
-def to_csv(rows: list[dict[str, Any]], columns: tuple[str, ...] | None = None) -> str:
-    buffer = io.StringIO()
+def csv_columns(rows: list[dict[str, Any]], columns: tuple[str, ...] | None = None
+                ) -> list[str]:
+    """The CSV's columns: ``columns`` (or the first row's keys), then any other key."""
     names = list(columns or (rows[0].keys() if rows else DAILY_COLUMNS))
     for row in rows:
         names += [k for k in row if k not in names]
+    return names
+
+
+def to_csv(rows: list[dict[str, Any]], columns: tuple[str, ...] | None = None) -> str:
+    buffer = io.StringIO()
+    names = csv_columns(rows, columns)
     writer = csvsafe.DictWriter(buffer, fieldnames=names, lineterminator="\r\n")
     writer.writeheader()
     writer.writerows(rows)

@@ -1,5 +1,6 @@
-"""Routes of usage as open data: the usage page (HTML, JSON), the daily counters
-(CSV, JSON), approved use cases (HTML, JSON, CSV) and the download redirect.
+"""Pages of usage as open data (routes in catalog.site.routes): the usage page (HTML,
+JSON), the daily counters (CSV, JSON), approved use cases (HTML, JSON, CSV) and the
+download redirect. The pages are loaders (catalog.site.pages.view answers their formats).
 
 The store is read in the usage state's threads (:meth:`.state.UsageState.read`);
 nothing here reads inventory.db. The public sees human use; staff also see bot traffic
@@ -13,12 +14,13 @@ import datetime as dt
 from typing import Any
 from urllib.parse import quote
 
-from datasette.utils.asgi import Base400, NotFound, Response
+from datasette.utils.asgi import Base400, Response
 
 from ..site import charts
 from ..site.access import is_staff
 from ..site.labels import label
-from .report import WITHDRAWN, PeriodError, build_report, daily_rows, period, to_csv
+from ..site.pages.common import STAFF_ONLY, Page, Reader, Table
+from .report import WITHDRAWN, PeriodError, build_report, csv_columns, daily_rows, period
 from .state import state_for
 from .store import (
     CATALOG_WIDE,
@@ -29,7 +31,6 @@ from .store import (
 )
 
 OPEN_DATA = {"Access-Control-Allow-Origin": "*", "Cache-Control": "public, max-age=60"}
-STAFF_ONLY = {"Cache-Control": "private, no-store"}  # never shared by a cache
 
 
 def headers_for(request: Any) -> dict[str, str]:
@@ -47,7 +48,7 @@ class StoreDown(Base400):
     status = 503
 
 
-async def unavailable(datasette: Any, request: Any, exc: StoreUnavailable) -> Response:
+async def unavailable(datasette: Any, request: Any) -> Response:
     """503 with ``Retry-After``: as an error page, JSON or plain text (CSV URLs)."""
     from ..site.errors import render_error
 
@@ -59,14 +60,6 @@ async def unavailable(datasette: Any, request: Any, exc: StoreUnavailable) -> Re
     response.headers["Cache-Control"] = "no-store"
     return response
 URL_SAFE = ":/?#[]@!$&'()*+,;=%~"  # keep a valid URL as it is; encode the rest
-
-
-async def render(datasette: Any, request: Any, template: str, title: str,
-                 context: dict[str, Any], status: int = 200) -> Response:
-    page = {**context, "page_title": title, "catalog_main": True,
-            "staff": is_staff(request.actor)}
-    html = await datasette.render_template(template, page, request=request)
-    return Response.html(html, status=status)
 
 
 def bad_request(message: str, as_json: bool) -> Response:
@@ -83,14 +76,9 @@ def _today() -> dt.date:
     return dt.datetime.now(dt.timezone.utc).date()
 
 
-def _csv(text: str, name: str, headers: dict[str, str]) -> Response:
-    return Response(text, content_type="text/csv; charset=utf-8",
-                    headers={**headers,
-                             "Content-Disposition": f'inline; filename="{name}"'})
-
-
-async def usage_page(request: Any, datasette: Any) -> Response:
+async def usage_page(reader: Reader, request: Any) -> Page | Response:
     """``/usage`` and ``/usage.json``: aggregates of the period with charts."""
+    datasette = reader.datasette
     state = state_for(datasette)
     fmt = request.url_vars.get("format")
     try:
@@ -114,21 +102,20 @@ async def usage_page(request: Any, datasette: Any) -> Response:
 
     try:
         data = await state.read(load)
-    except StoreUnavailable as e:
-        return await unavailable(datasette, request, e)
+    except StoreUnavailable:
+        return await unavailable(datasette, request)
     query = request.query_string
     links = {"json": "/usage.json" + (f"?{query}" if query else ""),
              "daily_csv": "/usage/daily.csv" + (f"?{query}" if query else ""),
              "daily_json": "/usage/daily.json" + (f"?{query}" if query else ""),
              "use_cases_json": "/usage/use-cases.json", "use_cases_csv": "/usage/use-cases.csv"}
-    if fmt == ".json":
-        return Response.json({**data, "links": links}, headers=headers_for(request))
     report = data["report"]
-    context = {**data, "links": links, "since": report["since"], "until": report["until"],
-               "source": request.args.get("source") or "all", "charts": _charts(report),
-               "top_datasets": _per_dataset(report)[:TOP], "tables": _tables(data),
-               "catalog_wide": catalog_wide(report)}
-    return await render(datasette, request, "catalog_usage.html", "Open-data use", context)
+    extra = {"since": report["since"], "until": report["until"],
+             "source": request.args.get("source") or "all", "charts": _charts(report),
+             "top_datasets": _per_dataset(report)[:TOP], "tables": _tables(data),
+             "catalog_wide": catalog_wide(report)}
+    return Page("catalog_usage.html", "Open-data use", {**data, "links": links}, extra=extra,
+                headers=headers_for(request))
 
 
 def _dataset_href(dataset_id: str) -> str | None:
@@ -188,10 +175,11 @@ def _charts(report: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-async def daily_data(request: Any, datasette: Any) -> Response:
+async def daily_data(reader: Reader, request: Any) -> Page | Response:
     """``/usage/daily.csv`` and ``.json``: the stored daily counters of the period."""
+    datasette = reader.datasette
     state = state_for(datasette)
-    as_json = request.url_vars["format"] == "json"
+    as_json = request.url_vars["format"] == ".json"
     try:
         since, until = period(request.args.get("since"), request.args.get("until"), _today())
     except PeriodError as e:
@@ -202,20 +190,21 @@ async def daily_data(request: Any, datasette: Any) -> Response:
         rows = await state.read(daily_rows, state.store, state.published.get(), since, until,
                                 sources=_sources(request.args.get("source")),
                                 audiences=audiences, staff=staff)
-    except StoreUnavailable as e:
-        return await unavailable(datasette, request, e)
-    if as_json:
-        return Response.json(rows, headers=headers_for(request))
-    return _csv(to_csv(rows), f"usage-{since}-{until}.csv", headers_for(request))
+    except StoreUnavailable:
+        return await unavailable(datasette, request)
+    columns = csv_columns(rows)
+    return Page("", "Daily use", rows, headers=headers_for(request), table=Table(
+        f"usage-{since}-{until}.csv", columns, columns, rows, disposition="inline"))
 
 
-async def use_cases(request: Any, datasette: Any) -> Response:
+async def use_cases(reader: Reader, request: Any) -> Page | Response:
     """``/usage/use-cases`` (+ ``.json``, ``.csv``): every approved use case."""
+    datasette = reader.datasette
     state = state_for(datasette)
     try:
         rows = await state.read(state.store.use_cases, status="approved", limit=100_000)
-    except StoreUnavailable as e:
-        return await unavailable(datasette, request, e)
+    except StoreUnavailable:
+        return await unavailable(datasette, request)
     published = state.published.get()
     items = []
     for row in rows:
@@ -225,14 +214,10 @@ async def use_cases(request: Any, datasette: Any) -> Response:
             continue
         item["dataset_title"] = info.title
         items.append(item)
-    fmt = request.url_vars.get("format")
-    if fmt == ".json":
-        return Response.json(items, headers=OPEN_DATA, default=str)
-    if fmt == ".csv":
-        return _csv(to_csv(items, PUBLIC_USE_CASE_COLUMNS + ("dataset_title",)),
-                    "use-cases.csv", OPEN_DATA)
-    return await render(datasette, request, "catalog_usage_use_cases.html",
-                        "How the data are used", {"use_cases": items})
+    columns = csv_columns(items, PUBLIC_USE_CASE_COLUMNS + ("dataset_title",))
+    return Page("catalog_usage_use_cases.html", "How the data are used", items,
+                extra={"use_cases": items}, headers=OPEN_DATA,
+                table=Table("use-cases.csv", columns, columns, items, disposition="inline"))
 
 
 async def download(request: Any, datasette: Any) -> Response:
@@ -243,16 +228,9 @@ async def download(request: Any, datasette: Any) -> Response:
     parts = request.url_vars["rest"].split("/")
     url = state.published.get().download_url(*parts) if len(parts) == 2 else None
     if url is None:
-        from ..site.errors import render_error
+        from ..site.errors import not_found
 
-        return await render_error(datasette, request, NotFound("No such download"))
+        return await not_found(datasette, request, "No such download")
     return Response.redirect(quote(url, safe=URL_SAFE), status=302, headers={
         "Cache-Control": "no-store", "Referrer-Policy": "no-referrer"})
 
-
-ROUTES = [
-    (r"^/usage(?P<format>\.json)?$", usage_page),
-    (r"^/usage/daily\.(?P<format>csv|json)$", daily_data),
-    (r"^/usage/use-cases(?P<format>\.json|\.csv)?$", use_cases),
-    (r"^/-/download/(?P<rest>.*)$", download),
-]

@@ -1,14 +1,18 @@
-"""The catalog's own pages.
+"""The catalog's pages, and the one way every route of the table answers.
 
-Each page is a loader ``(Reader, request) -> Page``; :func:`view` turns it into a
-Datasette route answering HTML at its path and the same data as JSON at the path plus
-``.json``. Loaders read through :class:`~.common.Reader`, which opens only the database
-the actor may see, so the public pages cannot touch inventory.db.
+A page is a loader ``(Reader, request) -> Page``; :func:`view` turns a route of the
+table (catalog.site.routes) into a Datasette handler answering each of the route's
+formats from the one :class:`Page`: HTML (its template), JSON (its data) and CSV (its
+table), with the one 404 (a :class:`NotFoundError` from the loader, as the error page or
+its JSON) and the route's audience checked first. Loaders read through
+:class:`~.common.Reader`, which opens only the database the actor may see, so the public
+pages cannot touch inventory.db. A loader may also answer with a response of its own
+(a redirect after a form, a 503 while the usage store is down).
 
-A page read from public.db depends only on the build, the URL and the date, so
-:func:`view` keeps it (and its JSON) in memory under those, and gives the templates a
-``catalog_cache`` key for their ``{% cache %}`` fragments (catalog.site.caching).
-Staff pages are loaded and rendered every time.
+A page of a route with the build cache policy, read from public.db, depends only on the
+build, the URL and the date, so :func:`view` keeps it (and its JSON) in memory under
+those, and gives the templates a ``catalog_cache`` key for their ``{% cache %}``
+fragments (catalog.site.caching). Staff pages and live pages are loaded every time.
 """
 
 from __future__ import annotations
@@ -22,38 +26,20 @@ from typing import Any
 
 from ...interop import RDF_MEDIA_TYPES
 from .. import exports, negotiation
-from ..access import PUBLIC_DB
+from ..access import PUBLIC_DB, is_admin, is_staff
 from ..caching import Lru, once
-from .agencies import agencies, agency
+from ..errors import not_found
+from ..routes import ADMIN, LIVE, STAFF, Route
 from .common import NotFoundError, Page, Reader
-from .dataset import dataset
-from .history import dataset_history, feed, recent
-from .home import home
-from .search import search
-from .staff import Table, inventory, inventory_csv, problems, queries, query, query_csv, today
-from .standards import standard, standards
 
-Loader = Callable[[Reader, Any], Awaitable[Page]]
 Handler = Callable[[Any, Any], Awaitable[Any]]
 
-__all__ = ["ROUTES", "Page", "Reader", "view"]
+__all__ = ["Page", "Reader", "view"]
 
 
 def json_url(request: Any) -> str:
     path = request.path.rstrip("/") or "/"
     return path + ".json" + (f"?{request.query_string}" if request.query_string else "")
-
-
-async def not_found(datasette: Any, request: Any, message: str, *, as_json: bool) -> Any:
-    """A 404 in Datasette's error shape (JSON) or its error page, without a traceback in
-    the server log: a record the actor may not see is simply not there."""
-    from datasette.utils.asgi import Response
-
-    body = {"ok": False, "error": message, "status": 404, "title": None}
-    if as_json:
-        return Response.json(body, status=404)
-    html = await datasette.render_template("error.html", body, request=request)
-    return Response.html(html, status=404)
 
 
 @dataclass
@@ -65,9 +51,10 @@ class Cached:
 PAGES = Lru(256)
 
 
-def cache_key(reader: Reader, request: Any) -> str | None:
-    """What a public page depends on: the build, the date and the URL (None for staff)."""
-    if reader.name != PUBLIC_DB:
+def cache_key(route: Route, reader: Reader, request: Any) -> str | None:
+    """What a public page depends on: the build, the date and the URL (None for staff
+    and for live routes)."""
+    if reader.name != PUBLIC_DB or route.cache == LIVE:
         return None
     return f"{reader.build}|{reader.today.isoformat()}|{request.path}?{request.query_string}"
 
@@ -94,91 +81,86 @@ async def negotiated(datasette: Any, request: Any, suffix: str) -> Any:
                              "Vary": "Accept"})
 
 
-def view(loader: Loader) -> Handler:
-    """A Datasette route for ``loader``: HTML, or JSON when the URL ends in ``.json``;
-    RDF when the HTML URL is asked for it (content negotiation)."""
-    from datasette.utils.asgi import Response
+def allowed(route: Route, actor: Any) -> None:
+    """The route's audience: a 403 with a way to sign in for staff routes, a 404 for
+    administrators' routes."""
+    from datasette.utils.asgi import Forbidden, NotFound
+
+    if route.audience == STAFF and not is_staff(actor):
+        raise Forbidden("This page is for state staff. Sign in to see it.")
+    if route.audience == ADMIN and not is_admin(actor):
+        raise NotFound("Page not found")
+
+
+def view(route: Route) -> Handler:
+    """The Datasette handler of ``route``: its audience checked, then its handler; a page
+    route's loader answered in the format the URL asks for (RDF when the HTML URL is
+    asked for it by content negotiation)."""
+    from datasette.utils import async_call_with_supported_arguments
+
+    handler = route.resolve()
+    if not route.page:
+        async def handle_file(datasette: Any, request: Any) -> Any:
+            allowed(route, request.actor)
+            return await async_call_with_supported_arguments(
+                handler, datasette=datasette, request=request)
+
+        handle_file.__name__ = f"{handler.__name__}_view"
+        return handle_file
 
     async def handle(datasette: Any, request: Any) -> Any:
-        as_json = bool(request.url_vars.get("format"))
-        formats = () if as_json else negotiation.offered(request.path)
-        if formats:
-            suffix = negotiation.choose(request.headers.get("accept", ""), formats)
+        allowed(route, request.actor)
+        fmt = route.format_of(request.url_vars)
+        offered = route.rdf if fmt == "html" else ()
+        if offered:
+            suffix = negotiation.choose(request.headers.get("accept", ""), offered)
             if suffix:
                 return await negotiated(datasette, request, suffix)
         reader = Reader(datasette, request.actor)
-        key = cache_key(reader, request)
+        key = cache_key(route, reader, request)
         cached = PAGES.get(key) if key else None
         if cached is None:
-            async def load() -> Cached:
-                value = Cached(await loader(reader, request))
-                return PAGES.put(key, value) if key else value
+            async def load() -> Any:
+                page = await handler(reader, request)
+                if not isinstance(page, Page):  # a response of its own
+                    return page
+                return PAGES.put(key, Cached(page)) if key else Cached(page)
 
             try:  # one computation of a public page however many ask for it at once
                 cached = await (once(("page", key), load) if key else load())
             except NotFoundError as e:
-                return await not_found(datasette, request, str(e), as_json=as_json)
-        page = cached.page
-        if as_json:
-            if cached.json is None:
-                cached.json = json.dumps(page.data, default=str).encode()
-            return Response(cached.json, content_type="application/json; charset=utf-8")
-        context = {**page.data, **page.extra, "page_title": page.title,
-                   "staff": reader.staff, "catalog_main": True, "catalog_cache": key}
-        context.setdefault("json_url", json_url(request))
-        html = await datasette.render_template(page.template, context, request=request)
-        return Response.html(html, headers={"Vary": "Accept"} if formats else None)
+                return await not_found(datasette, request, str(e), as_json=fmt != "html")
+            if not isinstance(cached, Cached):
+                return cached
+        return await respond(datasette, request, route, cached, fmt, key,
+                             {"Vary": "Accept"} if offered else {})
 
-    handle.__name__ = f"{loader.__name__}_view"
+    handle.__name__ = f"{handler.__name__}_view"
     return handle
 
 
-def csv_view(loader: Callable[[Reader, Any], Awaitable[Table]]) -> Handler:
-    """A Datasette route answering CSV (spreadsheet-safe cells, catalog.csvsafe)."""
+async def respond(datasette: Any, request: Any, route: Route, cached: Cached, fmt: str,
+                  key: str | None, headers: dict[str, str]) -> Any:
+    """``cached.page`` as ``fmt``: HTML, JSON or CSV."""
     from datasette.utils.asgi import Response
 
-    from ... import csvsafe
-
-    async def handle(datasette: Any, request: Any) -> Any:
-        import io
-
-        try:
-            table = await loader(Reader(datasette, request.actor), request)
-        except NotFoundError as e:
-            return await not_found(datasette, request, str(e), as_json=True)
-        out = io.StringIO()
-        writer = csvsafe.Writer(out)
-        writer.writerow(table.header)
-        writer.writerows([row.get(c) for c in table.columns] for row in table.rows)
-        return Response(out.getvalue(), content_type="text/csv; charset=utf-8", headers={
-            "content-disposition": f'attachment; filename="{table.filename}"',
-            "cache-control": "private, no-store"})
-
-    handle.__name__ = f"{loader.__name__}_view"
-    return handle
-
-
-_ID = r"(?P<{}>[A-Za-z0-9][A-Za-z0-9_.-]*?)"
-_FMT = r"(?P<format>\.json)?$"
-ROUTES: list[tuple[str, Handler]] = [
-    (r"^/" + _FMT, view(home)),
-    (r"^/(?:search|datasets)" + _FMT, view(search)),
-    # dataset ids have no dots: /datasets/<id>.ttl and friends are exports
-    (r"^/datasets/(?P<dataset_id>[a-z0-9][a-z0-9-]*)" + _FMT, view(dataset)),
-    (r"^/datasets/(?P<dataset_id>[a-z0-9][a-z0-9-]*)/history" + _FMT, view(dataset_history)),
-    (r"^/changes" + _FMT, view(recent)),
-    (r"^/feeds/datasets\.atom$", feed),
-    (r"^/feeds/agencies/" + _ID.format("agency_id") + r"\.atom$", feed),
-    (r"^/agencies" + _FMT, view(agencies)),
-    (r"^/agencies/" + _ID.format("agency_id") + _FMT, view(agency)),
-    (r"^/standards" + _FMT, view(standards)),
-    (r"^/standards/" + _ID.format("standard_id") + _FMT, view(standard)),
-    # staff pages (catalog.site.pages.staff)
-    (r"^/staff" + _FMT, view(today)),
-    (r"^/staff/problems" + _FMT, view(problems)),
-    (r"^/staff/datasets\.csv$", csv_view(inventory_csv)),
-    (r"^/staff/datasets" + _FMT, view(inventory)),
-    (r"^/staff/queries" + _FMT, view(queries)),
-    (r"^/staff/queries/(?P<name>[A-Za-z0-9_]+)\.csv$", csv_view(query_csv)),
-    (r"^/staff/queries/(?P<name>[A-Za-z0-9_]+)" + _FMT, view(query)),
-]
+    page = cached.page
+    if fmt == "json":
+        if cached.json is None:
+            cached.json = json.dumps(page.data, default=str).encode()
+        return Response(cached.json, status=page.status, headers=page.headers,
+                        content_type="application/json; charset=utf-8")
+    if fmt == "csv":
+        assert page.table is not None, f"{route.name}: the loader gave no table"
+        table = page.table
+        return Response(table.text(), status=page.status, content_type="text/csv; charset=utf-8",
+                        headers={"Content-Disposition":
+                                 f'{table.disposition}; filename="{table.filename}"',
+                                 **page.headers})
+    data = page.data if isinstance(page.data, dict) else {}
+    context = {**data, **page.extra, "page_title": page.title,
+               "staff": is_staff(request.actor), "catalog_main": True, "catalog_cache": key}
+    if "json" in route.formats:
+        context.setdefault("json_url", json_url(request))
+    html = await datasette.render_template(page.template, context, request=request)
+    return Response.html(html, status=page.status, headers=headers or None)

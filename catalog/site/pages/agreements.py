@@ -28,7 +28,7 @@ from ...agreements.lifecycle import (
     next_review,
 )
 from ...validate.agreements import OFFICE_NAMES
-from .common import NotFoundError, Page, Reader, Row, staff_only
+from .common import STAFF_ONLY, NotFoundError, Page, Reader, Row
 
 SUMMARY = ("id", "title", "status", "public", "purpose", "term_start", "term_end", "renewal",
            "legal_authority")
@@ -217,7 +217,6 @@ async def agreement(reader: Reader, request: Any) -> Page:
 
 
 async def due_view(reader: Reader, request: Any) -> Page:
-    staff_only(reader)
     window = request.args.get("within", "90")
     within = int(window) if window.isdigit() and 0 < int(window) <= 3650 else 90
     rows = await reader.rows("select * from agreements order by id")
@@ -233,16 +232,22 @@ async def due_view(reader: Reader, request: Any) -> Page:
                               for w in DUE_WINDOWS}})
 
 
-async def calendar_feed(reader: Reader, base_url: str) -> bytes:
-    """The staff iCalendar feed (see :mod:`catalog.agreements.calendar`)."""
+async def ics(datasette: Any, request: Any) -> Any:
+    """``/agreements.ics``: the staff iCalendar feed (see :mod:`catalog.agreements.calendar`)."""
+    from datasette.utils.asgi import Response
+
     from ...agreements.calendar import calendar
 
-    staff_only(reader)
+    reader = Reader(datasette, request.actor)
+    base_url = datasette.absolute_url(request, "/").rstrip("/")
     rows = await reader.rows("select * from agreements order by id")
     meta = {r["key"]: r["value"] for r in await reader.rows("select key, value from meta")}
     built = meta.get("built_at")
     stamp = (dt.datetime.fromisoformat(built) if built
              else dt.datetime.combine(reader.today, dt.time(), dt.timezone.utc))
     domain = urlsplit(meta.get("base_url") or base_url).hostname or "catalog"
-    return calendar([Dates.from_row(r) for r in rows], base_url=base_url, domain=domain,
+    body = calendar([Dates.from_row(r) for r in rows], base_url=base_url, domain=domain,
                     stamp=stamp.astimezone(dt.timezone.utc))
+    return Response(body, status=200, content_type="text/calendar; charset=utf-8",
+                    headers={"content-disposition": 'inline; filename="agreements.ics"',
+                             **STAFF_ONLY})

@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import io
 import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -12,10 +13,12 @@ from pathlib import Path
 from typing import Any, TypeVar
 from urllib.parse import quote, urlencode
 
+from ... import csvsafe
 from ..access import PUBLIC_DB, database_for, is_staff
-from ..caching import build_tag
+from ..caching import PRIVATE, build_tag
 
 Row = dict[str, Any]
+STAFF_ONLY = {"Cache-Control": PRIVATE}  # never shared by a cache
 T = TypeVar("T")
 
 ACCESS_LEVELS: dict[str, str] = {
@@ -40,14 +43,6 @@ class NotFoundError(LookupError):
     """The record is not in the database the actor may read."""
 
 
-def staff_only(reader: "Reader") -> None:
-    """A staff page: the public gets a 403 with a way to sign in."""
-    if not reader.staff:
-        from datasette.utils.asgi import Forbidden
-
-        raise Forbidden("This page is for state staff. Sign in to see it.")
-
-
 MAX_PAGE = 1_000_000
 
 
@@ -64,13 +59,43 @@ def page_number(value: str | None) -> int:
 
 
 @dataclass
+class Table:
+    """A page's CSV: a file name, the columns, their titles (the header) and the rows."""
+
+    filename: str
+    columns: list[str]
+    header: list[str]
+    rows: list[Row]
+    disposition: str = "attachment"
+
+    def text(self) -> str:
+        """Spreadsheet-safe CSV (catalog.csvsafe)."""
+        out = io.StringIO()
+        writer = csvsafe.Writer(out)
+        writer.writerow(self.header)
+        writer.writerows([row.get(c) for c in self.columns] for row in self.rows)
+        return out.getvalue()
+
+
+@dataclass
 class Page:
-    """A loader's answer: ``data`` is the JSON body; ``extra`` is for the HTML only."""
+    """A loader's answer, in every format of its route (catalog.site.pages.view):
+    ``data`` is the JSON body (and, when a mapping, the template's context); ``extra``
+    is for the HTML only; ``table`` is the CSV; ``headers`` go with the JSON and CSV
+    (open data's CORS and cache policy); ``status`` with every format."""
 
     template: str
     title: str
-    data: dict[str, Any]
+    data: Any
     extra: dict[str, Any] = field(default_factory=dict)
+    table: Table | None = None
+    headers: dict[str, str] = field(default_factory=dict)
+    status: int = 200
+
+
+def csv_page(table: Table, headers: dict[str, str] | None = None) -> Page:
+    """A page that is only a CSV file."""
+    return Page("", table.filename, None, table=table, headers=headers or {})
 
 
 class Reader:

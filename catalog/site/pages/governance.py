@@ -9,7 +9,7 @@ from typing import Any
 from ...governance.scorecard import RATINGS, rating
 from ..charts import bar_chart, sparkline
 from .agencies import PLAN_STATES, plan_state
-from .common import NotFoundError, Page, Reader, staff_only
+from .common import NotFoundError, Page, Reader
 from .history import status
 
 
@@ -29,7 +29,6 @@ async def last_release(reader: Reader) -> dict[str, Any] | None:
 
 
 async def scorecards(reader: Reader, request: Any) -> Page:
-    staff_only(reader)
     metrics = await reader.rows("select * from scorecard_metrics order by position")
     scores = await reader.rows("select * from scorecards")
     agencies = await reader.rows("select id, name, abbreviation from agencies order by name")
@@ -101,7 +100,6 @@ async def _progress(reader: Reader, request: Any) -> Any:
     from ...history import progress as P
     from ...problems import CatalogError
 
-    staff_only(reader)
     agency_id = request.url_vars["agency_id"]
     try:
         start, end = P.period(request.args.get("from"), request.args.get("to"), reader.today)
@@ -126,13 +124,14 @@ async def progress_export(datasette: Any, request: Any) -> Any:
     from datasette.utils.asgi import Response
 
     from ...history import progress as P
+    from ..errors import not_found
 
     try:
         report = await _progress(Reader(datasette, request.actor), request)
     except NotFoundError as exc:
-        return Response.text(f"{exc}\n", status=404)
+        return await not_found(datasette, request, str(exc))
     name = f"progress-{report.agency_id}-{report.start}-{report.end}"
-    if request.url_vars["ext"] == "md":
+    if request.url_vars["format"] == ".md":
         return Response(P.markdown(report), content_type="text/markdown; charset=utf-8",
                         headers={"Content-Disposition": f'inline; filename="{name}.md"'})
     return Response(P.to_csv(report), content_type="text/csv; charset=utf-8",
@@ -167,7 +166,6 @@ async def access_plans(reader: Reader, request: Any) -> Page:
 async def requests(reader: Reader, request: Any) -> Page:
     from ...governance.requests import Record, summarise
 
-    staff_only(reader)
     rows = await reader.rows(
         "select r.*, a.name as handled_by_name, (select group_concat(dataset_id, ', ') "
         "from data_request_datasets x where x.request_id = r.id) as datasets "
@@ -197,7 +195,6 @@ async def due(reader: Reader, request: Any) -> Page:
     from ...agreements.lifecycle import parse_window
     from ...governance.due import DueItem, within
 
-    staff_only(reader)
     try:
         days = parse_window(request.args.get("within") or "60")
     except ValueError:

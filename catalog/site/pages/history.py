@@ -99,10 +99,9 @@ async def feed(datasette: Any, request: Any) -> Any:
         agency = (await db.execute("select id, name from agencies where id = ?",
                                    [agency_id])).first()
         if agency is None:
-            from . import not_found
+            from ..errors import not_found
 
-            return await not_found(datasette, request, "No such agency in the catalog",
-                                   as_json=False)
+            return await not_found(datasette, request, "No such agency in the catalog")
     rows = [dict(r) for r in (await db.execute(
         "select c.id, c.dataset_id, c.commit_sha, c.committed_at, c.kind, c.summary, "
         "d.title, d.description, a.name as agency_name from dataset_changes c "

@@ -25,7 +25,16 @@ from urllib.parse import urlencode
 from ...governance.due import DueItem
 from ...model.request import CLOSED
 from ...status import ci_reports, last_attempt
-from .common import NotFoundError, Page, Reader, Row, page_number, staff_only
+from .common import (
+    STAFF_ONLY,
+    NotFoundError,
+    Page,
+    Reader,
+    Row,
+    Table,
+    csv_page,
+    page_number,
+)
 
 RANKS: tuple[tuple[str, str], ...] = (
     ("failing", "Failing descriptors"),
@@ -273,7 +282,6 @@ async def _pending_use_cases(reader: Reader) -> list[dict[str, Any]]:
 
 
 async def today(reader: Reader, request: Any) -> Page:
-    staff_only(reader)
     agency_rows = await agencies(reader)
     names = {a["id"]: a["name"] for a in agency_rows}
     mine = own_agency(reader.actor, agency_rows)
@@ -386,7 +394,6 @@ def _keep(p: dict[str, Any], request: Any, *, by_agency: bool = True) -> bool:
 
 
 async def problems(reader: Reader, request: Any) -> Page:
-    staff_only(reader)
     meta = {r["key"]: r["value"] for r in await reader.rows("select key, value from meta")}
     catalog = json.loads(meta.get("catalog_json") or "{}")
     names = {a["id"]: a["name"] for a in await reader.rows("select id, name from agencies")}
@@ -496,7 +503,6 @@ async def inventory_rows(reader: Reader, request: Any, *, limit: int | None,
 
 
 async def inventory(reader: Reader, request: Any) -> Page:
-    staff_only(reader)
     number = page_number(request.args.get("page"))
     rows, total, key, descending = await inventory_rows(
         reader, request, limit=PAGE_SIZE, offset=(number - 1) * PAGE_SIZE)
@@ -551,7 +557,6 @@ async def canned(reader: Reader) -> dict[str, dict[str, Any]]:
 
 
 async def queries(reader: Reader, request: Any) -> Page:
-    staff_only(reader)
     found = [{"name": name, "title": q.get("title") or name,
               "description": q.get("description"), "url": f"/staff/queries/{name}"}
              for name, q in (await canned(reader)).items()]
@@ -569,7 +574,6 @@ async def query_result(reader: Reader, name: str) -> tuple[dict[str, Any], list[
 
 
 async def query(reader: Reader, request: Any) -> Page:
-    staff_only(reader)
     name = request.url_vars["name"]
     found, columns, rows = await query_result(reader, name)
     titles = {d["id"]: d["title"] for d in await reader.rows("select id, title from datasets")}
@@ -586,27 +590,17 @@ async def query(reader: Reader, request: Any) -> Page:
 # -- CSV ------------------------------------------------------------------------------------
 
 
-@dataclass
-class Table:
-    """A CSV answer: a file name, the header (column titles) and the rows."""
-
-    filename: str
-    columns: list[str]
-    header: list[str]
-    rows: list[Row]
-
-
-async def inventory_csv(reader: Reader, request: Any) -> Table:
-    staff_only(reader)
+async def inventory_csv(reader: Reader, request: Any) -> Page:
     rows, _, _, _ = await inventory_rows(reader, request, limit=None)
     columns = list(INVENTORY_COLUMNS)
-    return Table("inventory.csv", columns, [c.replace("_", " ") for c in columns], rows)
+    return csv_page(Table("inventory.csv", columns, [c.replace("_", " ") for c in columns],
+                          rows), STAFF_ONLY)
 
 
-async def query_csv(reader: Reader, request: Any) -> Table:
+async def query_csv(reader: Reader, request: Any) -> Page:
     from ..labels import column_title
 
-    staff_only(reader)
     name = request.url_vars["name"]
     _, columns, rows = await query_result(reader, name)
-    return Table(f"{name}.csv", columns, [column_title(c) for c in columns], rows)
+    return csv_page(Table(f"{name}.csv", columns, [column_title(c) for c in columns], rows),
+                    STAFF_ONLY)
