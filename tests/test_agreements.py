@@ -25,9 +25,9 @@ from catalog.agreements.lifecycle import (
     parse_window,
 )
 from catalog.agreements.register import load_agreements
+from catalog.build import validate
 from catalog.cli import main
 from catalog.project import Project
-from catalog.validate import validate_project
 
 from .conftest import DATASET, REPO, MakeProject
 from .test_corpus import AG, AGREEMENT, TODAY, ag, edit, line_of
@@ -115,7 +115,7 @@ def codes(make_project: MakeProject, text: str, today: dt.date = TODAY,
     """The codes reported for the agreement file ``text`` (with the DCF dataset it
     shares, or ``files`` instead)."""
     root = make_project({**ag(text), **{k.replace("__", "/"): v for k, v in files.items()}})
-    report = validate_project(Project(root), today=today).report
+    report = validate(Project(root), today=today).report
     return [p.code for p in report.sorted() if p.file == AG]
 
 
@@ -157,7 +157,7 @@ def test_expired_after_the_end_is_consistent(make_project: MakeProject) -> None:
 
 def test_overdue_review_computed_from_the_term_start(make_project: MakeProject) -> None:
     text = edit("  next_due: 2027-01-01\n", "", AGREEMENT)  # P1Y from 2025-01-01
-    report = validate_project(Project(make_project(ag(text))), today=TODAY).report
+    report = validate(Project(make_project(ag(text))), today=TODAY).report
     assert report.flatten(["code", "line"]) == [
         ["agreement-ongoing-review-overdue", line_of(text, "ongoing_review:") + 1]]
     assert "2026-01-01" in report.problems[0].message
@@ -347,6 +347,6 @@ def test_sample_register_covers_the_lifecycle() -> None:
                and any(p.kind != "state-agency" for p in a.parties)
                for a in reg.agreements), "one external with an approved consent plan"
     assert any(not a.public for a in by_id.values()) and any(a.public for a in by_id.values())
-    inv = validate_project(Project(REPO), today=TODAY)
+    inv = validate(Project(REPO), today=TODAY)
     assert [p.render() for p in inv.report
             if p.file.startswith("inventory/_agreements/")] == []

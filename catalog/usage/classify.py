@@ -27,9 +27,9 @@ from collections.abc import Collection, Container
 from typing import NamedTuple
 from urllib.parse import parse_qs
 
+from ..site.access import PUBLIC_DB
 from .store import CATALOG_WIDE
 
-PUBLIC_DB = "public"
 SEARCH_PATHS = frozenset({"/search", "/search.json", "/datasets", "/datasets.json"})
 SQL_PATHS = frozenset({f"/{PUBLIC_DB}", f"/{PUBLIC_DB}.json", f"/{PUBLIC_DB}.csv"})
 DATASET_FILTERS = ("dataset_id", "dataset_id__exact")

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from ..clikit import handle_errors, project_of, root_option
-from ..compile import PUBLIC_DB
+from ..compile import PUBLIC_FILE
 from ..problems import CatalogError
 from ..project import Project
 from .config import UsageConfig
@@ -26,7 +26,7 @@ def _published(root: Path | None) -> tuple[Project, Published]:
     from .published import read_published
 
     project = project_of(root)
-    public_db = project.build_dir / PUBLIC_DB
+    public_db = project.build_dir / PUBLIC_FILE
     if not public_db.is_file():
         raise CatalogError(f"{public_db} does not exist", hint="run `catalog build`")
     return project, read_published(public_db)

@@ -1,7 +1,10 @@
-"""Validate stage: load every file, check its shape, then the cross-file rules.
+"""Validate stage: load a file and check its shape, then the rules over it.
 
-``validate_project`` never stops at the first problem: it returns an :class:`Inventory`
-holding every model that parsed, the per-field conformance results and the
+The pieces the build pipeline (:mod:`catalog.build`) runs: :func:`start` (the standards
+and what discovery found), :func:`load_sources` and :func:`add_entry` (a file's model,
+or its problems), :func:`dataset_rules` (every per-file rule of a descriptor) and
+:func:`register_rules` (the cross-file rules). Nothing stops at the first problem: an
+:class:`Inventory` holds every model that parsed and the
 :class:`~catalog.problems.Report` of every problem found.
 """
 
@@ -23,7 +26,7 @@ from ..problems import Problem, Report
 from ..project import Discovery, Project, Source, discover
 from ..standards import Standards, load_standards
 from .conformance import Conformance
-from .facts import DatasetFacts, dataset_facts
+from .facts import DatasetFacts
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -141,31 +144,6 @@ def start(project: Project, today: dt.date | None = None) -> tuple[Inventory, Di
     found = discover(project)
     inv.report.extend(found.problems)
     return inv, found
-
-
-def validate_project(project: Project, *, today: dt.date | None = None,
-                     progress: Progress | None = None) -> Inventory:
-    from . import references
-
-    inv, found = start(project, today)
-    for loaded in load_sources(found.sources, progress):
-        add_entry(inv, *loaded)
-
-    inv.report.extend(references.check_agencies(inv))
-    datasets = [e for e in inv.partial if e.source.kind == "dataset"]
-    for entry in [*inv.datasets.values(), *datasets]:
-        problems, results = dataset_rules(entry, inv)
-        inv.report.extend(problems)
-        if entry.broken:
-            continue
-        inv.conformance.update({(entry.model.id, name): c for name, c in results.items()})
-        inv.report.extend(references.check_links(entry, inv.agencies, inv.agreements))
-    for entry in [*datasets, *inv.datasets.values()]:  # the first of each id wins
-        facts = dataset_facts(entry, inv)
-        if facts is not None:
-            inv.facts[facts.id] = facts
-    inv.report.extend(register_rules(inv, inv.datasets))
-    return inv
 
 
 def register_rules(inv: Inventory, datasets: Collection[str]) -> list[Problem]:
