@@ -292,7 +292,7 @@ def schema(kind: str, out_dir: Path | None) -> None:
         return
     if kind == "all":
         raise click.UsageError("give a KIND, or --out to write all of them")
-    click.echo(schemas.render(kind), nl=False)
+    click.echo(schemas.schema_text(kind), nl=False)
 
 
 @main.command()

@@ -180,12 +180,12 @@ def dataset_rules(entry: Entry[Dataset], inv: Inventory
     problems: list[Problem] = []
     results: dict[str, Conformance] = {}
     if entry.has(*CORE_NEEDS):
-        problems.extend(references.check_dataset(entry, inv.standards))
+        problems.extend(references.dataset_references(entry, inv.standards))
     if entry.has("schema"):
-        results, found = conformance.check_dataset(entry, inv.standards)
+        results, found = conformance.assess_fields(entry, inv.standards)
         problems.extend(found)
     if entry.has("schema", "sample", "disclosure"):
-        problems.extend(tableschema.check_dataset(entry, inv))
+        problems.extend(tableschema.check_dictionary(entry, inv))
     problems.extend(registry.run(entry, inv, "dataset", "file"))
     return problems, results
 

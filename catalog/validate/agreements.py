@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 
 from .. import problems as P
 from ..agreements.lifecycle import Dates, next_review, parse_duration
-from ..model.agreement import Review, Status
+from ..model.agreement import IN_FORCE, Review, Status
 from ..problems import Problem
 from .packs import packs_for, patterns
 from .policy import ahead
@@ -28,7 +28,6 @@ if TYPE_CHECKING:
     from ..model import Agreement
     from . import Entry, Inventory
 
-IN_FORCE = (Status.APPROVED, Status.ACTIVE)
 REQUIRED_REVIEWS = tuple(Review.model_fields["office"].annotation.__args__)  # type: ignore[union-attr]
 OFFICE_NAMES = {
     "research-evaluation": "Office for Research and Evaluation",
