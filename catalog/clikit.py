@@ -1,4 +1,5 @@
-"""Shared pieces of the command line: one error translation, common options."""
+"""Shared pieces of the command line: one error translation, common options (one
+``--root``, one ``--format``) and the one output helper, :func:`emit`."""
 
 from __future__ import annotations
 

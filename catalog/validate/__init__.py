@@ -11,7 +11,7 @@ or its problems), :func:`dataset_rules` (every per-file rule of a descriptor) an
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Collection, Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Generic, TypeVar
@@ -82,13 +82,10 @@ MODELS: dict[str, type[BaseModel]] = {"agency": Agency, "dataset": Dataset,
                                       "request": DataRequest}
 DEFAULT_BASE_URL = "http://127.0.0.1:8001"
 
-Progress = Callable[[int], None]
-
-
 Loaded = tuple[Source, Document, "BaseModel | None", list[Problem], frozenset[str]]
 
 
-def load_sources(sources: Iterable[Source], progress: Progress | None = None) -> list[Loaded]:
+def load_sources(sources: Iterable[Source]) -> list[Loaded]:
     """Per-file work (parse + shape check): independent of every other file. A file
     with errors in some properties gives a partial model and the names of the broken
     ones."""
@@ -101,8 +98,6 @@ def load_sources(sources: Iterable[Source], progress: Progress | None = None) ->
         if doc.data is not None:
             model, problems, broken = check_partial(doc, MODELS[source.kind])
         out.append((source, doc, model, problems, broken))
-        if progress:
-            progress(1)
     return out
 
 
