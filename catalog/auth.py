@@ -97,11 +97,12 @@ def environment(root: Path, environ: dict[str, str] | None = None, *,
     an admin password is generated, its hash stored in catalog-auth.yml, and the
     password shown once in the notice (:func:`signin_banner`, with ``signin_url``).
     """
-    env = dict(os.environ if environ is None else environ)
+    from .settings import value
+
     path = root / AUTH_FILE
     data = _read(path)
     notice = ""
-    configured = any(env.get(ENV[u]) or data.get(f"{u}_password_hash") for u in USERS)
+    configured = any(value(ENV[u], environ) or data.get(f"{u}_password_hash") for u in USERS)
     if not configured:
         password = secrets.token_urlsafe(12)
         set_password(root, "admin", password)
@@ -109,10 +110,10 @@ def environment(root: Path, environ: dict[str, str] | None = None, *,
         notice = signin_banner(signin_url, "admin", password)
     out: dict[str, str] = {}
     for user in USERS:
-        value = env.get(ENV[user]) or data.get(f"{user}_password_hash")
-        if value:
-            out[ENV[user]] = value
-    secret = env.get("DATASETTE_SECRET") or data.get("secret")
+        found = value(ENV[user], environ) or data.get(f"{user}_password_hash")
+        if found:
+            out[ENV[user]] = found
+    secret = value("DATASETTE_SECRET", environ) or data.get("secret")
     if not secret:
         secret = secrets.token_hex(32)
         merged = {**data, "secret": secret}

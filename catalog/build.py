@@ -38,8 +38,8 @@ from typing import Any, Literal, NamedTuple
 from . import __version__, history
 from .compile import (
     FILE_MODE,
-    INVENTORY_DB,
-    PUBLIC_DB,
+    INVENTORY_FILE,
+    PUBLIC_FILE,
     BuildResult,
     Inserter,
     ShardWriter,
@@ -78,6 +78,7 @@ from .validate import (
     register_rules,
     start,
 )
+from .validate.conformance import Conformance
 from .validate.facts import DatasetFacts, dataset_facts
 from .validate.tableschema import known_shapes
 
@@ -108,6 +109,8 @@ class Unit:
     visibility: str = ""
     rows: Rows | None = None
     public: Rows | None = None
+    entry: Entry[Dataset] | None = None  # of a check that keeps models: the parsed file
+    conformance: dict[str, Conformance] = field(default_factory=dict)  # and its fields'
 
 
 @dataclass
@@ -143,9 +146,10 @@ def _sha(path: Path) -> str | None:
         return None
 
 
-def analyse(source: Source, ctx: Inventory, *, rows: bool = True) -> Unit:
+def analyse(source: Source, ctx: Inventory, *, rows: bool = True, keep: bool = False) -> Unit:
     """Parse one descriptor and run every per-file rule on it; its rows too (unless
-    ``rows`` is false: a check that writes nothing)."""
+    ``rows`` is false: a check that writes nothing); its parsed model and conformance
+    with ``keep``."""
     try:
         stat = _stat(source.path)
     except OSError:
@@ -160,6 +164,8 @@ def analyse(source: Source, ctx: Inventory, *, rows: bool = True) -> Unit:
     unit.rule_problems, conf = dataset_rules(entry, ctx)
     unit.facts = dataset_facts(entry, ctx)
     unit.data = tuple((ctx.project.rel(p), _sha(p)) for p in _data_files(entry, ctx.project))
+    if keep:
+        unit.entry, unit.conformance = entry, conf
     if broken:  # a partial model: its problems and facts, no rows
         return unit
     unit.id, unit.agency, unit.related = model.id, model.agency, tuple(model.related_agreements)
@@ -187,6 +193,7 @@ class Request:
     full: bool = False  # ignore the cache
     if_changed: bool = False  # leave databases built from these very sources alone
     check_only: bool = False  # validate: every problem, nothing written
+    keep: bool = False  # a check that keeps every dataset's model and conformance
 
 
 @dataclass(frozen=True)
@@ -258,15 +265,15 @@ def _data_files(entry: Entry[Dataset], project: Project) -> list[Path]:
 
 
 def _analysed(sources: list[Source], ctx: Inventory, jobs: int, rows: bool,
-              shards: Path | None = None) -> Iterator[Batch]:
+              shards: Path | None = None, keep: bool = False) -> Iterator[Batch]:
     """Units in the order of ``sources``, in batches: in worker processes when there are
     many, with a bounded number of chunks in flight (memory stays flat however many
     there are). With ``shards`` (a folder), workers write the rows of each chunk there
-    instead of sending them back."""
+    instead of sending them back. Units that ``keep`` their models are analysed here."""
     global _WORK
-    if jobs <= 1 or len(sources) < POOL_MIN:
+    if keep or jobs <= 1 or len(sources) < POOL_MIN:
         for s in sources:
-            yield [analyse(s, ctx, rows=rows)], None
+            yield [analyse(s, ctx, rows=rows, keep=keep)], None
         return
     _WORK = _Work(ctx, rows, shards)  # inherited by the forked workers
     if rows and shards is not None:
@@ -419,12 +426,23 @@ def _reusable(source: Source, old: Unit | None, root: Path) -> Unit | None:
 
 
 def check_project(project: Project, out_dir: Path | None = None, *,
-                  today: dt.date | None = None, jobs: int | None = None,
+                  today: dt.date | None = None, jobs: int | None = None, keep: bool = False,
                   progress: Callable[[int], None] | None = None) -> Outcome:
     """Validate only: every problem, as a build would find them, writing nothing. Uses
-    the build's cache for descriptors that did not change (read only)."""
+    the build's cache for descriptors that did not change (read only), unless ``keep``:
+    then every descriptor is parsed again and the outcome's inventory holds every
+    dataset's model (``datasets``, ``partial``) and its fields' ``conformance``."""
     return _build(Request(project, out_dir or project.build_dir, today,
-                          jobs=jobs or os.cpu_count() or 1, check_only=True), progress)
+                          jobs=jobs or os.cpu_count() or 1, check_only=True, keep=keep),
+                  progress)
+
+
+def validate(project: Project, *, today: dt.date | None = None) -> Inventory:
+    """The inventory as the pipeline reads it, every model kept, nothing written: its
+    report holds every problem a build would find."""
+    inv = check_project(project, today=today, keep=True).inventory
+    assert inv is not None
+    return inv
 
 
 def build(project: Project, out_dir: Path | None = None, *, today: dt.date | None = None,
@@ -469,9 +487,9 @@ def _build(request: Request, progress: Callable[[int], None] | None) -> Outcome:
     key = _cache_key(inv)
     if old.key == key:
         known_shapes().update(old.shapes)
-    targets = (out_dir / INVENTORY_DB, out_dir / PUBLIC_DB)
+    targets = (out_dir / INVENTORY_FILE, out_dir / PUBLIC_FILE)
     # patch the last build only if the cache describes exactly those databases
-    incremental = old.key == key and (check_only or bool(old.built) and all(
+    incremental = old.key == key and not request.keep and (check_only or bool(old.built) and all(
         built_hash(t) == old.built for t in targets))
     units: list[Unit | None] = [None] * len(datasets)
     if incremental:
@@ -485,9 +503,10 @@ def _build(request: Request, progress: Callable[[int], None] | None) -> Outcome:
     try:
         seen: set[str] = set()
         fresh: list[Unit] = []
-        analysed = _analysed([datasets[i] for i in todo], inv, request.jobs,
-                             rows=not check_only,
-                             shards=None if incremental or check_only else out_dir)
+        analysed = _analysed([datasets[i] for i in todo], inv,
+                             1 if request.keep else request.jobs, rows=not check_only,
+                             shards=None if incremental or check_only else out_dir,
+                             keep=request.keep)
         slots = iter(todo)
         for batch, shard in analysed:
             for unit in batch:
@@ -626,7 +645,7 @@ def _entry(source: Source) -> Entry[Dataset] | None:
 
 def _cross_check(inv: Inventory, sources: list[Source], units: list[Unit]) -> list[Unit]:
     """Each unit's problems, then the cross-file rules, into ``inv.report``; returns the
-    units kept (the first of each id, as :func:`catalog.validate.validate_project`)."""
+    units kept (the first of each id; a kept model goes into ``inv.datasets``)."""
     by_rel = {s.rel: s for s in sources}
     first: dict[str, str] = {}
     kept: list[Unit] = []
@@ -636,6 +655,8 @@ def _cross_check(inv: Inventory, sources: list[Source], units: list[Unit]) -> li
             inv.facts.setdefault(unit.facts.id, unit.facts)
         if unit.id is None:
             inv.report.extend(unit.rule_problems)  # of a partial model
+            if unit.entry is not None:
+                inv.partial.append(unit.entry)
             continue
         if unit.id in first:
             entry = _entry(by_rel[unit.rel])
@@ -644,6 +665,9 @@ def _cross_check(inv: Inventory, sources: list[Source], units: list[Unit]) -> li
             continue
         first[unit.id] = unit.rel
         kept.append(unit)
+        if unit.entry is not None:
+            inv.datasets[unit.id] = unit.entry
+            inv.conformance.update({(unit.id, n): c for n, c in unit.conformance.items()})
         inv.report.extend(unit.rule_problems)
         if unit.facts is not None:
             inv.facts[unit.id] = unit.facts  # the first of each id wins

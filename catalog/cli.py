@@ -10,8 +10,8 @@ from pathlib import Path
 
 import click
 
-from . import __version__, csvsafe
-from .clikit import handle_errors, project_of, root_option, today_option
+from . import __version__
+from .clikit import emit, format_option, handle_errors, project_of, root_option, today_option
 from .problems import CatalogError, Report
 from .project import Project
 
@@ -292,7 +292,7 @@ def schema(kind: str, out_dir: Path | None) -> None:
         return
     if kind == "all":
         raise click.UsageError("give a KIND, or --out to write all of them")
-    click.echo(schemas.render(kind), nl=False)
+    click.echo(schemas.schema_text(kind), nl=False)
 
 
 @main.command()
@@ -405,8 +405,7 @@ def export(fmt: str, output: Path | None, no_build: bool, root: Path | None) -> 
 
 
 @main.command()
-@click.option("--format", "fmt", type=click.Choice(["text", "json", "csv"]), default="text",
-              show_default=True)
+@format_option("text", "json", "csv")
 @click.option("--status", type=click.Choice(["conformant", "partial", "nonconformant"]),
               multiple=True, help="Only fields with this status (repeatable).")
 @root_option
@@ -421,36 +420,27 @@ def conformance(fmt: str, status: tuple[str, ...], root: Path | None) -> None:
     Example:
         catalog conformance --status nonconformant --status partial
     """
-    import io
-    import json
+    from .build import validate
 
-    from .validate import validate_project
+    inv = validate(project_of(root))
+    found = [c for _, c in sorted(inv.conformance.items()) if not status or c.status in status]
 
-    inv = validate_project(project_of(root))
-    rows = [c for _, c in sorted(inv.conformance.items()) if not status or c.status in status]
-    if fmt == "json":
-        click.echo(json.dumps([c.__dict__ for c in rows], indent=2))
-        return
-    if fmt == "csv":
-        buf = io.StringIO()
-        writer = csvsafe.Writer(buf, lineterminator="\n")
-        writer.writerow(["dataset", "field", "standard", "status", "details"])
-        writer.writerows([c.dataset_id, c.field_name, c.standard, c.status,
-                          "; ".join(c.details)] for c in rows)
-        click.echo(buf.getvalue(), nl=False)
-        return
-    counts = {s: sum(1 for c in rows if c.status == s)
-              for s in ("conformant", "partial", "nonconformant")}
-    width = max((len(f"{c.dataset_id}.{c.field_name}") for c in rows), default=10)
-    for c in rows:
-        line = f"{c.dataset_id + '.' + c.field_name:<{width}}  {c.standard:<20} {c.status}"
-        click.echo(line + (f"  ({'; '.join(c.details)})" if c.details else ""))
-    click.echo(", ".join(f"{n} {s}" for s, n in counts.items()))
+    def text() -> str:
+        counts = {s: sum(1 for c in found if c.status == s)
+                  for s in ("conformant", "partial", "nonconformant")}
+        width = max((len(f"{c.dataset_id}.{c.field_name}") for c in found), default=10)
+        lines = [f"{c.dataset_id + '.' + c.field_name:<{width}}  {c.standard:<20} {c.status}"
+                 + (f"  ({'; '.join(c.details)})" if c.details else "") for c in found]
+        return "\n".join([*lines, ", ".join(f"{n} {s}" for s, n in counts.items())])
+
+    emit(fmt, text=text, data=[c.__dict__ for c in found],
+         rows=[{"dataset": c.dataset_id, "field": c.field_name, "standard": c.standard,
+                "status": c.status, "details": list(c.details)} for c in found],
+         columns=("dataset", "field", "standard", "status", "details"))
 
 
 @main.command()
-@click.option("--format", "fmt", type=click.Choice(["text", "json", "csv"]), default="text",
-              show_default=True)
+@format_option("text", "json", "csv")
 @click.option("--agency", "agencies", multiple=True, help="Only these agencies (repeatable).")
 @root_option
 @today_option
@@ -467,11 +457,11 @@ def report(fmt: str, agencies: tuple[str, ...], root: Path | None,
         catalog report --agency dcf --format csv
     """
     from .build import check_project
-    from .governance.report import render
+    from .governance.report import COLUMNS, records, table
 
     outcome = check_project(project_of(root), today=today.date() if today else None)
     scores = [s for s in outcome.scores if not agencies or s.scope in agencies]
-    click.echo(render(scores, fmt), nl=False)
+    emit(fmt, text=lambda: table(scores), rows=records(scores), columns=COLUMNS)
 
 
 
@@ -482,8 +472,7 @@ def report(fmt: str, agencies: tuple[str, ...], root: Path | None,
 @click.option("--kind", "kinds", multiple=True,
               type=click.Choice(["agreements", "requests", "datasets"]),
               help="Only these (repeatable).")
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
-              show_default=True)
+@format_option("text", "json")
 @root_option
 @today_option
 @handle_errors
@@ -501,8 +490,6 @@ def due(within: int, kinds: tuple[str, ...], fmt: str, root: Path | None,
     Example:
         catalog due --within 30 --format json
     """
-    import json
-
     from .build import check_project
     from .governance.due import due_items
     from .governance.due import within as in_window
@@ -516,26 +503,26 @@ def due(within: int, kinds: tuple[str, ...], fmt: str, root: Path | None,
     items = [i for i in in_window(due_items(outcome.inventory), day, within)
              if i.kind in wanted]
     overdue = sum(1 for i in items if i.date < day)
-    if fmt == "json":
-        click.echo(json.dumps({"as_of": day.isoformat(), "within_days": within,
-                               "overdue": overdue, "items": [i.as_dict(day) for i in items]},
-                              indent=2))
-    else:
+
+    def text() -> str:
+        lines = []
         for i in items:
             n = i.days(day)
             when = f"overdue by {-n} days" if n < 0 else "today" if n == 0 else f"in {n} days"
             mark = "OVERDUE" if n < 0 else "due"
-            click.echo(f"{i.date.isoformat()}  {mark:<7}  {when:<18} {i.label:<26} "
-                       f"{i.subject}  ({i.basis})")
-        click.echo(f"{len(items)} date(s) within {within} days of {day.isoformat()}, "
-                   f"{overdue} overdue")
+            lines.append(f"{i.date.isoformat()}  {mark:<7}  {when:<18} {i.label:<26} "
+                         f"{i.subject}  ({i.basis})")
+        return "\n".join([*lines, f"{len(items)} date(s) within {within} days of "
+                                   f"{day.isoformat()}, {overdue} overdue"])
+
+    emit(fmt, text=text, data={"as_of": day.isoformat(), "within_days": within,
+                               "overdue": overdue, "items": [i.as_dict(day) for i in items]})
     if overdue:
         sys.exit(1)
 
 
 @main.command()
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
-              show_default=True)
+@format_option("text", "json")
 @root_option
 @today_option
 @handle_errors
@@ -552,17 +539,12 @@ def requests(fmt: str, root: Path | None, today: dt.datetime | None) -> None:
     Example:
         catalog requests --format json
     """
-    import json
-
     from .build import check_project
     from .governance.requests import Figures, turnaround
 
     checked = check_project(project_of(root), today=today.date() if today else None)
     assert checked.inventory is not None  # a check always gives its registers
     t = turnaround(checked.inventory)
-    if fmt == "json":
-        click.echo(json.dumps(t.as_dict(), indent=2, default=str))
-        return
 
     def line(f: Figures) -> str:
         parts = [f"{f.total} request(s), {f.open} open"]
@@ -574,14 +556,17 @@ def requests(fmt: str, root: Path | None, today: dt.datetime | None) -> None:
             parts.append(f"{f.overdue} overdue")
         return "; ".join(parts)
 
-    click.echo(line(t) + (f" (oldest waiting {t.oldest_open_days} days)" if t.open else ""))
-    click.echo("by status: " + ", ".join(f"{k} {v}" for k, v in sorted(t.by_status.items())))
-    if t.answered:
-        click.echo(f"answered {t.answered}: median {t.median_days:g} days, 90th percentile "
-                   f"{t.p90_days:g}, longest {t.max_days}")
-    if t.foia.total:
-        click.echo(f"FOIA requests: {line(t.foia)}")
-    for title, groups in (("per agency", t.by_agency), ("per requester kind", t.by_kind)):
-        click.echo(f"{title}:")
-        for key, f in groups.items():
-            click.echo(f"  {key:<16} {line(f)}")
+    def text() -> str:
+        lines = [line(t) + (f" (oldest waiting {t.oldest_open_days} days)" if t.open else ""),
+                 "by status: " + ", ".join(f"{k} {v}" for k, v in sorted(t.by_status.items()))]
+        if t.answered:
+            lines.append(f"answered {t.answered}: median {t.median_days:g} days, 90th "
+                         f"percentile {t.p90_days:g}, longest {t.max_days}")
+        if t.foia.total:
+            lines.append(f"FOIA requests: {line(t.foia)}")
+        for title, groups in (("per agency", t.by_agency), ("per requester kind", t.by_kind)):
+            lines.append(f"{title}:")
+            lines.extend(f"  {key:<16} {line(f)}" for key, f in groups.items())
+        return "\n".join(lines)
+
+    emit(fmt, text=text, data=t.as_dict())

@@ -1,14 +1,17 @@
-"""Shared pieces of the command line: one error translation, common options."""
+"""Shared pieces of the command line: one error translation, common options (one
+``--root``, one ``--format``) and the one output helper, :func:`emit`."""
 
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable
+import json
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
 import click
 
+from . import csvsafe
 from .problems import CatalogError
 from .project import Project
 
@@ -58,3 +61,23 @@ def today_option(fn: F) -> F:
     return click.option(
         "--today", type=click.DateTime(["%Y-%m-%d"]), default=None,
         help="Date to check expiry against (default: today).")(fn)
+
+
+def format_option(*formats: str, help: str | None = None) -> Callable[[F], F]:
+    """The one ``--format`` option: the first of ``formats`` is the default."""
+    return click.option("--format", "fmt", type=click.Choice(list(formats)),
+                        default=formats[0], show_default=True, help=help)
+
+
+def emit(fmt: str, *, text: Callable[[], str], data: Any = None,
+         rows: Sequence[Mapping[str, Any]] = (), columns: Sequence[str] = ()) -> None:
+    """Write a command's result in the asked format: ``text()`` (lines for a person),
+    ``data`` as JSON (else ``rows``), or ``rows`` as spreadsheet-safe CSV of ``columns``.
+    Commands compute their result as data; this is the one place it is printed."""
+    if fmt == "json":
+        click.echo(json.dumps(list(rows) if data is None else data, indent=2, default=str))
+    elif fmt == "csv":
+        click.echo(csvsafe.dumps(rows, columns), nl=False)
+    else:
+        out = text()
+        click.echo(out, nl=not out.endswith("\n"))

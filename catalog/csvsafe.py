@@ -6,7 +6,8 @@ Numbers are written as they are."""
 from __future__ import annotations
 
 import csv
-from collections.abc import Iterable, Mapping
+import io
+from collections.abc import Iterable, Mapping, Sequence
 from typing import IO, Any
 
 TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
@@ -47,3 +48,23 @@ class DictWriter:
     def writerows(self, rows: Iterable[Mapping[str, Any]]) -> None:
         for row in rows:
             self.writerow(row)
+
+
+def dumps(rows: Iterable[Mapping[str, Any]], columns: Sequence[str], *,
+          lineterminator: str = "\n") -> str:
+    """A header of ``columns``, then one line per row (its values in that order; a list
+    is written as its items joined by ``; ``, None as an empty cell)."""
+    buf = io.StringIO()
+    writer = Writer(buf, lineterminator=lineterminator)
+    writer.writerow(columns)
+    for row in rows:
+        writer.writerow(_flat(row.get(c)) for c in columns)
+    return buf.getvalue()
+
+
+def _flat(value: Any) -> Any:
+    if value is None:
+        return ""
+    if isinstance(value, (list, tuple)):
+        return "; ".join(str(v) for v in value)
+    return value

@@ -27,10 +27,10 @@ from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
 
-from .compile import INVENTORY_DB, PUBLIC_DB, build_lock, built_hash, unwritable
+from .compile import INVENTORY_FILE, PUBLIC_FILE, build_lock, built_hash, unwritable
 from .problems import CatalogError
 
-DATABASES = (INVENTORY_DB, PUBLIC_DB)  # renamed in this order, as a build does
+DATABASES = (INVENTORY_FILE, PUBLIC_FILE)  # renamed in this order, as a build does
 WAIT_SECONDS = 60.0
 
 

@@ -25,7 +25,8 @@ def generate(kind: str) -> dict[str, Any]:
     return schema
 
 
-def render(kind: str) -> str:
+def schema_text(kind: str) -> str:
+    """The JSON Schema of ``kind``, as docs/schema/ holds it."""
     return json.dumps(generate(kind), indent=2, ensure_ascii=False, sort_keys=False) + "\n"
 
 
@@ -34,6 +35,6 @@ def write_all(out_dir: Path) -> list[Path]:
     written = []
     for kind in SCHEMAS:
         path = out_dir / f"{kind}.schema.json"
-        path.write_text(render(kind), encoding="utf-8")
+        path.write_text(schema_text(kind), encoding="utf-8")
         written.append(path)
     return written

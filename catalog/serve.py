@@ -44,12 +44,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .compile import INVENTORY_DB, PUBLIC_DB, built_hash
+from .compile import INVENTORY_FILE, PUBLIC_FILE, built_hash
 from .problems import CatalogError, Report, Severity
 from .procs import alive
 from .project import Project
 
-DATABASES = (INVENTORY_DB, PUBLIC_DB)
+DATABASES = (INVENTORY_FILE, PUBLIC_FILE)
 SERVING_DIR = ".serving"  # build/.serving/<supervisor pid>.<generation>/
 POLL_SECONDS = 0.05  # two stat() calls; the hashes are read only when a file changed
 READY_SECONDS = 120.0  # a new Datasette process must be warm by then
@@ -109,7 +109,7 @@ def serve(project: Project, *, host: str, port: int, build: bool, extra: list[st
                            "`catalog serve` watches the build",
                            hint="use catalog serve's own --host/--port, or --no-watch")
     out_dir = (ensure_built(project, build_dir) if build else build_dir or project.build_dir)
-    for db in (PUBLIC_DB, INVENTORY_DB):
+    for db in (PUBLIC_FILE, INVENTORY_FILE):
         if not (out_dir / db).is_file():
             raise CatalogError(f"{out_dir / db} does not exist", hint="run `catalog build`")
     shown = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host

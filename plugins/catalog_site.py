@@ -17,7 +17,7 @@ from datasette import hookimpl
 from markupsafe import Markup
 
 from catalog.site import labels
-from catalog.site.markdown import render
+from catalog.site.markdown import to_html
 from catalog.site.routes import ROUTES
 
 
@@ -27,7 +27,7 @@ def register_routes() -> list[tuple[str, Any]]:
 
 
 def markdown_filter(text: str | None) -> Markup:
-    return Markup(render(text))  # sanitised by nh3 in render()
+    return Markup(to_html(text))  # sanitised by nh3 in to_html()
 
 
 @hookimpl

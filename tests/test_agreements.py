@@ -25,9 +25,10 @@ from catalog.agreements.lifecycle import (
     parse_window,
 )
 from catalog.agreements.register import load_agreements
+from catalog.build import validate
 from catalog.cli import main
+from catalog.compile.rows import shared_rows
 from catalog.project import Project
-from catalog.validate import validate_project
 
 from .conftest import DATASET, REPO, MakeProject
 from .test_corpus import AG, AGREEMENT, TODAY, ag, edit, line_of
@@ -115,7 +116,7 @@ def codes(make_project: MakeProject, text: str, today: dt.date = TODAY,
     """The codes reported for the agreement file ``text`` (with the DCF dataset it
     shares, or ``files`` instead)."""
     root = make_project({**ag(text), **{k.replace("__", "/"): v for k, v in files.items()}})
-    report = validate_project(Project(root), today=today).report
+    report = validate(Project(root), today=today).report
     return [p.code for p in report.sorted() if p.file == AG]
 
 
@@ -157,7 +158,7 @@ def test_expired_after_the_end_is_consistent(make_project: MakeProject) -> None:
 
 def test_overdue_review_computed_from_the_term_start(make_project: MakeProject) -> None:
     text = edit("  next_due: 2027-01-01\n", "", AGREEMENT)  # P1Y from 2025-01-01
-    report = validate_project(Project(make_project(ag(text))), today=TODAY).report
+    report = validate(Project(make_project(ag(text))), today=TODAY).report
     assert report.flatten(["code", "line"]) == [
         ["agreement-ongoing-review-overdue", line_of(text, "ongoing_review:") + 1]]
     assert "2026-01-01" in report.problems[0].message
@@ -165,24 +166,35 @@ def test_overdue_review_computed_from_the_term_start(make_project: MakeProject) 
 
 # -- the checklist --------------------------------------------------------------------------
 
-ROW = {"id": "x", "title": "X", "status": "active", "public": False,
-       "term_start": "2025-01-01", "term_end": "2027-06-30", "identifiable_client_data": True,
-       "consent_plan": "Letters to families.", "consent_approved_by": None,
-       "consent_approved_on": None, "ongoing_review_frequency": "P1Y",
-       "ongoing_review_next_due": "2026-01-01", "ongoing_review_last_done": None,
-       "policy_packs": "state-data-plan dcf-5-4", "consent_required": True,
-       "governance_required": True}
-PARTIES = [{"agency_id": "dcf", "kind": "state-agency", "role": "provider"},
-           {"agency_id": None, "name": "A university", "kind": "university", "role": "recipient"}]
-REVIEWS = [{"office": "research-evaluation", "reviewer": "ORE", "date": "2024-11-01",
-            "archive_ref": "SP ORE/1"},
-           {"office": "multicultural-affairs", "reviewer": "OMAIP", "date": "2024-11-02",
-            "archive_ref": None}]
-APPROVALS = [{"kind": "irb", "approver": "IRB", "date": "2024-12-01", "reference": None}]
+def compiled(make_project: MakeProject, text: str) -> tuple[dict[str, Any], list[Any],
+                                                             list[Any], list[Any]]:
+    """The agreement's rows as a build compiles them (agreements, reviews, approvals),
+    and the problems rows of its file: what the staff page gives the checklist."""
+    inv = validate(Project(make_project(ag(text))), today=TODAY)
+    rows = shared_rows(inv, [], inv.report.sorted())
+    (row,) = [r for r in rows["agreements"] if r["id"] == "tst-uconn-evaluation"]
+
+    def mine(table: str) -> list[Any]:
+        return [r for r in rows[table] if r["agreement_id"] == row["id"]]
+
+    problems = [r for r in rows["problems"] if r["file"] == row["source_file"]]
+    return row, mine("agreement_reviews"), mine("agreement_approvals"), problems
 
 
-def test_checklist_of_an_active_agreement_with_gaps() -> None:
-    items = {i.key: i for i in checklist(ROW, PARTIES, REVIEWS, APPROVALS, TODAY)}
+GAPS = edit("    reference: SharePoint IRB/2024/17\n", "", edit(
+    "  - kind: governance\n    by: Executive Team IS Governance body\n    date: 2024-12-03\n"
+    "    reference: SharePoint ISG/2024/09\n", "", edit(
+        "    archive_ref: SharePoint ORE/reviews/2024-11\n", "    archive_ref: SP ORE/1\n", edit(
+            "    archive_ref: SharePoint OMAIP/reviews/2024-11\n", "", edit(
+                "  - office: racial-justice-workgroup\n    date: 2024-11-12\n"
+                "    archive_ref: SharePoint SWRJWG/reviews/2024-11\n", "", edit(
+                    "  approved_by: Commissioner\n  approved_on: 2024-12-01\n", "", edit(
+                        "next_due: 2027-01-01", "next_due: 2026-01-01", AGREEMENT)))))))
+
+
+def test_checklist_of_an_active_agreement_with_gaps(make_project: MakeProject) -> None:
+    row, reviews, approvals, problems = compiled(make_project, GAPS)
+    items = {i.key: i for i in checklist(row, reviews, approvals, problems)}
     assert {k: i.state for k, i in items.items()} == {
         "approval": "not-archived", "governance": "missing",
         "review:research-evaluation": "done", "review:multicultural-affairs": "not-archived",
@@ -191,14 +203,32 @@ def test_checklist_of_an_active_agreement_with_gaps() -> None:
     }
     assert "SP ORE/1" in items["review:research-evaluation"].detail
     assert all(items[k].problem for k in ("approval", "governance", "ongoing-review"))
-    assert missing_reviews(ROW, REVIEWS) == ["multicultural-affairs", "racial-justice-workgroup"]
-    assert missing_reviews({**ROW, "policy_packs": "state-data-plan"}, REVIEWS) == []
+    assert missing_reviews(items.values()) == ["multicultural-affairs",
+                                               "racial-justice-workgroup"]
+    assert missing_reviews(checklist({**row, "policy_packs": "state-data-plan"}, reviews,
+                                     approvals, problems)) == []
 
 
-def test_checklist_of_a_draft_is_pending_not_missing() -> None:
-    row = {**ROW, "status": "draft", "identifiable_client_data": False,
-           "consent_required": False, "governance_required": False}
-    items = {i.key: i for i in checklist(row, PARTIES, [], [], TODAY)}
+def test_the_checklist_shows_what_the_rules_found(make_project: MakeProject) -> None:
+    """An archive reference the pack's pattern rejects is a gap the rules report, and so
+    the checklist's: it is no second implementation of them."""
+    text = edit("archive_ref: SharePoint ORE/reviews/2024-11", "archive_ref: somewhere",
+                AGREEMENT)
+    row, reviews, approvals, problems = compiled(make_project, text)
+    assert [p["code"] for p in problems] == ["agreement-review-not-archived"]
+    states = {i.key: i.state for i in checklist(row, reviews, approvals, problems)}
+    assert states["review:research-evaluation"] == "not-archived"
+    assert set(states.values()) == {"done", "not-archived"}
+
+
+def test_checklist_of_a_draft_is_pending_not_missing(make_project: MakeProject) -> None:
+    text = edit("status: active", "status: draft", edit(
+        "identifiable_client_data: true", "identifiable_client_data: false", AGREEMENT))
+    text = text.split("approvals:\n")[0] + "ongoing_review:\n  frequency: P1Y\n" \
+        "  next_due: 2027-01-01\n"
+    found, _, _, problems = compiled(make_project, text)
+    row = {**found, "consent_required": False, "governance_required": False}
+    items = {i.key: i for i in checklist(row, [], [], problems)}
     assert items["approval"].state == "pending"
     assert items["review:racial-justice-workgroup"].state == "pending"
     assert items["governance"].state == items["consent-plan"].state == "not-applicable"
@@ -206,11 +236,12 @@ def test_checklist_of_a_draft_is_pending_not_missing() -> None:
     assert not any(i.problem for i in items.values())
 
 
-def test_checklist_outside_dcf_is_not_applicable() -> None:
+def test_checklist_outside_dcf_is_not_applicable(make_project: MakeProject) -> None:
     """DCF 5-4 covers agreements DCF is a party to or that share DCF data: a DOT-DEEP
     agreement owes it nothing."""
-    row = {**ROW, "policy_packs": "state-data-plan dcf-5-1 prevention-play"}
-    items = checklist(row, PARTIES, [], [], TODAY)
+    found, reviews, approvals, problems = compiled(make_project, AGREEMENT)
+    row = {**found, "policy_packs": "state-data-plan dcf-5-1 prevention-play"}
+    items = checklist(row, reviews, approvals, problems)
     assert {i.state for i in items} == {"not-applicable"} and len(items) == 7
     assert "does not apply" in items[0].detail
 
@@ -347,6 +378,6 @@ def test_sample_register_covers_the_lifecycle() -> None:
                and any(p.kind != "state-agency" for p in a.parties)
                for a in reg.agreements), "one external with an approved consent plan"
     assert any(not a.public for a in by_id.values()) and any(a.public for a in by_id.values())
-    inv = validate_project(Project(REPO), today=TODAY)
+    inv = validate(Project(REPO), today=TODAY)
     assert [p.render() for p in inv.report
             if p.file.startswith("inventory/_agreements/")] == []

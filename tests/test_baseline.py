@@ -2,15 +2,15 @@
 
 import datetime as dt
 
+from catalog.build import validate
 from catalog.project import Project
-from catalog.validate import validate_project
 
 from .conftest import REPO, MakeProject
 
 
 def test_fixture_project_is_valid(make_project: MakeProject) -> None:
     # on a fixed day: a classification assessment goes stale a year after it was made
-    inv = validate_project(Project(make_project()), today=dt.date(2026, 11, 23))
+    inv = validate(Project(make_project()), today=dt.date(2026, 11, 23))
     assert inv.report.codes() == []
     assert list(inv.datasets) == ["tst-town-counts"]
     conf = inv.conformance[("tst-town-counts", "town")]
@@ -19,7 +19,7 @@ def test_fixture_project_is_valid(make_project: MakeProject) -> None:
 
 def test_sample_inventory_validates_clean() -> None:
     # the sample's dates (agreement terms, review schedules) are written around this day
-    inv = validate_project(Project(REPO), today=dt.date(2026, 11, 23))
+    inv = validate(Project(REPO), today=dt.date(2026, 11, 23))
     assert inv.report.errors == [] and inv.report.warnings == [], \
         "\n".join(p.render() for p in inv.report.errors + inv.report.warnings)
     assert len(inv.agencies) >= 8

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from catalog.compile import INVENTORY_DB, PUBLIC_DB, built_hash, compile_inventory
+from catalog.build import build, validate
+from catalog.compile import INVENTORY_FILE, PUBLIC_FILE, built_hash
 from catalog.project import Project
-from catalog.validate import validate_project
 
 from .conftest import DATASET, MakeProject
 
@@ -54,22 +54,22 @@ def built(make_project: MakeProject) -> Path:
         "inventory/tst/tst-listed-cases.yml": LISTED,
         "inventory/tst/tst-with-internal.yml": INTERNAL_FIELD,
     })
-    inv = validate_project(Project(root))
+    inv = validate(Project(root))
     assert inv.report.errors == [], [p.render() for p in inv.report.errors]
-    compile_inventory(inv)
+    assert build(Project(root), allow_warnings=True).result
     return root / "build"
 
 
 def test_inventory_db_has_everything(built: Path) -> None:
-    ids = {r[0] for r in rows(built / INVENTORY_DB, "select id from datasets")}
+    ids = {r[0] for r in rows(built / INVENTORY_FILE, "select id from datasets")}
     assert ids == {"tst-town-counts", "tst-secret-cases", "tst-listed-cases",
                    "tst-with-internal"}
-    assert rows(built / INVENTORY_DB,
+    assert rows(built / INVENTORY_FILE,
                 "select pii from fields where name = 'child_name' limit 1") == [(1,)]
 
 
 def test_public_db_holds_only_public_rows(built: Path) -> None:
-    db = built / PUBLIC_DB
+    db = built / PUBLIC_FILE
     ids = {r[0] for r in rows(db, "select id from datasets")}
     assert ids == {"tst-town-counts", "tst-listed-cases", "tst-with-internal"}
     # a listed dataset shows its existence, never its details
@@ -85,29 +85,28 @@ def test_public_db_holds_only_public_rows(built: Path) -> None:
 
 
 def test_no_trace_of_hidden_records_anywhere_in_public_db(built: Path) -> None:
-    raw = (built / PUBLIC_DB).read_bytes()
+    raw = (built / PUBLIC_FILE).read_bytes()
     for secret in (b"tst-secret-cases", b"Zebra secret", b"child_name", b"quokka_internal"):
         assert secret not in raw, secret
 
 
 def test_fts_finds_datasets_by_field_names(built: Path) -> None:
-    hits = rows(built / PUBLIC_DB, "select d.id from datasets_fts f join datasets d "
+    hits = rows(built / PUBLIC_FILE, "select d.id from datasets_fts f join datasets d "
                 "on d.rowid = f.rowid where datasets_fts match 'town' order by d.id")
     assert ("tst-town-counts",) in hits
 
 
 def test_meta_table_records_the_build(built: Path) -> None:
-    meta = dict(rows(built / PUBLIC_DB, "select key, value from meta"))
+    meta = dict(rows(built / PUBLIC_FILE, "select key, value from meta"))
     assert meta["schema_version"] and meta["database"] == "public"
     assert len(meta["source_hash"]) == 64
-    assert built_hash(built / INVENTORY_DB) == meta["source_hash"]
+    assert built_hash(built / INVENTORY_FILE) == meta["source_hash"]
 
 
 def test_failed_write_leaves_previous_databases_untouched(
         built: Path, monkeypatch: pytest.MonkeyPatch, make_project: MakeProject) -> None:
-    before = {name: (built / name).read_bytes() for name in (INVENTORY_DB, PUBLIC_DB)}
+    before = {name: (built / name).read_bytes() for name in (INVENTORY_FILE, PUBLIC_FILE)}
     root = built.parent
-    inv = validate_project(Project(root))
 
     import catalog.compile as compile_mod
 
@@ -116,7 +115,7 @@ def test_failed_write_leaves_previous_databases_untouched(
 
     monkeypatch.setattr(compile_mod.Writer, "finish", boom)
     with pytest.raises(RuntimeError):
-        compile_inventory(inv)
+        build(Project(root), allow_warnings=True, full=True)
     for name, content in before.items():
         assert (built / name).read_bytes() == content
     assert not list(built.glob("*.tmp")) and not list(built.glob(".*.tmp"))

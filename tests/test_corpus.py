@@ -20,10 +20,10 @@ from typing import Callable
 import pytest
 
 from catalog import load as load_module
+from catalog.build import validate
 from catalog.load import MAX_BYTES, load_bytes
 from catalog.problems import CODES, Problem, Severity
 from catalog.project import Project
-from catalog.validate import validate_project
 
 from .conftest import AGENCY, DATASET, REPO, MakeProject, dedent
 
@@ -855,7 +855,7 @@ def run(make_project: MakeProject, case: Case):  # -> Inventory
     root = make_project(case.files)
     if case.setup:
         case.setup(root)
-    return validate_project(Project(root), today=case.today)
+    return validate(Project(root), today=case.today)
 
 
 def found(report, code: str, file: str) -> list[Problem]:
@@ -894,20 +894,20 @@ def test_every_code_has_a_case() -> None:
 
 
 def test_valid_agreement_is_clean(make_project: MakeProject) -> None:
-    inv = validate_project(Project(make_project(ag())), today=TODAY)
+    inv = validate(Project(make_project(ag())), today=TODAY)
     assert inv.report.codes() == [], "\n".join(p.render() for p in inv.report)
     assert list(inv.agreements) == ["tst-uconn-evaluation"]
 
 
 def test_valid_sample_is_clean(make_project: MakeProject) -> None:
     root = make_project({DS: WITH_SAMPLE, "inventory/tst/samples/x.csv": SAMPLE_OK})
-    inv = validate_project(Project(root), today=TODAY)
+    inv = validate(Project(root), today=TODAY)
     assert inv.report.codes() == [], "\n".join(p.render() for p in inv.report)
 
 
 def test_valid_predictive_assessment_is_clean(make_project: MakeProject) -> None:
     root = make_project(ds(DATASET + _PREDICTIVE + _ASSESSMENT))
-    inv = validate_project(Project(root), today=TODAY)
+    inv = validate(Project(root), today=TODAY)
     assert inv.report.codes() == [], "\n".join(p.render() for p in inv.report)
 
 
@@ -916,7 +916,7 @@ def test_valid_predictive_assessment_is_clean(make_project: MakeProject) -> None
 
 def test_did_you_mean_on_misspelled_property(make_project: MakeProject) -> None:
     root = make_project(ds(edit("title: Town counts", "titel: Town counts")))
-    report = validate_project(Project(root), today=TODAY).report
+    report = validate(Project(root), today=TODAY).report
     unknown = found(report, "unknown-property", DS)
     assert len(unknown) == 1 and unknown[0].line == 2
     assert "'title'" in unknown[0].hint and "did you mean" in unknown[0].hint
@@ -942,7 +942,7 @@ BILLION_LAUGHS = dedent("""
 def test_billion_laughs_is_cheap_and_reported_once(make_project: MakeProject) -> None:
     root = make_project(ds(BILLION_LAUGHS))
     start = time.perf_counter()
-    report = validate_project(Project(root), today=TODAY).report
+    report = validate(Project(root), today=TODAY).report
     assert time.perf_counter() - start < 2.0
     aliases = found(report, "yaml-alias", DS)
     assert len(aliases) == 1
@@ -962,7 +962,7 @@ def test_fifty_megabyte_descriptor_is_not_parsed(make_project: MakeProject,
     monkeypatch.setattr(load_module.yaml, "compose", guarded)
     root = make_project(ds(huge))
     start = time.perf_counter()
-    report = validate_project(Project(root), today=TODAY).report
+    report = validate(Project(root), today=TODAY).report
     assert time.perf_counter() - start < 5.0
     assert [p.code for p in report if p.file == DS] == ["file-too-large"]
     assert f"{len(huge):,}" in found(report, "file-too-large", DS)[0].message
@@ -970,7 +970,7 @@ def test_fifty_megabyte_descriptor_is_not_parsed(make_project: MakeProject,
 
 def test_list_descriptor_is_not_a_mapping(make_project: MakeProject) -> None:
     root = make_project(ds("- id: tst-town-counts\n  title: Town counts\n"))
-    report = validate_project(Project(root), today=TODAY).report
+    report = validate(Project(root), today=TODAY).report
     problems = found(report, "yaml-not-mapping", DS)
     assert len(problems) == 1 and "list" in problems[0].message
     assert [p.code for p in report if p.file == DS] == ["yaml-not-mapping"]
@@ -978,7 +978,7 @@ def test_list_descriptor_is_not_a_mapping(make_project: MakeProject) -> None:
 
 def test_impossible_yaml_date(make_project: MakeProject) -> None:
     text = edit("assessed_on: 2025-11-30", "assessed_on: 2024-13-45")
-    report = validate_project(Project(make_project(ds(text))), today=TODAY).report
+    report = validate(Project(make_project(ds(text))), today=TODAY).report
     rows = report.flatten(["code", "file", "line"])
     line = line_of(text, "assessed_on")
     assert ["invalid-type", DS, line] in rows or ["invalid-value", DS, line] in rows, rows
@@ -990,7 +990,7 @@ def test_yes_and_no_stay_strings(make_project: MakeProject) -> None:
     doc = load_bytes(b"a: yes\nb: no\nc: on\nd: off\ne: true\nf: False\n", Path("x.yml"), "x.yml")
     assert doc.data == {"a": "yes", "b": "no", "c": "on", "d": "off", "e": True, "f": False}
     text = edit("      standard: ct-town\n", "      standard: ct-town\n      pii: yes\n")
-    report = validate_project(Project(make_project(ds(text))), today=TODAY).report
+    report = validate(Project(make_project(ds(text))), today=TODAY).report
     problems = found(report, "invalid-type", DS)
     assert len(problems) == 1
     assert problems[0].line == line_of(text, "pii: yes")
@@ -1002,14 +1002,14 @@ def test_ids_colliding_across_agencies(make_project: MakeProject) -> None:
     other = "inventory/tsu/tst-town-counts.yml"
     root = make_project({"inventory/tsu/_agency.yml": edit("id: tst", "id: tsu", AGENCY),
                          other: _OTHER_DATASET})
-    report = validate_project(Project(root), today=TODAY).report
+    report = validate(Project(root), today=TODAY).report
     assert report.flatten(["code", "file", "line"]) == [["duplicate-id", other, 1]]
     assert DS in report.problems[0].message
 
 
 def test_yaml_syntax_hint_for_unquoted_colon(make_project: MakeProject) -> None:
     root = make_project(ds(edit("title: Town counts", "title: Town: counts")))
-    report = validate_project(Project(root), today=TODAY).report
+    report = validate(Project(root), today=TODAY).report
     (problem,) = found(report, "yaml-syntax", DS)
     assert "quote" in problem.hint, problem.render()
 
@@ -1025,8 +1025,8 @@ def test_deep_block_nesting_does_not_crash(tmp_path: Path, make_project: MakePro
         "import sys\n"
         "from pathlib import Path\n"
         "from catalog.project import Project\n"
-        "from catalog.validate import validate_project\n"
-        "inv = validate_project(Project(Path(sys.argv[1])))\n"
+        "from catalog.build import validate\n"
+        "inv = validate(Project(Path(sys.argv[1])))\n"
         "print(' '.join(sorted({p.code for p in inv.report if p.file == sys.argv[2]})))\n"
     )
     result = subprocess.run([sys.executable, "-c", script, str(root), DS], capture_output=True,

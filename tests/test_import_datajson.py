@@ -14,14 +14,13 @@ import pytest
 import yaml
 from click.testing import CliRunner
 
+from catalog.build import build, validate
 from catalog.cli import main
-from catalog.compile import compile_inventory
 from catalog.interop import datajson, fetch, source, sync
 from catalog.interop import import_datajson as dj
 from catalog.interop import plan as imp
 from catalog.problems import CatalogError
 from catalog.project import Project
-from catalog.validate import validate_project
 
 from .conftest import MakeProject
 
@@ -70,9 +69,9 @@ def _notes(result: imp.ImportResult) -> set[tuple[int | None, str]]:
 def _round_trip(root: Path, data: Any, agency_map: dict[str, str] | None = None
                 ) -> tuple[imp.ImportResult, Any, dict[str, dict[str, Any]]]:
     result = _import(data, root, agency_map=agency_map)
-    inv = validate_project(Project(root))
+    inv = validate(Project(root))
     assert inv.report.ok, [p.render() for p in inv.report.errors][:5]
-    compile_inventory(inv, root / "build")
+    build(Project(root), root / "build", allow_warnings=True)
     exported = datajson.build(source.read(root / "build" / "public.db"))
     return result, inv, {d["identifier"]: d for d in exported["dataset"]}
 
@@ -281,7 +280,7 @@ def test_messy_entries_are_repaired_or_skipped(project: Path) -> None:
         "csv-2": {"title": None}}
     assert [n.code for n in result.problems if imp.entry_index(n) is None].count(
         imp.SOURCE_FORMAT) == 1  # the catalog-level "extra"
-    inv = validate_project(Project(project))
+    inv = validate(Project(project))
     assert inv.report.ok, [p.render() for p in inv.report.errors]
     assert {p.code for p in inv.report} <= EXPECTED_WARNINGS
 
@@ -365,7 +364,7 @@ def test_two_publishers_one_agency_and_existing_agency(make_project: MakeProject
     codes = result.codes()
     assert imp.AGENCY_EXISTS in codes and codes.count(imp.AGENCY_NAME_DIFFERS) == 1
     assert [f.kind for f in result.files] == ["dataset", "dataset"]
-    assert validate_project(Project(root)).report.ok
+    assert validate(Project(root)).report.ok
 
 
 def test_dry_run_writes_nothing(project: Path) -> None:

@@ -14,12 +14,11 @@ from typing import Any
 import pytest
 import yaml
 
-from catalog.compile import compile_inventory
+from catalog.build import build, validate
 from catalog.interop import IMPORTS, datajson, import_ckan, import_socrata, source, sync
 from catalog.interop import plan as imp
 from catalog.problems import CatalogError
 from catalog.project import Project
-from catalog.validate import validate_project
 
 from .conftest import MakeProject
 
@@ -40,9 +39,8 @@ def _imported(rows: list[dict[str, str]]) -> list[dict[str, str]]:
 
 
 def _export(root: Path) -> dict[str, dict[str, Any]]:
-    inv = validate_project(Project(root))
-    assert inv.report.ok, [p.render() for p in inv.report.errors][:5]
-    compile_inventory(inv, root / "build")
+    outcome = build(Project(root), root / "build", allow_warnings=True)
+    assert outcome.report.ok, [p.render() for p in outcome.report.errors][:5]
     return {d["identifier"]: d for d in
             datajson.build(source.read(root / "build" / "public.db"))["dataset"]}
 
@@ -138,7 +136,7 @@ def test_every_genuine_view_imports(make_project: MakeProject) -> None:
     # the World Bank view is a chart filtered from another dataset
     world_bank = [i for i, p in enumerate(VIEWS) if "worldbank" in p.name][0]
     assert kinds[world_bank] == imp.NOT_A_DATASET
-    assert validate_project(Project(root)).report.ok
+    assert validate(Project(root)).report.ok
 
 
 def test_views_file_needs_its_portal(make_project: MakeProject) -> None:
@@ -251,6 +249,6 @@ def test_every_format_reads_a_url(make_project: MakeProject, portal: str) -> Non
                for f in views.datasets)
     ckan = sync.import_catalog("ckan", f"{portal}/api/package_search", Project(root))
     assert len(ckan.datasets) == 3
-    assert validate_project(Project(root)).report.ok
+    assert validate(Project(root)).report.ok
     with pytest.raises(CatalogError, match="cannot fetch"):
         sync.import_catalog("ckan", f"{portal}/missing", Project(root))

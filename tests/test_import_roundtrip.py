@@ -13,12 +13,11 @@ from typing import Any
 import pytest
 import yaml
 
-from catalog.compile import compile_inventory
+from catalog.build import build, validate
 from catalog.interop import datajson, source, sync
 from catalog.interop import import_datajson as dj
 from catalog.interop import plan as imp
 from catalog.project import Project
-from catalog.validate import validate_project
 
 from .conftest import MakeProject
 from .test_export_datajson import errors, validator
@@ -35,9 +34,8 @@ def _load(name: str) -> dict[str, Any]:
 
 
 def _build(root: Path) -> dict[str, dict[str, Any]]:
-    inv = validate_project(Project(root))
-    assert inv.report.ok, [p.render() for p in inv.report.errors][:5]
-    compile_inventory(inv, root / "build")
+    outcome = build(Project(root), root / "build", allow_warnings=True)
+    assert outcome.report.ok, [p.render() for p in outcome.report.errors][:5]
     exported = datajson.build(source.read(root / "build" / "public.db"))
     return {d["identifier"]: d for d in exported["dataset"]}
 
@@ -224,7 +222,7 @@ def test_lone_surrogates_in_a_real_catalog(make_project: MakeProject) -> None:
     for planned in result.datasets:
         if planned.dataset_index in (3, 40, 200):
             assert yaml.safe_load(planned.text)["description"].endswith(" \ufffd end")
-    assert validate_project(Project(root)).report.ok
+    assert validate(Project(root)).report.ok
 
 
 def test_control_characters_and_mojibake(make_project: MakeProject) -> None:

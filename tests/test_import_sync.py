@@ -11,11 +11,11 @@ from typing import Any
 import yaml
 from click.testing import CliRunner
 
+from catalog.build import validate
 from catalog.cli import main
 from catalog.interop import plan as imp
 from catalog.interop import sync
 from catalog.project import Project
-from catalog.validate import validate_project
 
 from .conftest import MakeProject
 
@@ -93,7 +93,7 @@ def test_reimport_updates_keeps_edits_and_reports_conflicts(make_project: MakePr
     (conflict,) = [p for p in second.problems if p.code == imp.P.SYNC_CONFLICT]
     assert conflict.pointer == "/title" and "Portal's new title" in conflict.message
     assert yaml.safe_load(files[ids[2]].read_text(encoding="utf-8"))["keywords"] == ["changed"]
-    assert validate_project(Project(root)).report.ok
+    assert validate(Project(root)).report.ok
     # nothing changed since: a third import writes nothing and asks nothing again
     third = _run(root, data)
     assert third.updated == [] and third.conflicts == [] and third.gone == [gone]

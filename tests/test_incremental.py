@@ -14,10 +14,8 @@ import pytest
 from catalog import build as build_mod
 from catalog.bench.generate import Scale, generate
 from catalog.build import Outcome, build, check_project
-from catalog.compile import INVENTORY_DB, PUBLIC_DB, compile_inventory
-from catalog.governance.scorecard import compute
+from catalog.compile import INVENTORY_FILE, PUBLIC_FILE
 from catalog.project import Project
-from catalog.validate import validate_project
 
 from .conftest import REPO
 
@@ -71,10 +69,10 @@ def same_as_full(root: Path) -> None:
     """The build in root/build equals a full build of the same sources elsewhere."""
     fresh = root.parent / f"{root.name}-full"
     shutil.rmtree(fresh, ignore_errors=True)
-    day = dt.date.fromisoformat(snapshot_meta(root / "build" / INVENTORY_DB, "validated_on"))
+    day = dt.date.fromisoformat(snapshot_meta(root / "build" / INVENTORY_FILE, "validated_on"))
     outcome = build(Project(root), fresh, today=day, full=True, jobs=1)
     assert outcome.mode == "full", [p.render() for p in outcome.report.errors]
-    for db in (INVENTORY_DB, PUBLIC_DB):
+    for db in (INVENTORY_FILE, PUBLIC_FILE):
         assert snapshot(root / "build" / db) == snapshot(fresh / db), db
 
 
@@ -103,14 +101,14 @@ def dataset(root: Path, n: int) -> Path:
 
 
 def test_unchanged_and_touched_files_are_not_read_again(bench: Path) -> None:
-    before = (bench / "build" / INVENTORY_DB).stat().st_mtime_ns
+    before = (bench / "build" / INVENTORY_FILE).stat().st_mtime_ns
     outcome = run(bench)
     assert (outcome.mode, outcome.analysed) == ("unchanged", 0)
     path = dataset(bench, 3)
     path.write_text(path.read_text())  # new mtime, same content
     outcome = run(bench)
     assert (outcome.mode, outcome.analysed) == ("unchanged", 0)
-    assert (bench / "build" / INVENTORY_DB).stat().st_mtime_ns == before
+    assert (bench / "build" / INVENTORY_FILE).stat().st_mtime_ns == before
     later = build(Project(bench), today=TODAY + dt.timedelta(days=1), jobs=1)
     assert (later.mode, later.analysed) == ("incremental", 0)  # "reviewed" is day-bound
     same_as_full(bench)
@@ -175,7 +173,7 @@ def test_a_change_to_the_standards_rebuilds_everything(bench: Path) -> None:
 
 
 def test_a_new_duplicate_id_blocks_and_keeps_the_build(bench: Path) -> None:
-    before = {db: (bench / "build" / db).read_bytes() for db in (INVENTORY_DB, PUBLIC_DB)}
+    before = {db: (bench / "build" / db).read_bytes() for db in (INVENTORY_FILE, PUBLIC_FILE)}
     copy = dataset(bench, 4).read_text().replace("agency: ag001", "agency: ag002")
     (bench / "inventory" / "ag002" / "ag001-dataset-00004.yml").write_text(copy)
     outcome = build(Project(bench), today=TODAY, jobs=1)
@@ -204,8 +202,9 @@ def test_workers_build_what_one_process_builds(bench: Path,
     same_as_full(bench)
 
 
-def test_the_sample_inventory_builds_like_compile_inventory(tmp_path: Path) -> None:
-    """The build command and compile_inventory (validate, then compile) agree, and a
+def test_the_sample_inventory_builds_like_a_single_process_build(tmp_path: Path) -> None:
+    """The build command and a full build in one process agree, and so do a check that
+    keeps every model and one that reuses the cache; and a
     changed sample file is checked again although its descriptor did not change."""
     root = tmp_path / "repo"
     for part in ("inventory", "standards"):
@@ -213,12 +212,14 @@ def test_the_sample_inventory_builds_like_compile_inventory(tmp_path: Path) -> N
     outcome = run(root)
     assert outcome.mode == "full" and outcome.report.errors == []
     reference = tmp_path / "reference"
-    inv = validate_project(Project(root), today=TODAY)
-    compile_inventory(inv, reference)
+    kept = check_project(Project(root), today=TODAY, keep=True)  # catalog conformance
+    inv = kept.inventory
+    assert inv is not None
+    build(Project(root), reference, today=TODAY, jobs=1, full=True)
     checked = check_project(Project(root), today=TODAY)  # catalog validate and report
     assert checked.report.sorted() == inv.report.sorted()
-    assert checked.scores == compute(inv)
-    for db in (INVENTORY_DB, PUBLIC_DB):
+    assert checked.scores == kept.scores
+    for db in (INVENTORY_FILE, PUBLIC_FILE):
         assert snapshot(root / "build" / db) == snapshot(reference / db), db
     sample = next((root / "inventory").rglob("*.csv"))
     sample.write_text(sample.read_text() + "\n")  # a blank row: the sample is checked again
@@ -233,7 +234,7 @@ def test_workers_stop_writing_at_a_repeated_id(bench: Path,
     replaced; the shards the workers wrote are gone."""
     monkeypatch.setattr(build_mod, "POOL_MIN", 1)
     monkeypatch.setattr(build_mod, "CHUNK", 4)
-    before = {db: (bench / "build" / db).read_bytes() for db in (INVENTORY_DB, PUBLIC_DB)}
+    before = {db: (bench / "build" / db).read_bytes() for db in (INVENTORY_FILE, PUBLIC_FILE)}
     copy = dataset(bench, 4).read_text().replace("agency: ag001", "agency: ag002")
     (bench / "inventory" / "ag002" / "ag001-dataset-00004.yml").write_text(copy)
     outcome = build(Project(bench), today=TODAY, jobs=2, full=True)

@@ -14,14 +14,14 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
-from catalog.build import build, check_project
+from catalog.build import build, check_project, validate
 from catalog.cli import main
 from catalog.load import load_bytes
 from catalog.model import Agreement, DataRequest, Dataset
 from catalog.model.check import check_partial
 from catalog.problems import CODES
 from catalog.project import Project, Source
-from catalog.validate import Entry, validate_project
+from catalog.validate import Entry
 from catalog.validate.registry import all_rules
 
 from .conftest import AGENCY, DATASET, MakeProject, staff_cookies
@@ -58,13 +58,13 @@ def test_dcf_rules_do_not_apply_statewide(make_project: MakeProject) -> None:
     others = edit("  - agency: dcf\n", "  - agency: tsu\n",
                   edit("datasets: [dcf-client-visits]", "datasets: [tst-town-counts]", _BARE))
     tsu = {"inventory/tsu/_agency.yml": edit("id: tst", "id: tsu", AGENCY)}
-    report = validate_project(Project(make_project({AG: others, **tsu})), today=TODAY).report
+    report = validate(Project(make_project({AG: others, **tsu})), today=TODAY).report
     assert not DCF_CODES.intersection(codes(report, AG)), codes(report, AG)
     party = edit("datasets: [dcf-client-visits]", "datasets: [tst-town-counts]", _BARE)
-    report = validate_project(Project(make_project(ag(party))), today=TODAY).report
+    report = validate(Project(make_project(ag(party))), today=TODAY).report
     assert {"agreement-missing-approval", "agreement-missing-review"} <= set(codes(report, AG))
     data = edit("  - agency: dcf\n", "  - agency: tsu\n", _BARE)  # DCF's data, not DCF
-    report = validate_project(Project(make_project({**ag(data), **tsu})), today=TODAY).report
+    report = validate(Project(make_project({**ag(data), **tsu})), today=TODAY).report
     assert {"agreement-missing-consent-plan", "agreement-missing-approval",
             "agreement-missing-governance-approval"} <= set(codes(report, AG))
 
@@ -72,11 +72,11 @@ def test_dcf_rules_do_not_apply_statewide(make_project: MakeProject) -> None:
 def test_predictive_assessment_is_dcfs_but_automation_is_never_allowed(
         make_project: MakeProject) -> None:
     used = "predictive_analytics:\n  used: true\n  description: A model.\n"
-    report = validate_project(Project(make_project({DS: DATASET + used})), today=TODAY).report
+    report = validate(Project(make_project({DS: DATASET + used})), today=TODAY).report
     assert codes(report, DS) == []  # DCF 5-4's five questions are DCF's
-    report = validate_project(Project(make_project(dcf(DCF_DATASET + used))), today=TODAY).report
+    report = validate(Project(make_project(dcf(DCF_DATASET + used))), today=TODAY).report
     assert "predictive-assessment-incomplete" in codes(report, DCF_DS)
-    report = validate_project(Project(make_project(
+    report = validate(Project(make_project(
         {DS: DATASET + used + "  automated_decision_making: true\n"})), today=TODAY).report
     assert codes(report, DS) == ["automated-decision-making"]
 
@@ -90,7 +90,7 @@ def test_the_example_agency_pack(make_project: MakeProject) -> None:
         "id: tst-town-counts", "id: dph-town-counts", edit(
             "      description: Number of things.\n",
             "      description: Number of things.\n      pii: true\n")))
-    report = validate_project(Project(make_project({**dph, path: public_pii})),
+    report = validate(Project(make_project({**dph, path: public_pii})),
                               today=TODAY).report
     found = [p for p in report if p.code == "agency-pack-rule"]
     assert {p.pointer for p in found} == {"/access/level", "/classification/level"}
@@ -100,7 +100,7 @@ def test_the_example_agency_pack(make_project: MakeProject) -> None:
         "disclosure:\n  aggregates_confidential: true\n  suppression_policy: tiny\n")
     policies = (Path(__file__).parents[1] / "standards/suppression.yml").read_text() + (
         "  - id: tiny\n    title: Tiny\n    description: Counts from 3.\n    min_count: 3\n")
-    report = validate_project(Project(make_project(
+    report = validate(Project(make_project(
         {**dph, path: weak, "standards/suppression.yml": policies})), today=TODAY).report
     assert set(codes(report, path)) == {"suppression-policy-too-weak", "agency-pack-rule"}
     too_weak = next(p for p in report if p.code == "suppression-policy-too-weak")
@@ -152,7 +152,7 @@ def test_every_layer_reports_in_one_run(make_project: MakeProject) -> None:
                                                          AGREEMENT.index("approvals:")], "",
                                                AGREEMENT))
     root = make_project({DS: broken, **ag(bad_agreement)})
-    report = validate_project(Project(root), today=TODAY).report
+    report = validate(Project(root), today=TODAY).report
     assert {"missing-property", "unknown-property", "likely-pii-unmarked",
             "missing-personal-data-policy", "pii-in-public-dataset"} <= set(codes(report, DS))
     assert {"unknown-property", "agreement-missing-consent-plan"} <= set(codes(report, AG))
@@ -171,7 +171,7 @@ def test_every_rule_runs_on_a_model_holding_only_what_it_needs() -> None:
                          Dataset),
              "agreement": (AGREEMENT, Agreement), "request": (REQUEST, DataRequest),
              "agency": (AGENCY, None)}
-    inv = validate_project(Project(REPO), today=TODAY)
+    inv = validate(Project(REPO), today=TODAY)
     for r in all_rules():
         text, model = texts[r.target]
         if model is None:
@@ -233,7 +233,7 @@ def test_request_status_transitions(make_project: MakeProject) -> None:
 
     def found(text: str) -> list[str]:
         root = make_project({REQ: text})  # (open since March: overdue, a dated finding)
-        report = validate_project(Project(root), today=TODAY).report
+        report = validate(Project(root), today=TODAY).report
         return [c for c in codes(report, REQ) if not CODES[c].dated]
 
     assert found(base.replace("status: fulfilled", "status: received")) == []
@@ -285,7 +285,7 @@ def test_due_page_and_requests_turnaround(ds: Any) -> None:
 def test_every_pack_file_is_valid(pack: str) -> None:
     from .conftest import REPO
 
-    inv = validate_project(Project(REPO), today=TODAY)
+    inv = validate(Project(REPO), today=TODAY)
     assert pack in inv.standards.packs
     assert not [p for p in inv.report if p.file.startswith("standards/packs/")]
 
@@ -304,7 +304,7 @@ def test_the_strictest_setting_wins(make_project: MakeProject) -> None:
     for text, stale, due in ((pack, True, dt.date(2026, 11, 18)),
                              (loose, False, dt.date(2026, 11, 20))):
         root = make_project({"standards/packs/tst.yml": text, REQ: foia})
-        inv = validate_project(Project(root), today=dt.date(2026, 6, 15))
+        inv = validate(Project(root), today=dt.date(2026, 6, 15))
         assert ("classification-assessment-stale" in codes(inv.report, DS)) is stale
         assert due_date(inv.requests["r1"], inv)[0] == due
 
@@ -316,5 +316,5 @@ def test_every_archive_pattern_must_match(make_project: MakeProject) -> None:
                 AGREEMENT)
     for files, found in (({}, False), ({"standards/packs/dcf-records.yml": pack}, True)):
         root = make_project({**ag(text), **files})
-        report = validate_project(Project(root), today=TODAY).report
+        report = validate(Project(root), today=TODAY).report
         assert ("agreement-review-not-archived" in codes(report, AG)) is found

@@ -6,9 +6,9 @@ import datetime as dt
 import sqlite3
 from pathlib import Path
 
+from catalog.build import validate
 from catalog.governance.requests import turnaround
 from catalog.project import Project
-from catalog.validate import validate_project
 
 from .conftest import MakeProject
 
@@ -40,7 +40,7 @@ def test_turnaround_figures(make_project: MakeProject) -> None:
         "inventory/_requests/r3.yml": request("r3", "2026-03-01", "fulfilled", "2026-03-31"),
         "inventory/_requests/r4.yml": request("r4", "2026-11-01", "vetting"),
     })
-    inv = validate_project(Project(root), today=dt.date(2026, 11, 23))
+    inv = validate(Project(root), today=dt.date(2026, 11, 23))
     assert inv.report.errors == []
     t = turnaround(inv)
     assert (t.total, t.open, t.answered) == (4, 1, 3)
@@ -67,7 +67,7 @@ def test_foia_clock_counts_business_days_and_state_holidays(make_project: MakePr
         "inventory/_requests/f2.yml": request("f2", "2026-11-02", "denied", "2026-11-12",
                                               kind="media", extra="foia: true\n"),
     })
-    inv = validate_project(Project(root), today=dt.date(2026, 12, 2))
+    inv = validate(Project(root), today=dt.date(2026, 12, 2))
     due, basis = due_date(inv.requests["f1"], inv)
     assert due == dt.date(2026, 12, 1) and "§1-206" in basis
     assert [(p.code, p.file) for p in inv.report if "_requests" in p.file] == [
@@ -105,7 +105,7 @@ def test_the_requests_command_reads_the_build_pipeline(make_project: MakeProject
     done = CliRunner().invoke(main, ["requests", "--format", "json", "--root", str(root),
                                      "--today", "2026-11-23"], catch_exceptions=False)
     assert done.exit_code == 0, done.output
-    expected = turnaround(validate_project(Project(root), today=dt.date(2026, 11, 23)))
+    expected = turnaround(validate(Project(root), today=dt.date(2026, 11, 23)))
     assert json.loads(done.output) == json.loads(json.dumps(expected.as_dict(), default=str))
     assert json.loads(done.output)["total"] == 2
     assert not (root / "build").exists()

@@ -14,7 +14,7 @@ import pytest
 import yaml
 
 from catalog.build import build
-from catalog.compile import PUBLIC_DB
+from catalog.compile import PUBLIC_FILE
 from catalog.compile.rows import DATASET_TABLES, RACE_STANDARDS
 from catalog.project import Project
 
@@ -29,7 +29,7 @@ def _phrase(n: int) -> str:
 
 
 def public_bytes(root: Path) -> bytes:
-    return (root / "build" / PUBLIC_DB).read_bytes()
+    return (root / "build" / PUBLIC_FILE).read_bytes()
 
 
 def fts_content(db: Path) -> dict[str, set[tuple[Any, ...]]]:
@@ -201,15 +201,15 @@ class Sweep:
         assert not leaked, f"public.db still holds {leaked}"
         missing = sorted(w for w in self.shown if w.encode() not in data)
         assert not missing, f"public words lost: {missing}"
-        public_db = self.root / "build" / PUBLIC_DB
+        public_db = self.root / "build" / PUBLIC_FILE
         assert_dense(public_db)
         fresh = self.root.parent / f"{self.root.name}-fresh"
         shutil.rmtree(fresh, ignore_errors=True)
         outcome = build(Project(self.root), fresh, today=TODAY, jobs=1, full=True,
                         allow_warnings=True)
         assert outcome.mode == "full"
-        assert fts_content(public_db) == fts_content(fresh / PUBLIC_DB)
-        assert_dense(fresh / PUBLIC_DB)
+        assert fts_content(public_db) == fts_content(fresh / PUBLIC_FILE)
+        assert_dense(fresh / PUBLIC_FILE)
 
 
 @pytest.fixture
@@ -291,7 +291,7 @@ def test_a_listed_dataset_never_shows_its_steward_as_contact(sweep: Sweep) -> No
     data["access"]["visibility"] = "listed"
     sweep.save(name, data)
     sweep.build("full")
-    conn = sqlite3.connect(sweep.root / "build" / PUBLIC_DB)
+    conn = sqlite3.connect(sweep.root / "build" / PUBLIC_FILE)
     row = conn.execute("SELECT contact_name, contact_email, steward_email FROM datasets "
                        "WHERE id = ?", (data["id"],)).fetchone()
     conn.close()

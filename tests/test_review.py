@@ -317,10 +317,10 @@ def test_codeowners_needs_the_cdo_office(make_project: MakeProject) -> None:
 
 
 def test_steward_handles_are_validated(make_project: MakeProject) -> None:
-    from catalog.validate import validate_project
+    from catalog.build import validate
 
     root = make_project({"inventory/tst/_agency.yml": _agency("tst", '["not a handle"]')})
-    problems = validate_project(Project(root)).report
+    problems = validate(Project(root)).report
     assert [(p.code, p.pointer) for p in problems if p.code == "invalid-value"] == [
         ("invalid-value", "/stewards/0")]
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 
-from catalog.governance.scorecard import METRIC_IDS, compute
+from catalog.build import check_project
+from catalog.governance.scorecard import METRIC_IDS
 from catalog.project import Project
-from catalog.validate import validate_project
 
 from .conftest import AGENCY, MakeProject
 
@@ -93,9 +93,9 @@ def table(make_project: MakeProject) -> dict[tuple[str, str], tuple[int, int]]:
     root = make_project({"inventory/tst/tst-cases.yml": CASES,
                          "inventory/oth/_agency.yml": OTHER_AGENCY,
                          "inventory/oth/oth-map.yml": MAP})
-    inv = validate_project(Project(root), today=TODAY)
-    assert inv.report.errors == [], [p.render() for p in inv.report.errors]
-    return {(s.scope, s.metric): (s.numerator, s.denominator) for s in compute(inv)}
+    checked = check_project(Project(root), today=TODAY)
+    assert checked.report.errors == [], [p.render() for p in checked.report.errors]
+    return {(s.scope, s.metric): (s.numerator, s.denominator) for s in checked.scores}
 
 
 def test_every_metric_for_every_scope(make_project: MakeProject) -> None:
@@ -135,8 +135,8 @@ def test_hand_computed_figures(make_project: MakeProject) -> None:
 
 
 def test_empty_denominator_has_no_value(make_project: MakeProject) -> None:
-    inv = validate_project(Project(make_project()), today=TODAY)
-    scores = {(s.scope, s.metric): s for s in compute(inv)}
+    checked = check_project(Project(make_project()), today=TODAY)
+    scores = {(s.scope, s.metric): s for s in checked.scores}
     assert scores[("tst", "personal-data-policy")].denominator == 0
     assert scores[("tst", "personal-data-policy")].value is None
 

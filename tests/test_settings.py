@@ -73,3 +73,24 @@ def test_a_blank_or_unset_variable_means_the_default() -> None:
     assert value("CATALOG_USAGE_FLUSH_SECONDS", {"CATALOG_USAGE_FLUSH_SECONDS": " "}) == "10"
     assert value("CATALOG_USAGE_FLUSH_SECONDS", {"CATALOG_USAGE_FLUSH_SECONDS": "2"}) == "2"
     assert value("CATALOG_SSO_HEADER", {}) == ""
+
+
+READS = re.compile(r"\b(?:environ|env|getenv)\b(?:\.get)?\s*[\(\[]\s*[\"'](?:CATALOG|DATASETTE)_")
+
+
+def test_settings_are_read_only_through_the_table() -> None:
+    """No module reads a setting from the environment itself: each goes through
+    catalog.settings.value (and so has its documented default)."""
+    sources = [*(REPO / "catalog").rglob("*.py"), *(REPO / "plugins").glob("*.py")]
+    readers = [p.relative_to(REPO).as_posix() for p in sources
+               if p.name != "settings.py" and READS.search(p.read_text(encoding="utf-8"))]
+    assert readers == []
+
+
+def test_the_sso_settings_are_read_once_per_process() -> None:
+    from catalog.site.access import Sso, sso
+
+    assert sso() is sso()
+    env = {"CATALOG_SSO_HEADER": "X-Remote-User", "CATALOG_SSO_SECRET": "s" * 32}
+    assert sso(env) == Sso("x-remote-user", "s" * 32, "")
+    assert sso({**env, "CATALOG_SSO_SECRET": "short"}).problem

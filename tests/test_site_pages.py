@@ -13,7 +13,7 @@ import pytest
 import yaml
 
 from catalog.site.fts import fts_query
-from catalog.site.markdown import render
+from catalog.site.markdown import to_html
 from catalog.site.pages.agencies import plan_state
 from catalog.site.pages.dataset import suppression_rule
 
@@ -322,7 +322,7 @@ def test_suppression_rule_summary() -> None:
     "<iframe src=https://x.org></iframe>",
 ])
 def test_markdown_is_sanitised(text: str) -> None:
-    html = render(text)
+    html = to_html(text)
     assert "<script" not in html and "<iframe" not in html and "<img" not in html
     assert 'href="javascript' not in html.lower()
     assert not re.search(r"<[^>]+\son\w+=", html)
@@ -330,10 +330,10 @@ def test_markdown_is_sanitised(text: str) -> None:
 
 
 def test_markdown_renders_and_marks_links() -> None:
-    html = render("# Heading\n\n* one\n* **two**\n\n[site](https://portal.ct.gov)")
+    html = to_html("# Heading\n\n* one\n* **two**\n\n[site](https://portal.ct.gov)")
     assert "<h3>Heading</h3>" in html and "<li><strong>two</strong></li>" in html
     assert '<a href="https://portal.ct.gov" rel="nofollow noopener">site</a>' in html
-    assert render(None) == "" and render("") == ""
+    assert to_html(None) == "" and to_html("") == ""
 
 
 def test_markdown_filter_in_templates(ds: Any) -> None:

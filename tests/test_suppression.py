@@ -10,13 +10,13 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from catalog.build import validate
 from catalog.governance.cli import check_suppression
 from catalog.governance.suppression import CODES, audit_file, check_file
 from catalog.model.standards import SuppressionPolicy
 from catalog.problems import CODES as REGISTERED
 from catalog.problems import CatalogError, Problem
 from catalog.project import Project
-from catalog.validate import validate_project
 from catalog.validate.disclosure import published_counts_are_suppressed
 
 from .conftest import REPO, MakeProject
@@ -243,7 +243,7 @@ def test_problems_are_capped_with_a_note(table: Table) -> None:
 # -- datasets in the inventory --------------------------------------------------------------
 
 def test_the_sample_passes_its_own_policy() -> None:
-    inv = validate_project(Project(REPO))
+    inv = validate(Project(REPO))
     checked = [e for e in inv.datasets.values() if e.model.sample]
     assert checked
     for entry in checked:
@@ -267,7 +267,7 @@ def test_the_rule_reports_the_sample_cells(make_project: MakeProject) -> None:
     root = make_project({"inventory/tst/tst-town-counts.yml": descriptor,
                          "inventory/tst/samples/tst-town-counts.csv":
                          "town,things\nHartford,3\nNew Haven,12\n"})
-    inv = validate_project(Project(root))
+    inv = validate(Project(root))
     problems = [p for p in inv.report if p.code in CODES]
     assert [(p.file, p.line, p.column, p.field, p.code, p.pointer) for p in problems] == [
         ("inventory/tst/samples/tst-town-counts.csv", 2, 2, "things", "small-count", "/sample")]
@@ -342,7 +342,7 @@ def test_the_policys_symbol_is_not_a_sample_error(make_project: MakeProject) -> 
     descriptor = SUPPRESSED.replace('  missingValues: ["", "*"]\n', "")
     root = make_project({SUP: descriptor, SUP_CSV: "region,things\nCapitol,*\nSouth,3\n"
                          "North,many\n"})
-    report = validate_project(Project(root)).report
+    report = validate(Project(root)).report
     found = [(p.code, p.line) for p in report if p.file == SUP_CSV]
     assert ("small-count", 3) in found and ("invalid-count", 4) in found
     assert ("sample-invalid", 2) not in found  # the policy's own symbol
@@ -378,6 +378,6 @@ def test_a_detected_count_column_is_checked_unless_waived(make_project: MakeProj
     csv_text = "region,population,things\nCapitol,3,12\nSouth,900,22\n"
     for descriptor, flagged in ((with_field, True), (waived, False)):
         root = make_project({SUP: descriptor, SUP_CSV: csv_text})
-        report = validate_project(Project(root)).report
+        report = validate(Project(root)).report
         found = [(p.code, p.field) for p in report if p.file == SUP_CSV]
         assert (("small-count", "population") in found) is flagged, found

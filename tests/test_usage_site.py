@@ -244,16 +244,15 @@ def test_withdrawn_datasets_do_not_reveal_their_ids(us: UsageSite) -> None:
 
 def test_store_survives_a_rebuild(us: UsageSite, sample_build: Path) -> None:
     """usage.db lives beside the build but the compiler replaces only its own files."""
-    from catalog.compile import compile_inventory
+    from catalog.build import build as build_project
     from catalog.project import Project
-    from catalog.validate import validate_project
 
     from .conftest import REPO
 
     us.get(f"/datasets/{D}")
     us.flush()
     build = us.store_path.parent
-    compile_inventory(validate_project(Project(REPO)), build)
+    build_project(Project(REPO), build, full=True)
     assert (build / "public.db").is_file()
     assert us.counts() == {(D, "page", "human"): 1}
 

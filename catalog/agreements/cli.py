@@ -4,8 +4,6 @@ thin layer over :mod:`catalog.agreements.lifecycle` and :mod:`.calendar`."""
 from __future__ import annotations
 
 import datetime as dt
-import io
-import json
 import sys
 from pathlib import Path
 from typing import Any
@@ -13,8 +11,7 @@ from urllib.parse import urlsplit
 
 import click
 
-from .. import csvsafe
-from ..clikit import handle_errors, project_of, root_option, today_option
+from ..clikit import emit, format_option, handle_errors, project_of, root_option, today_option
 from .lifecycle import STATUSES, Dates, Due, due, next_review, parse_window
 from .register import Register, load_agreements
 
@@ -68,8 +65,7 @@ def _render_due(items: list[Due], as_of: dt.date, within: int) -> str:
 @agreements.command("due")
 @click.option("--within", type=Window(), default="60d", show_default=True,
               help="Window ahead of today: days (60d) or weeks (8w).")
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
-              show_default=True)
+@format_option("text", "json")
 @root_option
 @today_option
 @handle_errors
@@ -88,21 +84,22 @@ def due_command(within: int, fmt: str, root: Path | None, today: dt.datetime | N
     days = within
     as_of = _day(today)
     items = due(_register(root).dates, as_of, days)
-    if fmt == "json":
-        click.echo(json.dumps({"as_of": as_of.isoformat(), "within_days": days,
-                               "overdue": sum(1 for i in items if i.overdue),
-                               "items": [i.as_dict() for i in items]}, indent=2))
-    else:
-        click.echo(_render_due(items, as_of, days))
+    emit(fmt, text=lambda: _render_due(items, as_of, days),
+         data={"as_of": as_of.isoformat(), "within_days": days,
+               "overdue": sum(1 for i in items if i.overdue),
+               "items": [i.as_dict() for i in items]})
     if any(i.overdue for i in items):
         sys.exit(1)
+
+
+LIST_COLUMNS = ("id", "title", "status", "public", "term_start", "term_end", "parties",
+                "datasets", "next_review")
 
 
 @agreements.command("list")
 @click.option("--status", "statuses", multiple=True, type=click.Choice(STATUSES),
               help="Only these statuses (repeatable).")
-@click.option("--format", "fmt", type=click.Choice(["text", "json", "csv"]), default="text",
-              show_default=True)
+@format_option("text", "json", "csv")
 @root_option
 @handle_errors
 def list_command(statuses: tuple[str, ...], fmt: str, root: Path | None) -> None:
@@ -125,21 +122,14 @@ def list_command(statuses: tuple[str, ...], fmt: str, root: Path | None) -> None
             "datasets": list(a.datasets),
             "next_review": review.isoformat() if review else None,
         })
-    if fmt == "json":
-        click.echo(json.dumps(rows, indent=2))
-    elif fmt == "csv":
-        buf = io.StringIO()
-        writer = csvsafe.DictWriter(buf, fieldnames=list(rows[0]) if rows else ["id"])
-        writer.writeheader()
-        for r in rows:
-            writer.writerow({**r, "parties": "; ".join(map(str, r["parties"])),
-                             "datasets": "; ".join(r["datasets"])})
-        click.echo(buf.getvalue(), nl=False)
-    else:
-        for r in rows:
-            click.echo(f"{r['id']:<42} {r['status']:<12} {r['term_start']} → "
-                       f"{r['term_end'] or 'open-ended':<10}  {', '.join(map(str, r['parties']))}")
-        click.echo(f"{len(rows)} agreement(s)")
+
+    def text() -> str:
+        return "\n".join([*(f"{r['id']:<42} {r['status']:<12} {r['term_start']} → "
+                             f"{r['term_end'] or 'open-ended':<10}  "
+                             f"{', '.join(map(str, r['parties']))}" for r in rows),
+                          f"{len(rows)} agreement(s)"])
+
+    emit(fmt, text=text, rows=rows, columns=LIST_COLUMNS)
 
 
 @agreements.command("calendar")

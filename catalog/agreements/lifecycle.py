@@ -14,12 +14,13 @@ from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Any
 
+from ..model.agreement import ENDED as ENDED  # the site reads both here, beside the labels
+from ..model.agreement import IN_FORCE, Status
+
 if TYPE_CHECKING:
     from ..model import Agreement
 
-IN_FORCE = ("approved", "active")
-ENDED = ("expired", "terminated")
-STATUSES = ("draft", "under-review", "approved", "active", "expired", "terminated")
+STATUSES = tuple(s.value for s in Status)
 STATUS_LABELS = {"draft": "Draft", "under-review": "Under review", "approved": "Approved",
                  "active": "Active", "expired": "Expired", "terminated": "Terminated"}
 

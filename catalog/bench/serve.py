@@ -430,9 +430,8 @@ def run(build: Path, *, root: Path = REPO, duration: int = 5, warmup: int = 1,
 def prepare(out: Path, scale: Scale, *, reuse: bool, progress: bool = False) -> Path:
     """``out/build`` holding a build of the synthetic inventory at ``scale``: the one
     already there when ``reuse`` and it was made at the same scale, else a fresh one."""
-    from ..compile import compile_inventory
+    from ..build import build as build_project
     from ..project import Project
-    from ..validate import validate_project
 
     build, stamp = out / "build", out / STAMP
     wanted = asdict(scale)
@@ -441,10 +440,9 @@ def prepare(out: Path, scale: Scale, *, reuse: bool, progress: bool = False) -> 
         return build
     start = time.perf_counter()
     generate(out, scale, REPO / "standards")
-    inv = validate_project(Project(out))
-    if inv.report.errors:
-        raise RuntimeError(f"the synthetic inventory has {len(inv.report.errors)} errors")
-    compile_inventory(inv, build)
+    outcome = build_project(Project(out), build, allow_warnings=True, full=True)
+    if outcome.result is None:
+        raise RuntimeError(f"the synthetic inventory has {len(outcome.report.errors)} errors")
     stamp.write_text(json.dumps(wanted))
     if progress:
         print(f"generated and built {scale.datasets} datasets x {scale.fields} fields in "

@@ -199,14 +199,12 @@ def run(root: Path, build: Path, *, requests: int = 2000, concurrency: int = 4,
 
 
 def _sample_build(root: Path, out: Path) -> Path:
-    from ..compile import compile_inventory
+    from ..build import build
     from ..project import Project
-    from ..validate import validate_project
 
-    inv = validate_project(Project(root))
-    if inv.report.errors:
+    outcome = build(Project(root), out, allow_warnings=True)
+    if outcome.result is None:
         raise RuntimeError("the inventory has errors; run `catalog validate`")
-    compile_inventory(inv, out)
     return out
 
 

@@ -30,10 +30,12 @@ from ..problems import CatalogError
 from ..project import Project
 from ..validate import Inventory
 from . import layout as L
-from .rows import DATASET_TABLES, Rows, inventory_rows, public_rows
+from .rows import DATASET_TABLES, Rows
 
-INVENTORY_DB = "inventory.db"
-PUBLIC_DB = "public.db"
+# the files a build writes; Datasette serves them as the databases named by their stems
+# (catalog.site.access.PRIVATE_DB and PUBLIC_DB)
+INVENTORY_FILE = "inventory.db"
+PUBLIC_FILE = "public.db"
 
 FTS = {
     # table: (columns indexed)
@@ -69,17 +71,6 @@ def digest(docs: Iterable[tuple[str, str]], extras: Iterable[Path], project: Pro
 def standards_files(project: Project) -> list[Path]:
     std_dir = project.standards_dir / "data"
     return sorted(std_dir.glob("*.csv")) if std_dir.is_dir() else []
-
-
-def source_hash(inv: Inventory, history_key: str) -> str:
-    """Hash of every input file (path + content), the history's end and the schema
-    version."""
-    extra = standards_files(inv.project)
-    for entry in inv.datasets.values():
-        if entry.model.sample:
-            extra.append(entry.source.path.parent / entry.model.sample)
-    return digest([(d.rel, d.sha256) for d in inv.documents + inv.standards.documents]
-                  + [("\0history", history_key)], extra, inv.project)
 
 
 def git_commit(root: Path) -> str:
@@ -525,45 +516,6 @@ def build_meta(inv: Inventory, source_digest: str) -> dict[str, str]:
         "catalog_json": inv.catalog.model.model_dump_json(exclude_none=True)
         if inv.catalog else "{}",
     }
-
-
-@contextmanager
-def writers(out_dir: Path, incremental: bool = False) -> Iterator[tuple[Writer, Writer]]:
-    """Both databases' writers, under the build lock; committed (inventory, then public)
-    when the block ends normally, discarded when it raises."""
-    with build_lock(out_dir):
-        pair = open_both((out_dir / INVENTORY_DB, out_dir / PUBLIC_DB), incremental)
-        try:
-            yield pair
-        except BaseException:
-            for w in pair:
-                w.abort()
-            raise
-        for w in pair:
-            w.commit()
-
-
-def compile_inventory(inv: Inventory, out_dir: Path | None = None) -> BuildResult:
-    """Write both databases from a validated inventory (the caller checked the report)."""
-    from .. import history
-
-    out_dir = out_dir or inv.project.build_dir
-    at = history.head(inv.project)
-    source_digest = source_hash(inv, at.key)
-    rows = inventory_rows(inv)
-    datasets = {k: rows.pop(k, []) for k in DATASET_TABLES}
-    known = {d["id"] for d in datasets["datasets"] if d["visibility"] != "hidden"}
-    meta = build_meta(inv, source_digest)
-    with writers(out_dir) as (staff, public):
-        staff.add(rows)
-        staff.add(datasets)
-        public.add(public_rows(rows, known))
-        public.add(public_rows(datasets))
-        meta.update(history.write(inv.project, out_dir, at, staff, public,
-                                  inv.standards))
-        counts, public_counts = finish_both((staff, public), meta)
-    return BuildResult(inventory_db=out_dir / INVENTORY_DB, public_db=out_dir / PUBLIC_DB,
-                       counts=counts, public_counts=public_counts, source_hash=source_digest)
 
 
 def built_meta(db: Path, key: str) -> str | None:

@@ -323,25 +323,6 @@ def shared_rows(inv: "Inventory", scores: "Iterable[Score]", problems: "Iterable
     return rows
 
 
-def inventory_rows(inv: "Inventory") -> Rows:
-    """Every row of inventory.db (except meta), from a validated inventory."""
-    from ..governance.scorecard import compute
-
-    rows = shared_rows(inv, compute(inv), inv.report.sorted())
-    conf: dict[str, dict[str, Conformance]] = defaultdict(dict)
-    for (dataset_id, name), c in inv.conformance.items():
-        conf[dataset_id][name] = c
-    last = 0
-    for dataset_id, entry in sorted(inv.datasets.items()):
-        facts = inv.facts.get(dataset_id)
-        chunk = dataset_rows(entry.model, entry.source.rel, conf[dataset_id], inv.base_url,
-                             pii=facts.pii if facts else ())
-        last = renumber(chunk, last)
-        for table, table_rows in chunk.items():
-            rows[table].extend(table_rows)
-    return rows
-
-
 LISTED_COLUMNS = {"id", "identifier", "agency_id", "title", "description", "asset_type",
                   "access_level",
                   "visibility", "high_value", "keywords", "themes", "contact_name",

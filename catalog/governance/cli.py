@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import difflib
-import json
 import sys
 from pathlib import Path
 from typing import Any
 
 import click
 
-from ..clikit import handle_errors, project_of, root_option
+from ..clikit import emit, format_option, handle_errors, project_of, root_option
 from ..problems import CatalogError
 from ..project import Project
 from .suppression import Audit, audit_file, dataset_layout
@@ -84,8 +83,7 @@ def _render_text(audit: Audit, summary: str) -> str:
               "(default: the one named like Total or All).")
 @click.option("--known-total", multiple=True, metavar="COLUMN=N",
               help="A column total published elsewhere (repeatable).")
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
-              show_default=True)
+@format_option("text", "json")
 @root_option(help="Project folder with standards/ (default: the nearest one).")
 @handle_errors(exit_code=2)  # 1 means violations
 def check_suppression(file: Path, policy_id: str | None, descriptor: Path | None,
@@ -134,13 +132,10 @@ def check_suppression(file: Path, policy_id: str | None, descriptor: Path | None
                            + "policies: " + ", ".join(standards.policies))
     audit = audit_file(file, policy, total_column=total_column,
                        known_totals=_known_totals(known_total), display=str(file), **kw)
-    if fmt == "json":
-        click.echo(json.dumps(audit.to_dict(), indent=2))
-    else:
-        zeros = "zeros suppressed" if policy.suppress_zero else "zeros shown"
-        summary = (f"{policy.id} (counts below {policy.min_count} suppressed, {zeros}"
-                   + (f", rounded to {policy.rounding}" if policy.rounding else "")
-                   + (", complementary" if policy.complementary else "") + ")")
-        click.echo(_render_text(audit, summary))
+    zeros = "zeros suppressed" if policy.suppress_zero else "zeros shown"
+    summary = (f"{policy.id} (counts below {policy.min_count} suppressed, {zeros}"
+               + (f", rounded to {policy.rounding}" if policy.rounding else "")
+               + (", complementary" if policy.complementary else "") + ")")
+    emit(fmt, text=lambda: _render_text(audit, summary), data=audit.to_dict())
     if audit.problems:
         sys.exit(1)

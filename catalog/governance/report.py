@@ -1,11 +1,9 @@
-"""Render scorecards as a terminal table, JSON or CSV."""
+"""Scorecards as a terminal table, and as records (for JSON and CSV)."""
 
 from __future__ import annotations
 
-import io
-import json
+from typing import Any
 
-from .. import csvsafe
 from .scorecard import METRICS, Score
 
 SHORT = {
@@ -23,16 +21,16 @@ def _cell(score: Score | None) -> str:
     return f"{score.value * 100:.0f}%"
 
 
-def render(scores: list[Score], fmt: str) -> str:
-    if fmt == "json":
-        return json.dumps([{**s.__dict__, "value": s.value} for s in scores], indent=2) + "\n"
-    if fmt == "csv":
-        buf = io.StringIO()
-        writer = csvsafe.Writer(buf, lineterminator="\n")
-        writer.writerow(["scope", "metric", "numerator", "denominator", "value"])
-        writer.writerows([s.scope, s.metric, s.numerator, s.denominator,
-                          "" if s.value is None else s.value] for s in scores)
-        return buf.getvalue()
+COLUMNS = ("scope", "metric", "numerator", "denominator", "value")
+
+
+def records(scores: list[Score]) -> list[dict[str, Any]]:
+    """One record per score (its value None when the denominator is 0)."""
+    return [{**s.__dict__, "value": s.value} for s in scores]
+
+
+def table(scores: list[Score]) -> str:
+    """A terminal table: a row per scope, a column per metric, then the legend."""
     scopes = list(dict.fromkeys(s.scope for s in scores))
     table = {(s.scope, s.metric): s for s in scores}
     metrics = [m.id for m in METRICS]

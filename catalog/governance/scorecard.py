@@ -187,20 +187,3 @@ def compute_tallies(agencies: Iterable[str],
         out.extend(scores(agency, items, today))
     out.extend(scores("statewide", everything, today))
     return out
-
-
-def dataset_tally(d: Dataset, inv: "Inventory") -> Tally:
-    def conformant(name: str) -> bool:
-        c = inv.conformance.get((d.id, name))
-        return c is not None and c.status == "conformant"
-
-    return tally(d, conformant, inv.standards)
-
-
-def compute(inv: "Inventory") -> list[Score]:
-    """Scores per agency (sorted by agency id) then statewide."""
-    return compute_tallies(
-        sorted(inv.agencies),
-        ((e.model.agency, dataset_tally(e.model, inv),
-          e.model.lifecycle.last_reviewed if e.model.lifecycle else None)
-         for e in inv.datasets.values()), inv.today)

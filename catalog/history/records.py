@@ -31,7 +31,7 @@ from ..model.check import check
 from ..project import Source
 from ..standards import Standards
 from ..validate import Entry
-from ..validate.conformance import check_dataset
+from ..validate.conformance import assess_fields
 
 Record = dict[str, Any]
 
@@ -135,7 +135,7 @@ def read_dataset(raw: bytes, rel: str, std: Standards) -> Version | None:
     if not isinstance(model, Dataset):
         return None
     source = Source(Path(rel), rel, "dataset", rel.split("/")[1] if "/" in rel else "")
-    conformance, _ = check_dataset(Entry(source, doc, model), std)
+    conformance, _ = assess_fields(Entry(source, doc, model), std)
     counts = tally(model, lambda name: (c := conformance.get(name)) is not None
                    and c.status == "conformant", std)
     life = model.lifecycle

@@ -23,6 +23,11 @@ class Status(str, Enum):
     TERMINATED = "terminated"
 
 
+# in force: renewal and review dates matter. Tuples: a status read from a database row (a
+# plain string) compares equal to its member, though it does not hash like one.
+IN_FORCE = (Status.APPROVED, Status.ACTIVE)
+ENDED = (Status.EXPIRED, Status.TERMINATED)
+
 class Party(Strict):
     """A party: a state agency of the inventory (``agency``) or an outside entity."""
 

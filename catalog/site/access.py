@@ -14,11 +14,16 @@
 
 from __future__ import annotations
 
+import functools
 import hmac
-import os
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
+from ..settings import value
+
+# Datasette's names of the two databases (the files are catalog.compile.PUBLIC_FILE and
+# INVENTORY_FILE)
 PUBLIC_DB = "public"
 PRIVATE_DB = "inventory"
 STAFF_ROLES = frozenset({"staff", "admin"})
@@ -67,43 +72,72 @@ def permission(actor: Actor, action: str, resource: Any) -> bool | None:
     return None
 
 
-def identity_headers(environ: dict[str, str] | None = None) -> tuple[bytes, ...]:
+@dataclass(frozen=True)
+class Sso:
+    """The single sign-on settings (``CATALOG_SSO_*``, :mod:`catalog.settings`); header
+    names in lower case, ``header`` empty when SSO is off."""
+
+    header: str
+    secret: str
+    roles_header: str
+
+    @classmethod
+    def read(cls, environ: Mapping[str, str] | None = None) -> "Sso":
+        return cls(value("CATALOG_SSO_HEADER", environ).lower(),
+                   value("CATALOG_SSO_SECRET", environ),
+                   value("CATALOG_SSO_ROLES_HEADER", environ).lower())
+
+    @property
+    def problem(self) -> str | None:
+        """Why the configuration is unsafe (None when SSO is off or safe)."""
+        if self.header and len(self.secret) < MIN_SSO_SECRET:
+            return (f"CATALOG_SSO_HEADER is set but CATALOG_SSO_SECRET is missing or "
+                    f"shorter than {MIN_SSO_SECRET} characters: any client could send the "
+                    "identity header and be staff. Set a random secret (e.g. `openssl rand "
+                    f"-hex 32`) that the proxy sends in {SECRET_HEADER}, or unset "
+                    "CATALOG_SSO_HEADER.")
+        return None
+
+
+@functools.cache
+def _process_sso() -> Sso:
+    """This process's SSO settings, read from its environment once."""
+    return Sso.read()
+
+
+def sso(environ: Mapping[str, str] | None = None) -> Sso:
+    """The SSO settings of ``environ``, else this process's (read once)."""
+    return _process_sso() if environ is None else Sso.read(environ)
+
+
+def identity_headers(environ: Mapping[str, str] | None = None) -> tuple[bytes, ...]:
     """Request headers that may name who is asking (lower case): a response to a request
     carrying any of them may be personal and is never cached for others."""
-    env = os.environ if environ is None else environ
-    sso = env.get("CATALOG_SSO_HEADER", "").strip().lower()
-    return (b"cookie", b"authorization") + ((sso.encode("latin-1"),) if sso else ())
+    header = sso(environ).header
+    return (b"cookie", b"authorization") + ((header.encode("latin-1"),) if header else ())
 
 
 def sso_problem(environ: Mapping[str, str] | None = None) -> str | None:
     """Why the SSO configuration is unsafe (None when SSO is off or safe)."""
-    env = os.environ if environ is None else environ
-    if not env.get("CATALOG_SSO_HEADER", "").strip():
-        return None
-    if len(env.get("CATALOG_SSO_SECRET", "")) < MIN_SSO_SECRET:
-        return (f"CATALOG_SSO_HEADER is set but CATALOG_SSO_SECRET is missing or shorter "
-                f"than {MIN_SSO_SECRET} characters: any client could send the identity "
-                "header and be staff. Set a random secret (e.g. `openssl rand -hex 32`) "
-                f"that the proxy sends in {SECRET_HEADER}, or unset CATALOG_SSO_HEADER.")
-    return None
+    return sso(environ).problem
 
 
-def actor_from_headers(headers: dict[str, str], environ: dict[str, str] | None = None) -> Actor:
+def actor_from_headers(headers: Mapping[str, str], environ: Mapping[str, str] | None = None
+                       ) -> Actor:
     """An actor from an SSO proxy's headers, when that mode is configured safely."""
-    env = os.environ if environ is None else environ
-    header = env.get("CATALOG_SSO_HEADER", "").lower()
-    if not header or sso_problem(env):
+    config = sso(environ)
+    if not config.header or config.problem:
         return None
-    secret = env.get("CATALOG_SSO_SECRET", "")
-    if not hmac.compare_digest(headers.get(SECRET_HEADER, "").encode(), secret.encode()):
+    if not hmac.compare_digest(headers.get(SECRET_HEADER, "").encode(),
+                               config.secret.encode()):
         return None
-    user = headers.get(header, "").strip()
+    user = headers.get(config.header, "").strip()
     if not user:
         return None
-    roles_header = env.get("CATALOG_SSO_ROLES_HEADER", "").lower()
     granted = {"staff"}
-    if roles_header:
-        asked = {r.strip() for r in headers.get(roles_header, "").split(",") if r.strip()}
+    if config.roles_header:
+        asked = {r.strip() for r in headers.get(config.roles_header, "").split(",")
+                 if r.strip()}
         granted = (asked & STAFF_ROLES) or {"staff"}
     return {"id": user, "name": user, "roles": sorted(granted), "via": "sso"}
 

@@ -16,7 +16,7 @@ from typing import Any
 
 import yaml
 
-from ..compile import INVENTORY_DB, PUBLIC_DB
+from ..compile import INVENTORY_FILE, PUBLIC_FILE
 from ..problems import CatalogError
 from ..project import Project
 
@@ -60,7 +60,7 @@ class Site:
     @property
     def databases(self) -> list[Path]:
         # public first: it is the default database of the instance
-        return [self.build_dir / PUBLIC_DB, self.build_dir / INVENTORY_DB]
+        return [self.build_dir / PUBLIC_FILE, self.build_dir / INVENTORY_FILE]
 
     @property
     def metadata_path(self) -> Path:

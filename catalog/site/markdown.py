@@ -32,7 +32,7 @@ def sanitize(html: str) -> str:
                      url_schemes=set(URL_SCHEMES), link_rel=LINK_REL)
 
 
-def render(text: str | None) -> str:
+def to_html(text: str | None) -> str:
     """Markdown → sanitised HTML ('' for empty text). Headings are shifted down two levels
     (h1 → h3 … h4 and below → h6), so a descriptor's '# Title' never competes with the
     page's own h1 and h2."""

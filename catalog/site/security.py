@@ -30,6 +30,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs
 
+from ..settings import value
+
 MAX_BODY = 64 * 1024  # every form of the site fits in a few kilobytes
 SQL_SLOTS = 2
 SQL_WAIT_S = 5.0
@@ -227,4 +229,4 @@ def proxy_environment(environ: Mapping[str, str]) -> dict[str, str]:
     """The environment uvicorn reads: ``X-Forwarded-For`` and ``X-Forwarded-Proto``
     trusted only from the proxies in ``CATALOG_TRUSTED_PROXIES`` (addresses or networks,
     comma-separated; none by default: uvicorn would trust 127.0.0.1)."""
-    return {"FORWARDED_ALLOW_IPS": environ.get("CATALOG_TRUSTED_PROXIES", "").strip()}
+    return {"FORWARDED_ALLOW_IPS": value("CATALOG_TRUSTED_PROXIES", environ)}

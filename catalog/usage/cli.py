@@ -9,8 +9,8 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from ..clikit import handle_errors, project_of, root_option
-from ..compile import PUBLIC_DB
+from ..clikit import emit, format_option, handle_errors, project_of, root_option
+from ..compile import PUBLIC_FILE
 from ..problems import CatalogError
 from ..project import Project
 from .config import UsageConfig
@@ -26,7 +26,7 @@ def _published(root: Path | None) -> tuple[Project, Published]:
     from .published import read_published
 
     project = project_of(root)
-    public_db = project.build_dir / PUBLIC_DB
+    public_db = project.build_dir / PUBLIC_FILE
     if not public_db.is_file():
         raise CatalogError(f"{public_db} does not exist", hint="run `catalog build`")
     return project, read_published(public_db)
@@ -120,8 +120,7 @@ def report_command(since: dt.datetime | None, until: dt.datetime | None, source:
 @usage.command("import-portal")
 @click.argument("csv_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--dry-run", is_flag=True, help="Read and match only; store nothing.")
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
-              show_default=True)
+@format_option("text", "json")
 @store_option
 @root_option
 @handle_errors
@@ -150,18 +149,22 @@ def import_portal_command(csv_file: Path, dry_run: bool, fmt: str, store_url: st
             result = import_portal(store, csv_file, published)
         finally:
             store.close()
+    def text() -> str:
+        verb = "would import" if dry_run else "imported"
+        lines = [f"{result.rows} row(s) read; {result.matched_rows} matched catalog "
+                 f"datasets; {verb} {result.hits:,} request(s) in {result.counters} daily "
+                 "counter(s)"]
+        if result.unmatched:
+            lines.append(f"{len(result.unmatched)} portal asset(s) not in the public catalog "
+                         "(their figures were left out):")
+            lines.extend(f"  {uid}  {hits:,}" for uid, hits in
+                         sorted(result.unmatched.items(), key=lambda kv: -kv[1])[:20])
+        lines.extend(f"ignored access type {kind!r}: {n} row(s)"
+                     for kind, n in sorted(result.ignored_types.items()))
+        return "\n".join(lines)
+
+    emit(fmt, text=text, data={**asdict(result), "dry_run": dry_run})
     if fmt == "json":
-        click.echo(json.dumps({**asdict(result), "dry_run": dry_run}, indent=2))
         return
-    verb = "would import" if dry_run else "imported"
-    click.echo(f"{result.rows} row(s) read; {result.matched_rows} matched catalog datasets; "
-               f"{verb} {result.hits:,} request(s) in {result.counters} daily counter(s)")
-    if result.unmatched:
-        click.echo(f"{len(result.unmatched)} portal asset(s) not in the public catalog "
-                   "(their figures were left out):")
-        for uid, hits in sorted(result.unmatched.items(), key=lambda kv: -kv[1])[:20]:
-            click.echo(f"  {uid}  {hits:,}")
-    for kind, n in sorted(result.ignored_types.items()):
-        click.echo(f"ignored access type {kind!r}: {n} row(s)")
     for p in result.problems:
         click.echo(f"{csv_file}:{p.line}: {p.code}: {p.message}", err=True)

@@ -20,13 +20,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
+from ..site.access import PUBLIC_DB
 from .config import UsageConfig
 from .published import PublishedCache
 from .recorder import DailySalt, Recorder
 from .store import Store, StoreUnavailable
 from .usecases import SubmitLimiter
 
-PUBLIC_DB = "public"
 PANEL_SECONDS = 60.0
 PANEL_READ_SECONDS = 1.0  # a dataset page waits no longer for its usage panel
 PAGE_READ_SECONDS = 10.0  # the usage pages themselves

@@ -1,14 +1,17 @@
-"""Validate stage: load every file, check its shape, then the cross-file rules.
+"""Validate stage: load a file and check its shape, then the rules over it.
 
-``validate_project`` never stops at the first problem: it returns an :class:`Inventory`
-holding every model that parsed, the per-field conformance results and the
+The pieces the build pipeline (:mod:`catalog.build`) runs: :func:`start` (the standards
+and what discovery found), :func:`load_sources` and :func:`add_entry` (a file's model,
+or its problems), :func:`dataset_rules` (every per-file rule of a descriptor) and
+:func:`register_rules` (the cross-file rules). Nothing stops at the first problem: an
+:class:`Inventory` holds every model that parsed and the
 :class:`~catalog.problems.Report` of every problem found.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Collection, Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Generic, TypeVar
@@ -23,7 +26,7 @@ from ..problems import Problem, Report
 from ..project import Discovery, Project, Source, discover
 from ..standards import Standards, load_standards
 from .conformance import Conformance
-from .facts import DatasetFacts, dataset_facts
+from .facts import DatasetFacts
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -79,13 +82,10 @@ MODELS: dict[str, type[BaseModel]] = {"agency": Agency, "dataset": Dataset,
                                       "request": DataRequest}
 DEFAULT_BASE_URL = "http://127.0.0.1:8001"
 
-Progress = Callable[[int], None]
-
-
 Loaded = tuple[Source, Document, "BaseModel | None", list[Problem], frozenset[str]]
 
 
-def load_sources(sources: Iterable[Source], progress: Progress | None = None) -> list[Loaded]:
+def load_sources(sources: Iterable[Source]) -> list[Loaded]:
     """Per-file work (parse + shape check): independent of every other file. A file
     with errors in some properties gives a partial model and the names of the broken
     ones."""
@@ -98,8 +98,6 @@ def load_sources(sources: Iterable[Source], progress: Progress | None = None) ->
         if doc.data is not None:
             model, problems, broken = check_partial(doc, MODELS[source.kind])
         out.append((source, doc, model, problems, broken))
-        if progress:
-            progress(1)
     return out
 
 
@@ -143,31 +141,6 @@ def start(project: Project, today: dt.date | None = None) -> tuple[Inventory, Di
     return inv, found
 
 
-def validate_project(project: Project, *, today: dt.date | None = None,
-                     progress: Progress | None = None) -> Inventory:
-    from . import references
-
-    inv, found = start(project, today)
-    for loaded in load_sources(found.sources, progress):
-        add_entry(inv, *loaded)
-
-    inv.report.extend(references.check_agencies(inv))
-    datasets = [e for e in inv.partial if e.source.kind == "dataset"]
-    for entry in [*inv.datasets.values(), *datasets]:
-        problems, results = dataset_rules(entry, inv)
-        inv.report.extend(problems)
-        if entry.broken:
-            continue
-        inv.conformance.update({(entry.model.id, name): c for name, c in results.items()})
-        inv.report.extend(references.check_links(entry, inv.agencies, inv.agreements))
-    for entry in [*datasets, *inv.datasets.values()]:  # the first of each id wins
-        facts = dataset_facts(entry, inv)
-        if facts is not None:
-            inv.facts[facts.id] = facts
-    inv.report.extend(register_rules(inv, inv.datasets))
-    return inv
-
-
 def register_rules(inv: Inventory, datasets: Collection[str]) -> list[Problem]:
     """The cross-file rules: the small registers (requests and agreements: their ids,
     the datasets and agencies they name, and every rule of the registry that reads
@@ -202,12 +175,12 @@ def dataset_rules(entry: Entry[Dataset], inv: Inventory
     problems: list[Problem] = []
     results: dict[str, Conformance] = {}
     if entry.has(*CORE_NEEDS):
-        problems.extend(references.check_dataset(entry, inv.standards))
+        problems.extend(references.dataset_references(entry, inv.standards))
     if entry.has("schema"):
-        results, found = conformance.check_dataset(entry, inv.standards)
+        results, found = conformance.assess_fields(entry, inv.standards)
         problems.extend(found)
     if entry.has("schema", "sample", "disclosure"):
-        problems.extend(tableschema.check_dataset(entry, inv))
+        problems.extend(tableschema.check_dictionary(entry, inv))
     problems.extend(registry.run(entry, inv, "dataset", "file"))
     return problems, results
 

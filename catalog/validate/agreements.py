@@ -13,12 +13,13 @@ the shared datasets show.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from .. import problems as P
 from ..agreements.lifecycle import Dates, next_review, parse_duration
-from ..model.agreement import Review, Status
+from ..model.agreement import IN_FORCE, Review, Status
 from ..problems import Problem
 from .packs import packs_for, patterns
 from .policy import ahead
@@ -28,7 +29,6 @@ if TYPE_CHECKING:
     from ..model import Agreement
     from . import Entry, Inventory
 
-IN_FORCE = (Status.APPROVED, Status.ACTIVE)
 REQUIRED_REVIEWS = tuple(Review.model_fields["office"].annotation.__args__)  # type: ignore[union-attr]
 OFFICE_NAMES = {
     "research-evaluation": "Office for Research and Evaluation",
@@ -356,3 +356,38 @@ def sharing_is_reviewed(entry: "Entry[Agreement]", inv: "Inventory") -> Iterator
             f"({(inv.today - due).days} days ago)", pointer,
             hint="hold the review for disproportionality, then set ongoing_review.last_done "
             "and next_due")
+
+
+# -- the review checklist (catalog.agreements.checklist): what each finding is about -------
+
+CHECKLIST_STATES = {
+    P.AGREEMENT_MISSING_APPROVAL: "missing", P.AGREEMENT_MISSING_GOVERNANCE: "missing",
+    P.AGREEMENT_MISSING_REVIEW: "missing", P.AGREEMENT_MISSING_CONSENT_PLAN: "missing",
+    P.AGREEMENT_CONSENT_NOT_APPROVED: "missing", P.AGREEMENT_ONGOING_REVIEW_MISSING: "missing",
+    P.AGREEMENT_ONGOING_REVIEW_OVERDUE: "overdue",
+    P.AGREEMENT_REVIEW_NOT_ARCHIVED: "not-archived",
+}
+_ITEMS = {
+    P.AGREEMENT_MISSING_APPROVAL: "approval", P.AGREEMENT_MISSING_GOVERNANCE: "governance",
+    P.AGREEMENT_MISSING_CONSENT_PLAN: "consent-plan",
+    P.AGREEMENT_CONSENT_NOT_APPROVED: "consent-plan",
+    P.AGREEMENT_ONGOING_REVIEW_MISSING: "ongoing-review",
+    P.AGREEMENT_ONGOING_REVIEW_OVERDUE: "ongoing-review",
+}
+_RECORD = re.compile(r"^the (\S+) (review|approval)\b")  # decisions_are_archived's subjects
+
+
+def checklist_item(code: str, message: str) -> str | None:
+    """The checklist item a finding of the rules above is about (None for any other
+    finding): the rules' codes, and for reviews and approvals the subject their messages
+    name."""
+    if code in _ITEMS:
+        return _ITEMS[code]
+    if code == P.AGREEMENT_MISSING_REVIEW:
+        return next((f"review:{office}" for office, name in OFFICE_NAMES.items()
+                     if message.endswith(name)), None)
+    if code == P.AGREEMENT_REVIEW_NOT_ARCHIVED and (m := _RECORD.match(message)):
+        if m[2] == "review":
+            return f"review:{m[1]}"
+        return "governance" if m[1] == "governance" else "approval"
+    return None

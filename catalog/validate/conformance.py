@@ -94,7 +94,7 @@ def assess(f: "SchemaField", element: "Element", std: "Standards", dataset_id: s
     return result, problems
 
 
-def check_dataset(entry: "Entry[Dataset]", std: "Standards"
+def assess_fields(entry: "Entry[Dataset]", std: "Standards"
                   ) -> tuple[dict[str, Conformance], list[Problem]]:
     """Each field that names a standard, assessed against it (keyed by field name)."""
     results: dict[str, Conformance] = {}

@@ -66,7 +66,7 @@ def check_agencies(inv: "Inventory") -> Iterator[Problem]:
                 f"'{agency.source.folder}'", "/id", hint="the folder name is the agency id")
 
 
-def check_dataset(entry: "Entry[Dataset]", std: "Standards") -> Iterator[Problem]:
+def dataset_references(entry: "Entry[Dataset]", std: "Standards") -> Iterator[Problem]:
     """The references a descriptor makes to its own path and to the standards."""
     themes, licenses = std.terms("themes"), std.terms("licenses")
     frequencies, granularities = std.terms("frequencies"), std.terms("granularities")
@@ -154,10 +154,3 @@ def check_registers(inv: "Inventory", datasets: Collection[str]) -> Iterator[Pro
                                   "exist", f"/parties/{i}/agency",
                                   hint=_suggest(party.agency, inv.agencies))
 
-
-def check(inv: "Inventory") -> Iterator[Problem]:
-    yield from check_agencies(inv)
-    for entry in inv.datasets.values():
-        yield from check_dataset(entry, inv.standards)
-        yield from check_links(entry, inv.agencies, inv.agreements)
-    yield from check_registers(inv, inv.datasets)

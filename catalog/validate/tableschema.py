@@ -239,7 +239,7 @@ def check_sample(entry: "Entry[Dataset]", inv: "Inventory") -> Iterator[Problem]
                              "standard allow only its values); fix the data or the field")
 
 
-def check_dataset(entry: "Entry[Dataset]", inv: "Inventory") -> list[Problem]:
+def check_dictionary(entry: "Entry[Dataset]", inv: "Inventory") -> list[Problem]:
     """The data dictionary, then (when it is sound) the sample data against it."""
     if entry.model.schema_ is None:
         return []
@@ -248,7 +248,3 @@ def check_dataset(entry: "Entry[Dataset]", inv: "Inventory") -> list[Problem]:
         problems.extend(check_sample(entry, inv))
     return problems
 
-
-def check(inv: "Inventory") -> Iterator[Problem]:
-    for entry in inv.datasets.values():
-        yield from check_dataset(entry, inv)

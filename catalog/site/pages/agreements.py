@@ -70,8 +70,20 @@ def _days(date: dt.date | None, today: dt.date) -> int | None:
     return None if date is None else (date - today).days
 
 
+async def _findings(reader: Reader, file: str | None = None) -> dict[str, list[Row]]:
+    """The problems of agreement files (of ``file`` only, when given), by file: what
+    the checklist shows (staff only, like the problems table)."""
+    out: dict[str, list[Row]] = defaultdict(list)
+    if reader.staff:
+        where = "= :f" if file else "in (select source_file from agreements)"
+        for r in await reader.rows(f"select file, code, message from problems where file {where}",
+                                   {"f": file}):
+            out[r["file"]].append(r)
+    return out
+
+
 def _entry(row: Row, parties: list[Row], datasets: list[Row], reader: Reader,
-           reviews: list[Row], approvals: list[Row]) -> Row:
+           reviews: list[Row], approvals: list[Row], findings: list[Row]) -> Row:
     """One agreement as the actor may see it: the summary for the public, everything
     (and its checklist and dates) for staff."""
     today = reader.today
@@ -89,11 +101,11 @@ def _entry(row: Row, parties: list[Row], datasets: list[Row], reader: Reader,
     )
     if reader.staff:
         review = None if dates.status in ENDED else next_review(dates)
-        items = checklist(row, parties, reviews, approvals, today)
+        items = checklist(row, reviews, approvals, findings)
         out.update(
             next_review=review.isoformat() if review else None,
             days_to_review=_days(review, today) if dates.in_force else None,
-            missing_reviews=[OFFICE_NAMES[o] for o in missing_reviews(row, reviews)],
+            missing_reviews=[OFFICE_NAMES[o] for o in missing_reviews(items)],
             checklist_problems=[i.label for i in items if i.problem],
         )
     return out
@@ -105,8 +117,10 @@ async def _entries(reader: Reader) -> tuple[list[Row], dict[str, list[Row]]]:
     parties, datasets = await _parties(reader), await _datasets(reader)
     reviews = await _staff_rows(reader, "agreement_reviews")
     approvals = await _staff_rows(reader, "agreement_approvals")
+    findings = await _findings(reader)
     return [_entry(r, parties[r["id"]], datasets[r["id"]], reader, reviews[r["id"]],
-                   approvals[r["id"]]) for r in rows], parties
+                   approvals[r["id"]], findings[r["source_file"]] if reader.staff else [])
+            for r in rows], parties
 
 
 def _filters(request: Any, staff: bool) -> dict[str, Any]:
@@ -201,11 +215,13 @@ async def agreement(reader: Reader, request: Any) -> Page:
     datasets = (await _datasets(reader))[agreement_id]
     reviews = (await _staff_rows(reader, "agreement_reviews"))[agreement_id]
     approvals = (await _staff_rows(reader, "agreement_approvals"))[agreement_id]
-    entry = _entry(row, parties, datasets, reader, reviews, approvals)
+    findings = (await _findings(reader, row["source_file"]))[row["source_file"]] \
+        if reader.staff else []
+    entry = _entry(row, parties, datasets, reader, reviews, approvals, findings)
     data: Row = {"agreement": entry}
     if reader.staff:
-        data["checklist"] = [i.as_dict() for i in checklist(row, parties, reviews, approvals,
-                                                             reader.today)]
+        data["checklist"] = [i.as_dict() for i in checklist(row, reviews, approvals,
+                                                             findings)]
         data["reviews"] = reviews
         data["approvals"] = approvals
         data["problems"] = await reader.rows(
