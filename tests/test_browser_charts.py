@@ -202,7 +202,7 @@ def check_text(chart: dict[str, Any], viewport: float, where: str) -> list[str]:
 
 
 def check_scale(chart: dict[str, Any], where: str) -> list[str]:
-    """Columns: round ticks from 0 to at or above the largest value, below twice it;
+    """Columns: round ticks from 0 to at or above the largest value, at most 1.5 times it;
     heights to scale. Bars: to scale, the longest over half its track (nothing
     flattened), shares against 100%."""
     bad = []
@@ -213,7 +213,7 @@ def check_scale(chart: dict[str, Any], where: str) -> list[str]:
         steps = {round(b - a, 6) for a, b in zip(ticks, ticks[1:], strict=False)}
         if ticks[0] != 0 or len(steps) != 1 or not is_round(steps.pop()):
             bad.append(f"{where}: ticks not round and even: {chart['ticks']}")
-        if top < peak or (peak > 1 and top >= 2 * peak):
+        if top < peak or (peak > 1 and top > 1.5 * peak):  # 5,001 → 6,000, not 10,000
             bad.append(f"{where}: axis to {top:,.0f} for a largest value of {peak:,.0f}")
         for col, v in zip(chart["cols"], values, strict=True):
             if abs(col["h"] - v / top * chart["plot"]) > 1.5:
