@@ -4,7 +4,8 @@ signed in, at 1366 px and 390 px, with a screenshot of each in test-artifacts/a1
 
 The full sweep is slow (``pytest -m a11y``; CI runs it with the slow tests); the
 default suite checks the pages people meet first. A meta-test keeps the sweep complete:
-every HTML route the plugins register must have a page in it."""
+every HTML route the plugins register must have a page in it, and after the sweep a
+screenshot at each width."""
 
 from __future__ import annotations
 
@@ -89,10 +90,15 @@ def keep(page: Any, path: Path) -> None:
         page.screenshot(path=str(path), timeout=60_000)
 
 
-def sweep(browser: Any, base: str, urls: list[str], width: int, who: str) -> list[str]:
-    """axe-core on each page; a full-page screenshot of each. Returns every violation."""
-    folder = ARTIFACTS / "a11y"
-    folder.mkdir(parents=True, exist_ok=True)
+def screenshot_path(who: str, width: int, url: str) -> Path:
+    return ARTIFACTS / "a11y" / f"{who}-{width}-{slug(url)}.png"
+
+
+def sweep(browser: Any, base: str, urls: list[str], width: int, who: str,
+          shown: list[str] | None = None) -> list[str]:
+    """axe-core on each page; a full-page screenshot of each (the pages that answered
+    HTML are added to ``shown``). Returns every violation."""
+    (ARTIFACTS / "a11y").mkdir(parents=True, exist_ok=True)
     context, page = axe_page(browser, width)
     failures = []
     try:
@@ -103,7 +109,9 @@ def sweep(browser: Any, base: str, urls: list[str], width: int, who: str) -> lis
             assert response is not None, url
             if "html" not in (response.headers.get("content-type") or ""):
                 continue
-            keep(page, folder / f"{who}-{width}-{slug(url)}.png")
+            keep(page, screenshot_path(who, width, url))
+            if shown is not None:
+                shown.append(url)
             failures += [f"{who} {width}px {url}: {v}" for v in axe_violations(page)]
     finally:
         context.close()
@@ -123,11 +131,16 @@ def test_every_page_signed_out_has_no_axe_violation(browser: Any, server: str,  
 @pytest.mark.a11y
 @pytest.mark.parametrize("width", WIDTHS)
 def test_every_page_signed_in_has_no_axe_violation(browser: Any, server: str,  # noqa: F811
-                                                   sample_build: Path, width: int) -> None:
+                                                   sample_build: Path, ds: Any,
+                                                   width: int) -> None:
+    """…and every HTML route the plugins register has its screenshot at this width."""
     urls = staff_pages(sample_build) + public_pages(sample_build)
     urls.remove("/-/logout")  # last: it shows the sign-out page, which signs nobody out
-    failures = sweep(browser, server, [*urls, "/-/logout"], width, "admin")
+    shown: list[str] = []
+    failures = sweep(browser, server, [*urls, "/-/logout"], width, "admin", shown)
     assert not failures, "\n".join(failures)
+    pictured = [u for u in shown if screenshot_path("admin", width, u).is_file()]
+    assert not routes_missing(ds, pictured), routes_missing(ds, pictured)
 
 
 FIRST_PAGES = ["/", "/search?q=town", "/datasets/dcf-entries-to-care-by-town", "/public",
@@ -154,20 +167,28 @@ def is_page(pattern: str) -> bool:
     return "\\." not in required and not any(x in pattern for x in NOT_HTML)
 
 
-def test_the_sweep_covers_every_html_route(ds: Any, sample_build: Path) -> None:
-    """Each page route registered by the plugins has at least one page in the sweep."""
+def routes_missing(ds: Any, urls: list[str]) -> list[str]:
+    """The HTML routes the plugins register that none of ``urls`` reaches."""
     from datasette.plugins import pm
 
-    urls = [u.split("?")[0] for u in public_pages(sample_build) + staff_pages(sample_build)]
+    paths = [u.split("?")[0] for u in urls]
     missing = []
     for routes in pm.hook.register_routes(datasette=ds):
         for pattern, _ in routes or []:
-            if not is_page(pattern):
-                continue
-            regex = re.compile(pattern)
-            if not any(regex.match(u) for u in urls):
+            if is_page(pattern) and not any(re.match(pattern, p) for p in paths):
                 missing.append(pattern)
-    assert not missing, missing
+    return missing
+
+
+def test_the_sweep_covers_every_html_route(ds: Any, sample_build: Path) -> None:
+    """Each page route registered by the plugins has at least one page in the sweep, and
+    no two of the sweep's pages share a screenshot's name."""
+    urls = public_pages(sample_build) + staff_pages(sample_build)
+    assert not routes_missing(ds, urls), routes_missing(ds, urls)
+    for who, pages in (("anonymous", public_pages(sample_build)),
+                       ("admin", staff_pages(sample_build) + public_pages(sample_build))):
+        names = {screenshot_path(who, 390, u) for u in set(pages)}
+        assert len(names) == len(set(pages)), f"{who}: two pages share a screenshot"
 
 
 @pytest.fixture(scope="module", autouse=True)

@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 
 from .conftest import REPO
-from .test_browser import datasette, shot, sign_in
+from .test_browser import ARTIFACTS, datasette, shot, sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -296,8 +296,10 @@ def measure_charts(browser: Any, base: str, width: int,
                     bad.append(f"{where}: not a named image for screen readers")
                 bad += check_text(chart, viewport, where)
                 bad += check_scale(chart, where)
-            shot(page, f"charts-{width}-{'staff' if staff else 'public'}-"
-                       f"{path.strip('/').replace('/', '-')}")
+            name = f"charts-{width}-{'staff' if staff else 'public'}-{path.strip('/')}"
+            shot(page, name)
+            if not (ARTIFACTS / f"{name}.png").is_file():
+                bad.append(f"{width}px {path}: no screenshot")
             for chart in charts:
                 bad += check_alternative(page, chart, f"{width}px {path} #{chart['id']}")
     finally:
