@@ -224,6 +224,8 @@ def check_scale(chart: dict[str, Any], where: str) -> list[str]:
         values = [0.0 if b["value"] == "–" else _number(b["value"]) for b in bars]
         peak = 100.0 if shares else max(values)
         longest = max(b["bar"] / b["track"] for b in bars)
+        if max(b["track"] for b in bars) - min(b["track"] for b in bars) > 1:
+            bad.append(f"{where}: the bars' tracks differ in length (bars not comparable)")
         if not shares and peak > 0 and longest <= 0.5:
             bad.append(f"{where}: the longest bar is {longest:.0%} of its track (flattened)")
         for b, v in zip(bars, values, strict=True):
