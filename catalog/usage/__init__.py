@@ -10,7 +10,7 @@
 * :mod:`.usecases` — the "how did you use this data?" form: limits and checks;
 * :mod:`.report` — aggregates for the usage page, its JSON/CSV and ``catalog usage report``;
 * :mod:`.portal` — import of portal usage exports (Socrata "Asset Access");
-* :mod:`.charts` — server-rendered SVG charts;
+* :mod:`catalog.site.charts` — server-rendered HTML charts;
 * :mod:`.config` and :mod:`.state` — settings from the environment; one store, recorder,
   salt and limiter per Datasette instance;
 * :mod:`.middleware` — the ASGI wrapper that counts; :mod:`.routes` and :mod:`.forms` —
