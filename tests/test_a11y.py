@@ -4,7 +4,8 @@ signed in, at 1366 px and 390 px, with a screenshot of each in test-artifacts/a1
 
 The full sweep is slow (``pytest -m a11y``; CI runs it with the slow tests); the
 default suite checks the pages people meet first. A meta-test keeps the sweep complete:
-every HTML route of the route table (catalog.site.routes) must have a page in it."""
+every HTML route of the route table (catalog.site.routes) must have a page in it, and
+after the sweep a screenshot at each width."""
 
 from __future__ import annotations
 
@@ -89,10 +90,15 @@ def keep(page: Any, path: Path) -> None:
         page.screenshot(path=str(path), timeout=60_000)
 
 
-def sweep(browser: Any, base: str, urls: list[str], width: int, who: str) -> list[str]:
-    """axe-core on each page; a full-page screenshot of each. Returns every violation."""
-    folder = ARTIFACTS / "a11y"
-    folder.mkdir(parents=True, exist_ok=True)
+def screenshot_path(who: str, width: int, url: str) -> Path:
+    return ARTIFACTS / "a11y" / f"{who}-{width}-{slug(url)}.png"
+
+
+def sweep(browser: Any, base: str, urls: list[str], width: int, who: str,
+          shown: list[str] | None = None) -> list[str]:
+    """axe-core on each page; a full-page screenshot of each (the pages that answered
+    HTML are added to ``shown``). Returns every violation."""
+    (ARTIFACTS / "a11y").mkdir(parents=True, exist_ok=True)
     context, page = axe_page(browser, width)
     failures = []
     try:
@@ -103,7 +109,9 @@ def sweep(browser: Any, base: str, urls: list[str], width: int, who: str) -> lis
             assert response is not None, url
             if "html" not in (response.headers.get("content-type") or ""):
                 continue
-            keep(page, folder / f"{who}-{width}-{slug(url)}.png")
+            keep(page, screenshot_path(who, width, url))
+            if shown is not None:
+                shown.append(url)
             failures += [f"{who} {width}px {url}: {v}" for v in axe_violations(page)]
     finally:
         context.close()
@@ -124,10 +132,14 @@ def test_every_page_signed_out_has_no_axe_violation(browser: Any, server: str,  
 @pytest.mark.parametrize("width", WIDTHS)
 def test_every_page_signed_in_has_no_axe_violation(browser: Any, server: str,  # noqa: F811
                                                    sample_build: Path, width: int) -> None:
+    """…and every HTML route of the route table has its screenshot at this width."""
     urls = staff_pages(sample_build) + public_pages(sample_build)
     urls.remove("/-/logout")  # last: it shows the sign-out page, which signs nobody out
-    failures = sweep(browser, server, [*urls, "/-/logout"], width, "admin")
+    shown: list[str] = []
+    failures = sweep(browser, server, [*urls, "/-/logout"], width, "admin", shown)
     assert not failures, "\n".join(failures)
+    pictured = [u for u in shown if screenshot_path("admin", width, u).is_file()]
+    assert not routes_missing(pictured), routes_missing(pictured)
 
 
 FIRST_PAGES = ["/", "/search?q=town", "/datasets/dcf-entries-to-care-by-town", "/public",
@@ -143,13 +155,23 @@ def test_the_pages_people_meet_first_have_no_axe_violation(
     assert not failures, "\n".join(failures)
 
 
-def test_the_sweep_covers_every_html_route(sample_build: Path) -> None:
-    """Each route of the table that answers HTML has at least one page in the sweep."""
+def routes_missing(urls: list[str]) -> list[str]:
+    """The HTML routes of the route table that none of ``urls`` reaches."""
     from catalog.site.routes import ROUTES
 
-    urls = [u.split("?")[0] for u in public_pages(sample_build) + staff_pages(sample_build)]
-    missing = [r.name for r in ROUTES.html() if not any(r.regex.match(u) for u in urls)]
-    assert not missing, missing
+    paths = [u.split("?")[0] for u in urls]
+    return [r.name for r in ROUTES.html() if not any(r.regex.match(p) for p in paths)]
+
+
+def test_the_sweep_covers_every_html_route(sample_build: Path) -> None:
+    """Each route of the table that answers HTML has at least one page in the sweep, and
+    no two of the sweep's pages share a screenshot's name."""
+    urls = public_pages(sample_build) + staff_pages(sample_build)
+    assert not routes_missing(urls), routes_missing(urls)
+    for who, pages in (("anonymous", public_pages(sample_build)),
+                       ("admin", staff_pages(sample_build) + public_pages(sample_build))):
+        names = {screenshot_path(who, 390, u) for u in set(pages)}
+        assert len(names) == len(set(pages)), f"{who}: two pages share a screenshot"
 
 
 @pytest.fixture(scope="module", autouse=True)

@@ -215,3 +215,25 @@ def test_every_page_passes_the_content_security_policy(server: str, page: Any) -
         response = page.goto(server + url)
         assert response is not None and response.status == 200, url
         page.wait_for_load_state("load")
+
+
+@pytest.mark.parametrize("width", [390, 1366])
+def test_the_sql_box_is_as_wide_as_its_form_under_its_label(browser: Any, server: str,
+                                                              width: int) -> None:
+    """Datasette gives form labels 15% of the width and its editor 80%: on a phone the
+    label stood in a column four words wide beside a narrow editor."""
+    context = browser.new_context(viewport={"width": width, "height": 900})
+    try:
+        page = context.new_page()
+        page.goto(server + "/public")
+        page.wait_for_selector(".ct-sql-form .CodeMirror")
+        box = page.evaluate("""() => { const r = s => document.querySelector(s)
+                                           .getBoundingClientRect();
+            return {label: r('.ct-sql-label'), editor: r('.ct-sql-form .CodeMirror'),
+                    form: r('.ct-sql-form')}; }""")
+    finally:
+        context.close()
+    label, editor, form = box["label"], box["editor"], box["form"]
+    assert label["bottom"] <= editor["top"] + 1, box  # the label above the editor
+    assert label["height"] < 40, box  # on one or two lines, not a narrow column
+    assert editor["width"] >= form["width"] - 2, box

@@ -50,3 +50,19 @@ def test_chart_escapes_labels() -> None:
     svg = str(bar_chart([("<script>x</script>", 0.5)], chart_id="c", title="t",
                         description="d", maximum=1.0))
     assert "<script>" not in svg and "&lt;script&gt;" in svg
+
+
+def test_chart_axes_are_round_and_just_above_the_largest_value() -> None:
+    """For every whole peak up to 20,000: ticks from 0 in one step of 1, 2, 2.5 or 5
+    times a power of ten, at most five of them, the top at or above the peak and at most
+    1.5 times it (5,001 → 6,000, never 10,000)."""
+    from catalog.site.charts import axis
+
+    from .test_browser_charts import is_round
+
+    assert axis(5_001) == [0, 2_000, 4_000, 6_000]
+    for peak in range(1, 20_001):
+        ticks = axis(peak)
+        steps = {b - a for a, b in zip(ticks, ticks[1:], strict=False)}
+        assert ticks[0] == 0 and len(steps) == 1 and is_round(steps.pop()), (peak, ticks)
+        assert len(ticks) <= 5 and peak <= ticks[-1] <= 1.5 * peak, (peak, ticks)

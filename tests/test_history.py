@@ -7,7 +7,9 @@ non-public past, of hidden datasets' history, of commit messages or authors."""
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import json
+import re
 import shutil
 import sqlite3
 from dataclasses import dataclass, field
@@ -376,6 +378,9 @@ def test_public_dataset_page_shows_history(apps: dict[str, Any], story: Story) -
     assert "Change history" in page.text and "Added to the public catalog" in page.text
     assert story.shas["c4"][:10] in page.text
     data = _get(ds, "/datasets/tst-case-records.json").json()
+    day = dt.date.fromisoformat(data["history"]["recent"][0]["committed_at"][:10])
+    assert re.search(rf'<p class="ct-change-head"><time class="ct-date" datetime="{day}">'
+                     rf'{day:%b} {day.day}, {day:%Y}</time>', page.text)  # a date in words
     assert data["history"]["available"] is True
     assert [c["commit_sha"] for c in data["history"]["recent"]] == [story.shas["c4"]]
     assert "subject" not in data["history"]["recent"][0]
@@ -739,3 +744,12 @@ def test_history_by_keyboard_in_chromium(story_server: str, browser: Any) -> Non
         assert errors == []
     finally:
         context.close()
+
+
+def test_changed_dates_read_as_dates() -> None:
+    from catalog.history.changes import Change, phrases
+
+    assert phrases([Change("classification_assessed_on", "2025-11-04", "2026-11-04")]) == [
+        "Date of the classification assessment changed from Nov 4, 2025 to Nov 4, 2026"]
+    assert phrases([Change("title", "2025-11-04 notes", "Town counts")]) == [
+        "Title changed from “2025-11-04 notes” to “Town counts”"]

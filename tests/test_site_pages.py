@@ -446,3 +446,13 @@ def test_the_dataset_page_opens_with_getting_the_data_in_words(
         ("inventory/dcf/",) if who == "anonymous" else ())
     for raw in shown:
         assert raw not in text, f"{who}: '{raw}' shown as text"
+
+
+def test_a_staff_page_asks_the_public_to_sign_in_once_and_comes_back(ds: Any) -> None:
+    response = get(ds, "/staff/problems?severity=info")
+    assert response.status_code == 403
+    main = response.text.split("<main", 1)[1].split("</main>", 1)[0]
+    assert "<h1>Sign in to see this page</h1>" in main
+    assert main.count("for state staff") == 1, main  # said once, not twice
+    assert 'class="ct-button-link" href="/-/login?next=/staff/problems%3Fseverity%3Dinfo"' \
+        in main

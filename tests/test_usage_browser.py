@@ -117,7 +117,7 @@ def test_use_case_from_form_to_publication(server: tuple[str, Path], browser: An
     time.sleep(0.5)  # the timer flushes the page views
     page.goto(f"{base}/usage")
     expect(page.get_by_role("img", name=re.compile(r"^Daily use\."))).to_be_visible()
-    expect(page.get_by_role("img", name=re.compile(r"^Use by channel\."))).to_be_visible()
+    expect(page.get_by_role("img", name=re.compile(r"^Datasets' use by channel\."))).to_be_visible()
     expect(page.get_by_label("Use in this period")).to_contain_text("1 request in all")
     shot(page, "usage-04-report")
     assert not violations, violations

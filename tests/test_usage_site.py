@@ -184,10 +184,11 @@ def test_usage_page_publishes_aggregates_with_charts(us: UsageSite) -> None:
     assert report["datasets"][0]["dataset_id"] == D
     assert report["agencies"][0]["agency_id"] == "dcf"
     assert sum(d["hits"] for d in report["days"]) == 3
+    assert report["catalog_wide_channels"] == [{"channel": "search", "hits": 1}]
     assert "bots" not in data and "pending_use_cases" not in data
     html = us.get("/usage").text
     charts = html.count('class="ct-bars ') + html.count('class="ct-columns-chart"')
-    assert charts == 4 and "Requests per day" in html and "Crawlers" not in html
+    assert charts == 5 and "Requests per day" in html and "Crawlers" not in html
     assert "<script" not in html.split("<main", 1)[1].split("</main>", 1)[0]
 
 

@@ -9,6 +9,7 @@ holds it.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -61,7 +62,7 @@ PROPERTIES: dict[str, tuple[str, str]] = {
     "contact_name": ("Contact", "/contact/name"),
     "contact_email": ("Contact email", "/contact/email"),
     "classification": ("Classification", "/classification/level"),
-    "classification_assessed_on": ("Classification assessed on",
+    "classification_assessed_on": ("Date of the classification assessment",
                                    "/classification/assessed_on"),
     "classification_assessed_by": ("Classification assessed by",
                                    "/classification/assessed_by"),
@@ -162,12 +163,20 @@ def pointer(path: str, positions: Mapping[str, int] | None = None) -> str:
 
 
 def show(value: Any) -> str | None:
-    """A value as it reads in a sentence (None when too long to quote)."""
+    """A value as it reads in a sentence (None when too long to quote); a date as people
+    write it (2026-11-04 → Nov 4, 2026)."""
     if isinstance(value, bool):
         return "yes" if value else "no"
     if isinstance(value, (int, float)):
         return str(value)
     text = str(value)
+    if len(text) == 10:
+        try:
+            day = dt.date.fromisoformat(text)
+        except ValueError:
+            pass
+        else:
+            return f"{day:%b} {day.day}, {day:%Y}"
     if len(text) > SHORT or "\n" in text:
         return None
     return f"“{text}”"

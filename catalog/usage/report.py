@@ -67,6 +67,7 @@ class UsageReport:
     agencies: list[dict[str, Any]]
     channels: list[dict[str, Any]]
     by_source: list[dict[str, Any]]
+    catalog_wide_channels: list[dict[str, Any]]  # the part of ``channels`` not for a dataset
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
@@ -106,6 +107,7 @@ def build_report(store: Store, published: Published, since: dt.date, until: dt.d
         key = public_key(published, dataset_id, staff)
         by_dataset[key] = by_dataset.get(key, 0) + hits
     by_channel = store.totals("channel", since, until, **q)
+    wide_channel = store.totals("channel", since, until, dataset_id=CATALOG_WIDE, **q)
     by_source = store.totals("source", since, until, **q)
     days = []
     day = since
@@ -129,7 +131,9 @@ def build_report(store: Store, published: Published, since: dt.date, until: dt.d
         since=since, until=until, audience=audience, sources=list(sources),
         total=sum(by_dataset.values()), days=days, datasets=datasets,
         agencies=ranked_agencies, channels=channels,
-        by_source=[{"source": s, "hits": by_source.get(s, 0)} for s in sources])
+        by_source=[{"source": s, "hits": by_source.get(s, 0)} for s in sources],
+        catalog_wide_channels=[{"channel": c, "hits": wide_channel[c]} for c in CHANNELS
+                               if wide_channel.get(c)])
 
 
 def daily_rows(store: Store, published: Published, since: dt.date, until: dt.date, *,

@@ -131,6 +131,14 @@ def catalog_wide(report: dict[str, Any]) -> int:
     return sum(d["hits"] for d in report["datasets"] if d["dataset_id"] == CATALOG_WIDE)
 
 
+def dataset_channels(report: dict[str, Any]) -> dict[str, int]:
+    """Each channel's requests for datasets: catalog-wide use (searches, SQL, exports of
+    the whole catalog) taken out, as it has its own chart on its own scale."""
+    wide = {c["channel"]: c["hits"] for c in report["catalog_wide_channels"]}
+    return {c["channel"]: c["hits"] - wide.get(c["channel"], 0) for c in report["channels"]
+            if c["hits"] - wide.get(c["channel"], 0) or c["channel"] not in wide}
+
+
 def _tables(data: dict[str, Any]) -> dict[str, list[tuple[str, str | None, int]]]:
     """(label, link, hits) rows of the page's tables."""
     Row = tuple[str, str | None, int]
@@ -140,8 +148,10 @@ def _tables(data: dict[str, Any]) -> dict[str, list[tuple[str, str | None, int]]
                      for d in _per_dataset(report)[:TOP]],
         "agencies": [(a["agency"], f"/agencies/{a['agency_id']}" if a["agency_id"] else None,
                       a["hits"]) for a in report["agencies"] if a["agency_id"]],
-        "channels": [(label(c["channel"], "channel"), None, c["hits"])
-                     for c in report["channels"]],
+        "channels": [(label(c, "channel"), None, hits)
+                     for c, hits in dataset_channels(report).items()],
+        "catalog_channels": [(label(c["channel"], "channel"), None, c["hits"])
+                             for c in report["catalog_wide_channels"]],
     }
     if "bots" in data:
         tables["bots"] = [(label(c["channel"], "channel"), None, c["hits"])
@@ -154,7 +164,8 @@ def _charts(report: dict[str, Any]) -> dict[str, Any]:
     days = [(d["day"], d["hits"]) for d in report["days"]]
     top = [(d["title"], d["hits"]) for d in _per_dataset(report)[:TOP]]
     agencies = [(a["agency"], a["hits"]) for a in report["agencies"] if a["agency_id"]]
-    channels = [(label(c["channel"], "channel"), c["hits"]) for c in report["channels"]]
+    channels = [(label(c, "channel"), hits) for c, hits in dataset_channels(report).items()]
+    wide = [(label(c["channel"], "channel"), c["hits"]) for c in report["catalog_wide_channels"]]
     return {
         "trend": charts.column_chart(days, chart_id="chart-trend", title="Daily use",
                                      description=f"Requests per day, {span}.",
@@ -169,9 +180,13 @@ def _charts(report: dict[str, Any]) -> dict[str, Any]:
                                      description=f"Requests for each agency's datasets, {span}.",
                                      table_href="#agency-table-caption"),
         "channels": charts.bar_chart(channels, chart_id="chart-channels",
-                                     title="Use by channel",
-                                     description=f"Requests by channel, {span}.",
+                                     title="Datasets' use by channel",
+                                     description=f"Requests for datasets by channel, {span}.",
                                      table_href="#channel-table-caption"),
+        "catalog_channels": charts.bar_chart(
+            wide, chart_id="chart-catalog-channels", title="Catalog-wide use by channel",
+            description=f"Searches, SQL queries and catalog exports by channel, {span}.",
+            table_href="#catalog-channel-table-caption"),
     }
 
 

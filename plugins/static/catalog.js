@@ -23,6 +23,21 @@
     document.querySelectorAll("details.ct-filter-panel").forEach(function (d) { d.open = true; });
   }
 
+  // A table wider than its box says so (its cue) exactly when it is; without the script
+  // the cue follows the screen's width (catalog.css).
+  function cueScrolling() {
+    document.querySelectorAll(".ct-scroll-x[aria-describedby]").forEach(function (wrap) {
+      var cue = document.getElementById(wrap.getAttribute("aria-describedby"));
+      if (!cue) { return; }
+      var wide = wrap.scrollWidth > wrap.clientWidth + 1;
+      cue.classList.toggle("ct-cue-on", wide);
+      cue.classList.toggle("ct-cue-off", !wide);
+    });
+  }
+  window.addEventListener("load", cueScrolling);
+  window.addEventListener("resize", cueScrolling);
+  document.addEventListener("toggle", cueScrolling, true);  // a table unfolded
+
   // Datasette's SQL editor (CodeMirror, set up on load) types into a textarea of its own:
   // give it the words of the label of the textarea it replaces.
   window.addEventListener("load", function () {
