@@ -283,9 +283,11 @@ class Result:
         for name, limit in P99_TARGETS:
             if all(name in self.figures(m) for m in self.modes):
                 worst_ms = max(self.figures(m)[name].p99_ms for m in self.modes)
+                answered = all(self.figures(m)[name].requests for m in self.modes)
                 out.append((f"{name} p99 <= {limit:.0f} ms", ", ".join(
-                    f"{self.figures(m)[name].p99_ms:.0f} ms {MODE[m]}" for m in self.modes),
-                    worst_ms <= limit))
+                    f"{self.figures(m)[name].p99_ms:.0f} ms {MODE[m]}" if
+                    self.figures(m)[name].requests else f"no answer {MODE[m]}"
+                    for m in self.modes), answered and worst_ms <= limit))
         for name, target in STATIC_TARGETS:
             if name in self.static and all(name in self.figures(m) for m in self.modes):
                 floor = self.static[name].rate
