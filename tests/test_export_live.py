@@ -68,6 +68,9 @@ def test_exports_are_gzip_compressed_for_readers_that_accept_it(ds: Any, name: s
     packed, compressed = raw(ds, path, {"accept-encoding": "br;q=1.0, gzip;q=0.8"})
     assert "content-encoding" not in plain.headers
     assert packed.headers["content-encoding"] == "gzip"
+    # sent with their length, not re-framed in chunked encoding
+    assert plain.headers["content-length"] == str(len(body))
+    assert packed.headers["content-length"] == str(len(compressed))
     assert gzip.decompress(compressed) == body and len(compressed) < len(body)
     if EXPORTS[name].media_type.endswith("json"):
         assert json.loads(gzip.decompress(compressed)) == json.loads(body)
