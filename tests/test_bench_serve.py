@@ -16,7 +16,7 @@ import httpx
 import pytest
 
 from catalog.bench.generate import Scale
-from catalog.bench.serve import Endpoint, Figures, Result, parse_wrk, prepare, run, table
+from catalog.bench.serve import Endpoint, Figures, Result, Run, parse_wrk, prepare, run, table
 from catalog.site import caching
 
 from .conftest import REPO, STAFF_PASSWORD, staff_cookies
@@ -80,22 +80,48 @@ def test_ratios_and_checks() -> None:
     assert checks["varied search JSON / row JSON"]
     assert not checks["search-varied p99 <= 150 ms"]  # WRK_OUTPUT's p99 is over it
     assert "search-varied" in table(result)
+    # the exports against nginx serving the same bytes, and a fresh server's first second
+    result.figures(False)["data.json"] = result.figures(True)["data.json"] = Figures([slow])
+    result.static["data.json"] = Figures([fast])
+    result.fresh = {"/search.json": fast, "/data.json": Run(0, 1.0, 0.0, 0.0, 0.0)}
+    checks = {what.split(" >=")[0]: met for what, _, met in result.checks()}
+    assert not checks["data.json / nginx (same bytes)"]  # 0.1 of nginx's rate
+    assert not checks["fresh server answers /data.json in its first 1 s"]
+    assert not checks["fresh server answers /search.json in its first 1 s"]  # errors
+    result.fresh["/search.json"] = Run(50, 1.0, 50.0, 10.0, 20.0)
+    result.static["data.json"] = Figures([slow])
+    checks = {what.split(" >=")[0]: met for what, _, met in result.checks()}
+    assert checks["data.json / nginx (same bytes)"]
+    assert checks["fresh server answers /search.json in its first 1 s"]
+    assert "nginx data.json" in table(result)
+    result.missing = ["exports / nginx: nginx is not installed"]
+    assert not dict((w, m) for w, _, m in result.checks())[result.missing[0]]
     one = Result([Endpoint(n, "/") for n in names], modes=(True,))
     assert "tracking on / off" not in table(one) and "req/s off" not in table(one)
 
 
-@pytest.mark.skipif(shutil.which("wrk") is None,
-                    reason="wrk is not installed (Debian package wrk; .ci/run installs it)")
+@pytest.mark.skipif(shutil.which("wrk") is None or not Path("/usr/sbin/nginx").exists(),
+                    reason="wrk or nginx is not installed (Debian packages wrk, nginx-light; "
+                           ".ci/run installs them)")
 def test_harness_on_a_tiny_inventory(tmp_path: Path) -> None:
     build = prepare(tmp_path / "bench", Scale(agencies=3, datasets=30, fields=8, agreements=5),
                     reuse=False)
     # one server (tracking on, as deployed) keeps the test short; the alternation
     # between two servers is the same loop with a second mode
     result = run(build, duration=1, warmup=0, rounds=1, connections=2, threads=1,
-                 modes=(True,))
+                 modes=(True,), fresh=tmp_path / "bench")
     names = [e.name for e in result.endpoints]
     assert names == ["home", "dataset", "search", "search-varied", "search-page-varied",
-                     "datasets-search", "fields-search", "facets", "data.json", "row"]
+                     "datasets-search", "fields-search", "facets", "data.json",
+                     "data.json-gzip", "row"]
+    # the exports against nginx serving the bytes the site sent, the same way
+    assert set(result.static) == {"data.json", "data.json-gzip"} and not result.missing
+    for f in result.static.values():
+        assert len(f.runs) == 1 and f.errors == 0 and f.requests > 0
+    # fresh servers answered in their first second
+    assert set(result.fresh) == {"/data.json", "/search?q=town", "/search.json"}
+    for path, r in result.fresh.items():
+        assert r.requests > 0 and r.errors == 0, path
     assert result.status == dict.fromkeys(names, 200)
     for name in names:
         f = result.figures(True)[name]
@@ -156,7 +182,8 @@ def assert_public(r: httpx.Response) -> str:
     assert {"cookie", "authorization"} <= {
         v.strip().lower() for v in r.headers["vary"].split(",")}, r.url
     assert "set-cookie" not in r.headers, r.url
-    assert re.fullmatch(r'W/"[0-9a-f]{32}"', r.headers["etag"]), r.url
+    # weak: the wrapper's over (build, code, date, URL); strong: an export's own digest
+    assert re.fullmatch(r'(W/)?"[0-9a-f]{32}(-gz)?"', r.headers["etag"]), r.url
     return r.headers["etag"]
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 from typing import Any
 
 import pytest
@@ -42,3 +43,69 @@ def test_dataset_data_package(ds: Any) -> None:
     names = [f["name"] for f in package["resources"][0]["schema"]["fields"]]
     assert "town" in names
     assert get(ds, "/datasets/dcf-ct-kids-case-management/datapackage.json").status_code == 404
+
+
+def raw(ds: Any, path: str, headers: dict[str, str] | None = None,
+        cookies: dict[str, str] | None = None) -> tuple[Any, bytes]:
+    """A GET's response and its body exactly as sent (httpx would undo the gzip)."""
+    import httpx
+
+    async def go() -> tuple[Any, bytes]:
+        transport = httpx.ASGITransport(app=ds.app())
+        async with httpx.AsyncClient(transport=transport, base_url="http://localhost",
+                                     cookies=cookies or {}) as client:
+            async with client.stream("GET", path, headers=headers or {}) as response:
+                return response, b"".join([c async for c in response.aiter_raw()])
+    return asyncio.run(go())
+
+
+@pytest.mark.parametrize("name", sorted(EXPORTS))
+def test_exports_are_gzip_compressed_for_readers_that_accept_it(ds: Any, name: str) -> None:
+    import gzip
+
+    path = f"/{EXPORTS[name].filename}"
+    plain, body = raw(ds, path, {"accept-encoding": "identity"})
+    packed, compressed = raw(ds, path, {"accept-encoding": "br;q=1.0, gzip;q=0.8"})
+    assert "content-encoding" not in plain.headers
+    assert packed.headers["content-encoding"] == "gzip"
+    # sent with their length, not re-framed in chunked encoding
+    assert plain.headers["content-length"] == str(len(body))
+    assert packed.headers["content-length"] == str(len(compressed))
+    assert gzip.decompress(compressed) == body and len(compressed) < len(body)
+    if EXPORTS[name].media_type.endswith("json"):
+        assert json.loads(gzip.decompress(compressed)) == json.loads(body)
+    for r in (plain, packed):  # a shared cache keeps the two apart
+        assert "accept-encoding" in r.headers["vary"].lower()
+        assert "cookie" in r.headers["vary"].lower()
+    assert plain.headers["etag"] != packed.headers["etag"]
+    refused, _ = raw(ds, path, {"accept-encoding": "gzip;q=0, *;q=0"})
+    assert "content-encoding" not in refused.headers
+
+
+@pytest.mark.parametrize("coding", ["identity", "gzip"])
+def test_exports_answer_conditional_requests_with_304(ds: Any, coding: str) -> None:
+    first, body = raw(ds, "/data.json", {"accept-encoding": coding})
+    tag, modified = first.headers["etag"], first.headers["last-modified"]
+    assert re.fullmatch(r'"[0-9a-f]{32}(-gz)?"', tag)  # strong: a digest of the bytes
+    assert first.headers["cache-control"].startswith("public")
+    for condition in ({"if-none-match": tag}, {"if-none-match": f'"stale", W/{tag}'},
+                      {"if-modified-since": modified}):
+        again, empty = raw(ds, "/data.json", {"accept-encoding": coding, **condition})
+        assert again.status_code == 304 and empty == b"", condition
+        assert again.headers["etag"] == tag
+        assert again.headers["cache-control"].startswith("public")
+        assert "accept-encoding" in again.headers["vary"].lower()
+    for condition in ({"if-none-match": '"stale"'},
+                      {"if-modified-since": "Mon, 01 Jan 2001 00:00:00 GMT"},
+                      # If-None-Match decides when both are sent
+                      {"if-none-match": '"stale"', "if-modified-since": modified}):
+        fresh, again_body = raw(ds, "/data.json", {"accept-encoding": coding, **condition})
+        assert fresh.status_code == 200 and again_body == body, condition
+
+
+def test_signed_in_readers_get_no_validators_of_the_public_export(ds: Any) -> None:
+    first, _ = raw(ds, "/data.json")
+    staff, _ = raw(ds, "/data.json", {"if-none-match": first.headers["etag"]},
+                   staff_cookies(ds))
+    assert staff.status_code == 200
+    assert "etag" not in staff.headers and "last-modified" not in staff.headers

@@ -160,6 +160,45 @@ def test_search_finds_datasets_by_field_names(ds: Any, sample_build: Path, word:
     assert not any(name in hit["snippet"] for name in hit["matching_fields"] if "_" in name)
 
 
+@pytest.mark.parametrize("words", ["race", "town", "rac", "child welfare", "date of",
+                                   "ct-town", "zzzunmatched"])
+def test_matching_fields_are_the_fields_the_index_matches_and_the_facets_count_right(
+        ds: Any, sample_build: Path, words: str) -> None:
+    """Each result lists exactly its fields that ``fields_fts`` matches (in position
+    order), and each facet count is the number of matches with that value: both checked
+    against plain SQL over public.db."""
+    import sqlite3
+
+    from catalog.site.fts import fts_query
+
+    found = search(ds, "q=" + words.replace(" ", "+"))
+    query = fts_query(words)
+    conn = sqlite3.connect(f"file:{sample_build / 'public.db'}?mode=ro", uri=True)
+    try:
+        for hit in found["results"]:
+            expected = [r[0] for r in conn.execute(
+                "select f.name from fields_fts join fields f on f.id = fields_fts.rowid "
+                "where fields_fts match ? and f.dataset_id = ? order by f.position",
+                (query, hit["id"]))]
+            assert hit["matching_fields"] == expected, hit["id"]
+        matched = "select rowid from datasets_fts where datasets_fts match :q"
+        total = conn.execute(f"select count(*) from ({matched})", {"q": query}).fetchone()[0]
+        assert found["total"] == total
+        agencies = dict(conn.execute(
+            f"select agency_id, count(*) from datasets where rowid in ({matched}) "
+            "group by agency_id", {"q": query}).fetchall())
+        access = dict(conn.execute(
+            f"select access_level, count(*) from datasets where rowid in ({matched}) "
+            "group by access_level", {"q": query}).fetchall())
+    finally:
+        conn.close()
+    counts = {f["name"]: {v["value"]: v["count"] for v in f["values"] if v["count"]}
+              for f in found["facets"]}
+    assert counts["agency"] == agencies and counts["access"] == access
+    if words == "zzzunmatched":
+        assert found["results"] == [] and total == 0
+
+
 def test_empty_query_lists_everything_by_title(ds: Any, sample_build: Path) -> None:
     found = search(ds, "q=")
     count = len(public_ids(sample_build, "select id from datasets"))

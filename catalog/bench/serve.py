@@ -15,17 +15,24 @@ real ``datasette serve`` processes on localhost with the catalog's own command l
   ``search-page-varied`` the same for the HTML page; ``datasets-search`` and
   ``fields-search``: Datasette's ``_search`` on those tables, one random word each time;
 * ``facets``: Datasette's table JSON with a facet, ``/public/datasets.json?_facet=...``;
-* ``data.json``: the DCAT-US export;
+* ``data.json``: the DCAT-US export, and ``data.json-gzip`` the same asked for with
+  ``Accept-Encoding: gzip``; both also from nginx serving the same bytes (``static``,
+  a static file server's rate, which the site's should come near);
 * ``row``: the floor, Datasette's own row JSON for the same dataset,
   ``/public/datasets/<id>.json``.
+
+Then, for each of ``FRESH_PATHS``, a freshly started ``catalog serve`` (the supervisor,
+which warms a new Datasette process before it takes the socket) is driven by the same
+32 connections for its first second after it answers its health check: it must answer
+in that second, without errors (a cache stampede answered nothing for ten).
 
 The runs go in rounds; in each round every endpoint is measured on both servers, in an
 order that alternates (off-on, then on-off), so that anything else the machine does
 slows every endpoint and both servers alike. Prints requests per second, p50 and p99
 latency and errors per endpoint and server, and the checks against their targets
 (``TARGETS``, ``P99_TARGETS``): dataset page / row JSON, each search (repeated and
-varied) / row JSON, p99 of the varied searches and the facet listing, tracking on / off,
-no errors. The exit status is 1 when one is missed.
+varied) / row JSON, p99 of the varied searches and the facet listing, the exports / nginx,
+tracking on / off, no errors, the fresh servers. The exit status is 1 when one is missed.
 
     scripts/bench_serve --datasets 10000 --fields 40 --duration 5
 """
@@ -35,6 +42,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
+import os
 import re
 import secrets
 import shutil
@@ -67,8 +75,14 @@ TARGETS = (("dataset page / row JSON", "dataset", "row", 0.7),
 # (endpoint, p99 in ms it should stay under, on every server)
 P99_TARGETS = (("search-varied", 150.0), ("search-page-varied", 150.0),
                ("datasets-search", 150.0), ("fields-search", 150.0), ("facets", 200.0))
+# (endpoint, what nginx serving the same bytes reaches that the site should reach)
+STATIC_TARGETS = (("data.json", 0.8), ("data.json-gzip", 0.8))
 TRACKING_TARGET = 0.95
+# what a freshly started server must answer in its first second under the same load
+FRESH_PATHS = ("/data.json", "/search?q=town", "/search.json")
+FRESH_SECONDS = 1
 STAMP = "bench-scale.json"
+GZIP = "Accept-Encoding: gzip"
 
 
 # every request a different search: words of the generator's vocabulary put into the
@@ -97,6 +111,7 @@ class Endpoint:
     name: str
     path: str  # what is checked once; with ``varied``, an example of what wrk asks
     varied: str | None = None  # a Lua format: wrk asks for other words every time
+    headers: tuple[str, ...] = ()  # request headers ("Name: value") besides wrk's
 
     def script(self) -> str:
         """The wrk Lua script of a varied endpoint."""
@@ -119,6 +134,7 @@ def endpoints(dataset_id: str) -> list[Endpoint]:
                  varied="/public/fields.json?_search=%s"),
         Endpoint("facets", f"/public/datasets.json?{facets}"),
         Endpoint("data.json", "/data.json"),
+        Endpoint("data.json-gzip", "/data.json", headers=(GZIP,)),
         Endpoint("row", f"/public/datasets/{dataset_id}.json"),
     ]
 
@@ -165,7 +181,8 @@ def parse_wrk(text: str) -> Run:
 
 
 def wrk(url: str, *, duration: int, connections: int, threads: int,
-        timeout: float = 10.0, script: Path | None = None) -> Run:
+        timeout: float = 10.0, script: Path | None = None,
+        headers: tuple[str, ...] = ()) -> Run:
     """One wrk run against ``url`` (anonymous: no cookie is ever sent)."""
     exe = shutil.which("wrk")
     if exe is None:
@@ -175,6 +192,8 @@ def wrk(url: str, *, duration: int, connections: int, threads: int,
             "-t", str(threads), "--timeout", f"{timeout:g}s",
             "-H", f"User-Agent: {USER_AGENT}"]
     argv += ["-s", str(script)] if script else []
+    for header in headers:
+        argv += ["-H", header]
     done = subprocess.run([*argv, url], capture_output=True, text=True, check=False,
                           timeout=duration + timeout + 30)
     if done.returncode != 0:
@@ -223,6 +242,9 @@ class Result:
     status: dict[str, int] = field(default_factory=dict)  # endpoint → status of a check GET
     by_mode: dict[bool, dict[str, Figures]] = field(default_factory=dict)
     pairs: list[float] = field(default_factory=list)  # per round and endpoint: on / off
+    static: dict[str, Figures] = field(default_factory=dict)  # nginx, the same bytes
+    fresh: dict[str, Run] = field(default_factory=dict)  # path → a fresh server's 1st s
+    missing: list[str] = field(default_factory=list)  # what could not be measured, why
 
     def __post_init__(self) -> None:
         for mode in self.modes:
@@ -261,9 +283,25 @@ class Result:
         for name, limit in P99_TARGETS:
             if all(name in self.figures(m) for m in self.modes):
                 worst_ms = max(self.figures(m)[name].p99_ms for m in self.modes)
+                answered = all(self.figures(m)[name].requests for m in self.modes)
                 out.append((f"{name} p99 <= {limit:.0f} ms", ", ".join(
-                    f"{self.figures(m)[name].p99_ms:.0f} ms {MODE[m]}" for m in self.modes),
-                    worst_ms <= limit))
+                    f"{self.figures(m)[name].p99_ms:.0f} ms {MODE[m]}" if
+                    self.figures(m)[name].requests else f"no answer {MODE[m]}"
+                    for m in self.modes), answered and worst_ms <= limit))
+        for name, target in STATIC_TARGETS:
+            if name in self.static and all(name in self.figures(m) for m in self.modes):
+                floor = self.static[name].rate
+                ratios = {m: self.figures(m)[name].rate / floor if floor else 0.0
+                          for m in self.modes}
+                out.append((f"{name} / nginx (same bytes) >= {target}", ", ".join(
+                    f"{r:.2f} {MODE[m]}" for m, r in ratios.items()),
+                    min(ratios.values()) >= target))
+        for path, r in self.fresh.items():
+            out.append((f"fresh server answers {path} in its first {FRESH_SECONDS} s",
+                        f"{r.requests} answers, {r.errors} errors",
+                        r.requests > 0 and r.errors == 0))
+        for what in self.missing:
+            out.append((what, "not measured", False))
         if self.tracking_ratio is not None:
             out.append((f"tracking on / off >= {TRACKING_TARGET}",
                         f"{self.tracking_ratio:.3f}", self.tracking_ratio >= TRACKING_TARGET))
@@ -286,6 +324,8 @@ class Result:
                                    **{MODE[m]: one(self.figures(m)[e.name])
                                       for m in self.modes}}
                           for e in self.endpoints},
+            "static": {name: one(f) for name, f in self.static.items()},
+            "fresh": {path: asdict(r) for path, r in self.fresh.items()},
             "tracking_ratio": self.tracking_ratio,
             "checks": [{"target": t, "measured": m, "met": ok} for t, m, ok in self.checks()],
         }
@@ -306,6 +346,13 @@ def table(result: Result) -> str:
             line += f"{figures[1].rate / figures[0].rate if figures[0].rate else 0.0:8.2f}"
         line += "".join(f"{f.p50_ms:12.2f}{f.p99_ms:12.2f}" for f in figures)
         lines.append(line + f"{sum(f.errors for f in figures):8d}")
+    for name, f in result.static.items():
+        lines.append(f"{'nginx ' + name:<19}{f.rate:10.1f}" + " " * (
+            10 * (len(result.modes) - 1) + (8 if both else 0))
+            + f"{f.p50_ms:12.2f}{f.p99_ms:12.2f}" + f"{f.errors:8d}")
+    for path, r in result.fresh.items():
+        lines.append(f"fresh {path}: {r.requests} answers in its first {r.seconds:.1f} s "
+                     f"(p50 {r.p50_ms:.0f} ms, p99 {r.p99_ms:.0f} ms), {r.errors} errors")
     lines += ["", *(f"{e.name:<19}{e.path}{' (and others like it)' if e.varied else ''}"
                     for e in result.endpoints), ""]
     for what, measured, met in result.checks():
@@ -353,17 +400,112 @@ def settle(pid: int, *, interval: float = 0.1, limit: float = 120.0) -> None:
         before = now
 
 
+def _headers(endpoint: Endpoint) -> dict[str, str]:
+    out = {"user-agent": USER_AGENT, "accept-encoding": "identity"}
+    out.update((k.strip().lower(), v.strip()) for k, _, v in
+               (h.partition(":") for h in endpoint.headers))
+    return out
+
+
 def check(base: str, endpoint: Endpoint) -> int:
     """One GET (which also fills any cache the first request fills); its status."""
-    return httpx.get(base + endpoint.path, timeout=300,
-                     headers={"user-agent": USER_AGENT}).status_code
+    return httpx.get(base + endpoint.path, timeout=300, headers=_headers(endpoint)).status_code
+
+
+def raw_body(base: str, endpoint: Endpoint) -> bytes:
+    """The body exactly as the server sends it (gzip-compressed when asked so)."""
+    with httpx.stream("GET", base + endpoint.path, timeout=300,
+                      headers=_headers(endpoint)) as response:
+        response.raise_for_status()
+        return b"".join(response.iter_raw())
+
+
+NGINX_CONF = """\
+worker_processes 1;
+daemon off;
+pid {dir}/nginx.pid;
+error_log {dir}/error.log;
+events {{ worker_connections 1024; }}
+http {{
+  access_log off;
+  sendfile on;
+  tcp_nopush on;
+  keepalive_requests 1000000;
+  types {{ application/json json; }}
+  gzip_static on;
+  server {{ listen 127.0.0.1:{port}; root {dir}/www; }}
+}}
+"""
+
+
+def static_server(folder: Path, files: dict[str, bytes]) -> tuple[subprocess.Popen[bytes], str]:
+    """nginx (Debian's nginx-light) serving ``files`` from ``folder``: one worker process,
+    as the site is one process; ``name.gz`` beside ``name`` is what it sends a reader
+    that accepts gzip (``gzip_static``)."""
+    exe = shutil.which("nginx") or ("/usr/sbin/nginx" if Path("/usr/sbin/nginx").exists()
+                                    else None)
+    if exe is None:
+        raise RuntimeError("nginx is not installed (Debian: apt-get install nginx-light)")
+    www = folder / "www"
+    www.mkdir(parents=True, exist_ok=True)
+    for path in (folder, www):  # its worker runs as another user: ``folder`` must be in a
+        path.chmod(0o755)       # folder that user may enter (not a private temp folder)
+    for name, body in files.items():
+        (www / name).write_bytes(body)
+        (www / name).chmod(0o644)
+    port = _free_port()
+    conf = folder / "nginx.conf"
+    conf.write_text(NGINX_CONF.format(dir=folder, port=port))
+    proc = subprocess.Popen([exe, "-c", str(conf), "-p", str(folder)],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"nginx exited at start: {(folder / 'error.log').read_text()}")
+        with contextlib.suppress(httpx.HTTPError):
+            httpx.get(base + "/", timeout=1)
+            return proc, base
+        time.sleep(0.1)
+    proc.kill()
+    raise RuntimeError("nginx did not start")
+
+
+def fresh_server(root: Path, build: Path, path: str, *, connections: int, threads: int,
+                 env: dict[str, str]) -> Run:
+    """Start ``catalog serve`` on ``build`` (no build, watching: the supervisor, which warms
+    each new Datasette process before it hands it the socket), wait until it answers its
+    health check, and drive ``path`` at once for its first second."""
+    port = _free_port()
+    argv = [sys.executable, "-m", "catalog", "serve", "--no-build", "--build-dir",
+            str(build), "--port", str(port), "--root", str(root)]
+    proc = subprocess.Popen(argv, env={**os.environ, **env}, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL, start_new_session=True)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 300
+        while True:
+            if proc.poll() is not None:
+                raise RuntimeError("catalog serve exited at start")
+            if time.monotonic() > deadline:
+                raise RuntimeError("catalog serve did not start")
+            with contextlib.suppress(httpx.HTTPError):
+                if httpx.get(base + "/-/health", timeout=60).status_code == 200:
+                    break
+            time.sleep(0.05)
+        return wrk(base + path, duration=FRESH_SECONDS, connections=connections,
+                   threads=threads)
+    finally:
+        _stop(proc)
 
 
 def run(build: Path, *, root: Path = REPO, duration: int = 5, warmup: int = 1,
         rounds: int = 2, connections: int = 32, threads: int = 2,
-        modes: tuple[bool, ...] = (False, True), progress: bool = False) -> Result:
+        modes: tuple[bool, ...] = (False, True), progress: bool = False,
+        fresh: Path | None = None) -> Result:
     """Serve ``build`` once per mode (usage tracking off, on) and measure every endpoint
-    on each, alternating between the servers."""
+    on each, alternating between the servers (and the exports against nginx); then, with
+    ``fresh`` (the project folder of ``build``), the first second of fresh servers."""
     result = Result(endpoints(public_dataset(build)), modes=modes)
 
     def say(text: str) -> None:
@@ -379,6 +521,8 @@ def run(build: Path, *, root: Path = REPO, duration: int = 5, warmup: int = 1,
                 scripts[e.name].write_text(e.script())
 
         last: list[int] = []  # the server the previous run drove
+        static: tuple[subprocess.Popen[bytes] | None, str] = (None, "")
+        nginx_dir = Path(tempfile.mkdtemp(prefix="catalog-bench-nginx-"))
 
         def measure(tracking: bool, e: Endpoint, seconds: int) -> Run:
             proc, base = servers[tracking]
@@ -387,7 +531,13 @@ def run(build: Path, *, root: Path = REPO, duration: int = 5, warmup: int = 1,
             last.append(proc.pid)
             return wrk(base + ("/" if e.varied else e.path), duration=seconds,
                        connections=connections, threads=threads,
-                       script=scripts.get(e.name))
+                       script=scripts.get(e.name), headers=e.headers)
+
+        def measure_static(e: Endpoint, seconds: int) -> Run:
+            if last:
+                settle(last.pop())
+            return wrk(static[1] + e.path, duration=seconds, connections=connections,
+                       threads=threads, headers=e.headers)
 
         try:
             with ThreadPoolExecutor(2) as pool:  # both start at once: seconds each
@@ -408,6 +558,20 @@ def run(build: Path, *, root: Path = REPO, duration: int = 5, warmup: int = 1,
                 if warmup > 0:
                     for tracking in modes:
                         measure(tracking, e, warmup)
+            same = {e.name: e for e in result.endpoints if e.name in dict(STATIC_TARGETS)}
+            try:
+                files = {}
+                for e in same.values():  # the bytes the site sends, as it sends them
+                    body = raw_body(servers[modes[0]][1], e)
+                    files["data.json.gz" if GZIP in e.headers else "data.json"] = body
+                static = static_server(nginx_dir, files)
+            except RuntimeError as error:
+                result.missing.append(f"exports / nginx: {error}")
+                same = {}
+            for e in same.values():
+                result.static[e.name] = Figures()
+                if warmup > 0:
+                    measure_static(e, warmup)
             for i in range(rounds):
                 for j, e in enumerate(result.endpoints):
                     order = modes if (i + j) % 2 == 0 else modes[::-1]
@@ -421,9 +585,28 @@ def run(build: Path, *, root: Path = REPO, duration: int = 5, warmup: int = 1,
                             f"p50 {r.p50_ms:.2f} ms p99 {r.p99_ms:.2f} ms {r.errors} errors")
                     if rates.get(False) and True in rates:
                         result.pairs.append(rates[True] / rates[False])
+                    if e.name in same:
+                        r = measure_static(e, duration)
+                        result.static[e.name].runs.append(r)
+                        say(f"round {i + 1}/{rounds} {e.name:<13} nginx        "
+                            f"{r.rate:9.1f} req/s p50 {r.p50_ms:.2f} ms p99 {r.p99_ms:.2f} ms")
         finally:
             for proc, _ in servers.values():
                 _stop(proc)
+            if static[0] is not None:
+                static[0].terminate()
+                static[0].wait(timeout=20)
+            shutil.rmtree(nginx_dir, ignore_errors=True)
+        if fresh:
+            env = {"CATALOG_USAGE_TRACKING": "off",
+                   "CATALOG_USAGE_URL": f"sqlite:///{Path(tmp) / 'fresh-usage.db'}",
+                   "DATASETTE_SECRET": secrets.token_hex(16)}
+            for path in FRESH_PATHS:
+                r = fresh_server(fresh, build, path, connections=connections,
+                                 threads=threads, env=env)
+                result.fresh[path] = r
+                say(f"fresh server {path:<16} {r.requests} answers in {r.seconds:.1f} s, "
+                    f"p99 {r.p99_ms:.0f} ms, {r.errors} errors")
     return result
 
 
@@ -481,7 +664,7 @@ def main(argv: list[str] | None = None) -> int:
     result = run(build, duration=args.duration, warmup=args.warmup, rounds=args.rounds,
                  connections=args.connections, threads=args.threads,
                  modes={"both": (False, True), "on": (True,), "off": (False,)}[args.tracking],
-                 progress=True)
+                 progress=True, fresh=args.out)
     print(f"{scale.datasets} datasets x {scale.fields} fields ({scale.agencies} agencies); "
           f"wrk -c {args.connections} -t {args.threads}, {args.rounds} x {args.duration} s "
           f"per endpoint and server, alternating")

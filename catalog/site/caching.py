@@ -121,6 +121,30 @@ def matches(if_none_match: str, tag: str) -> bool:
     return any(t.strip().removeprefix("W/") == bare for t in if_none_match.split(","))
 
 
+def anonymous(headers: Any) -> bool:
+    """Whether a request (its headers, a mapping of lower-case names) carries nothing that
+    may name who is asking: only such requests get validators and public caching."""
+    return not any(headers.get(name.decode("latin-1")) for name in identity_headers())
+
+
+def not_modified(headers: Any, tag: str, last_modified: str) -> bool:
+    """Whether a conditional GET (its headers, a mapping of lower-case names) may be
+    answered 304: ``If-None-Match`` names ``tag`` (or ``*``), or, without
+    ``If-None-Match``, ``If-Modified-Since`` is no earlier than ``last_modified``."""
+    from email.utils import parsedate_to_datetime
+
+    condition = headers.get("if-none-match")
+    if condition is not None:
+        return condition.strip() == "*" or matches(condition, tag)
+    since = headers.get("if-modified-since")
+    if not since:
+        return False
+    try:
+        return parsedate_to_datetime(since) >= parsedate_to_datetime(last_modified)
+    except (TypeError, ValueError):
+        return False
+
+
 # --- the ASGI wrapper -----------------------------------------------------------------
 
 def _header(headers: Iterable[tuple[bytes, bytes]], name: bytes) -> str | None:
@@ -178,13 +202,18 @@ def http_cache(app: ASGIApp, datasette: Any) -> ASGIApp:
             return
 
         async def send_public(message: dict[str, Any]) -> None:
-            if message.get("type") == "http.response.start" and message.get("status") == 200:
+            # a view with validators of its own (the exports: a strong ETag of the bytes
+            # sent) keeps them, and its own 304s are public too
+            if message.get("type") == "http.response.start" \
+                    and message.get("status") in (200, 304):
                 headers = list(message.get("headers") or [])
                 control = (_header(headers, b"cache-control") or "").lower()
-                if _header(headers, b"set-cookie") is None \
+                own = _header(headers, b"etag") is not None
+                if _header(headers, b"set-cookie") is None and (
+                        message.get("status") == 200 or own) \
                         and "private" not in control and "no-store" not in control:
                     headers = _replace(headers, b"cache-control", PUBLIC)
-                    headers = _vary(_replace(headers, b"etag", tag), vary)
+                    headers = _vary(headers if own else _replace(headers, b"etag", tag), vary)
                     message = {**message, "headers": headers}
             await send(message)
 

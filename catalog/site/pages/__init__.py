@@ -67,8 +67,8 @@ async def negotiated(datasette: Any, request: Any, suffix: str) -> Any:
     db = Path(datasette.get_database(PUBLIC_DB).path)
     if request.path == "/":
         name = exports.BY_FILENAME[f"catalog.{suffix}"].name
-        body: bytes | None = await once(("export", name, str(db)), lambda: asyncio.to_thread(
-            exports.render, name, db))
+        body: bytes | None = (await once(("export", name, str(db)), lambda: asyncio.to_thread(
+            exports.encoded, name, db))).identity
     else:
         body = await asyncio.to_thread(exports.dataset_rdf, db,
                                        request.url_vars["dataset_id"], suffix)
