@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import sqlite3
 from pathlib import Path
 
 import pytest
 
 from catalog.compile import INVENTORY_DB, PUBLIC_DB, built_hash, compile_inventory
+from catalog.dbapi import sqlite3
 from catalog.project import Project
 from catalog.validate import validate_project
 

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
-import sqlite3
 from pathlib import Path
 
+from catalog.dbapi import sqlite3
 from catalog.governance.requests import turnaround
 from catalog.project import Project
 from catalog.validate import validate_project

@@ -5,13 +5,13 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import re
-import sqlite3
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
 
+from catalog.dbapi import sqlite3
 from catalog.site.fts import fts_query
 from catalog.site.markdown import render
 from catalog.site.pages.agencies import plan_state

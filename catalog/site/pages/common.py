@@ -5,12 +5,13 @@
 from __future__ import annotations
 
 import datetime as dt
-import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 from urllib.parse import quote, urlencode
+
+from catalog.dbapi import sqlite3
 
 from ..access import PUBLIC_DB, database_for, is_staff
 from ..caching import build_tag
