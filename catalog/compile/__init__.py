@@ -40,7 +40,7 @@ from ..problems import CatalogError
 from ..project import Project
 from ..validate import Inventory
 from . import layout as L
-from .rows import DATASET_TABLES, Rows, inventory_rows, public_rows
+from .rows import DATASET_TABLES, NOT_STORED, Rows, inventory_rows, public_rows
 
 INVENTORY_DB = "inventory.db"
 PUBLIC_DB = "public.db"
@@ -215,6 +215,13 @@ def schema_sql() -> tuple[dict[str, str], list[str]]:
             sorted(sql for kind, _, sql in found if kind == "index"))
 
 
+@lru_cache(maxsize=None)
+def row_keys(table: str) -> frozenset[str]:
+    """The keys a row of ``table`` may have: its columns, and the few keys rows carry
+    for :func:`~catalog.compile.rows.public_rows` that are not stored."""
+    return frozenset(L.COLUMNS[table]) | NOT_STORED.get(table, frozenset())
+
+
 class Inserter:
     """Rows buffered and inserted in bulk into an open connection (in a transaction)."""
 
@@ -242,6 +249,10 @@ class Inserter:
 
     def flush(self) -> None:
         for name, data in self.pending.items():
+            for row in (data[0], data[-1]):  # rows of one table come from one builder
+                unknown = row.keys() - row_keys(name)
+                if unknown:  # a misspelt key must not become a NULL column
+                    raise KeyError(f"{name} has no column {', '.join(sorted(unknown))}")
             columns = self.columns.get(name)
             if columns is None:
                 columns = self.columns[name] = [c for c in L.COLUMNS[name] if c in data[0]]
@@ -281,13 +292,16 @@ class ShardWriter(Inserter):
         return self
 
     def __exit__(self, kind: object, *exc: object) -> None:
+        failed = kind is not None
         try:
-            if kind is None:
+            if not failed:
+                failed = True
                 self.flush()
                 self.conn.execute("COMMIT")
+                failed = False
         finally:
             self.conn.close()
-            if kind is not None:
+            if failed:
                 self.path.unlink(missing_ok=True)
 
 
