@@ -516,7 +516,8 @@ class Writer(Inserter):
             if getattr(self, "conn", None) is not None:
                 self.conn.close()
         finally:
-            self.tmp.unlink(missing_ok=True)
+            for suffix in ("", "-wal", "-shm"):  # a WAL a failed close could not remove
+                self.tmp.with_name(self.tmp.name + suffix).unlink(missing_ok=True)
 
 
 def open_both(targets: tuple[Path, Path], incremental: bool,
