@@ -9,8 +9,11 @@ and SHA-256, its id, agency and links, the problems of the per-file rules
    those whose content changed (touching a file costs a hash, not a parse);
 2. runs the cross-file rules (unique ids, agencies, agreements) over the kept facts, and
    every rule of the small registers (agencies, agreements, requests), always read;
-3. patches copies of the previous databases (the changed datasets' rows out, their new
-   rows in, the whole-inventory tables rewritten) and renames them into place.
+3. patches the databases the build before the last one left (``.cache/spare/``, in
+   place; copies of the last build's when a server still reads those): the rows of every
+   descriptor that differs from what that file holds out, their new rows in, the
+   whole-inventory tables rewritten; then renames them into place, and keeps the files
+   they replace as the next build's spares. The cost is the size of the change.
 
 Anything that could change every descriptor's outcome (the standards, the catalog's base
 URL, the schema or catalog version) changes the cache key and makes a full build, as do
@@ -25,7 +28,6 @@ import hashlib
 import marshal
 import multiprocessing
 import os
-import sqlite3
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -60,6 +62,7 @@ from .compile import (
 )
 from .compile import layout as L
 from .compile.rows import Rows, dataset_rows, public_rows, renumber, shared_rows
+from .dbapi import sqlite3
 from .governance.scorecard import Score, Tally, compute_tallies, tally
 from .load import load_file
 from .model import Dataset
@@ -82,8 +85,9 @@ from .validate.conformance import Conformance
 from .validate.facts import DatasetFacts, dataset_facts
 from .validate.tableschema import known_shapes
 
-CACHE_FORMAT = "5"  # 5: public fields numbered apart, no residue; units keep derived facts
+CACHE_FORMAT = "6"  # 6: spares patched in place; public full-text secure-delete
 MANIFEST = Path(".cache") / "manifest"  # marshal: plain tuples, fast to read
+SPARE_DIR = Path(".cache") / "spare"  # the databases the last build replaced
 POOL_MIN = 200  # descriptors to analyse before a process pool pays for itself
 CHUNK = 50
 
@@ -113,12 +117,29 @@ class Unit:
     conformance: dict[str, Conformance] = field(default_factory=dict)  # and its fields'
 
 
+class Held(NamedTuple):
+    """What a database holds of one descriptor: the rows of this content (and data
+    files), under this id."""
+
+    sha: str
+    data: tuple[tuple[str, str | None], ...]
+    id: str | None
+
+    @classmethod
+    def of(cls, unit: Unit) -> "Held":
+        return cls(unit.sha, unit.data, unit.id)
+
+
 @dataclass
 class Manifest:
     key: str = ""  # the cache key: standards, base URL, versions
     built: str = ""  # the source hash of the databases these units describe
     units: dict[str, Unit] = field(default_factory=dict)
     shapes: dict[str, tuple[str, ...]] = field(default_factory=dict)  # Frictionless's verdicts
+    # the spares: the source hash they were built from, and what they hold of each
+    # descriptor (its content and data files' hashes, and its id)
+    spare_built: str = ""
+    spare_units: dict[str, Held] = field(default_factory=dict)
 
 
 @dataclass
@@ -386,9 +407,11 @@ def load_manifest(path: Path) -> Manifest:
     """The manifest of the last build (empty when absent, unreadable or of another
     format: the build is then a full one)."""
     try:
-        key, built, units, shapes = marshal.loads(path.read_bytes())
+        key, built, units, shapes, spare_built, spare = marshal.loads(path.read_bytes())
         cached = (CachedUnit(*u) for u in units)
-        return Manifest(key, built, {c.rel: c.unit() for c in cached}, shapes)
+        return Manifest(key, built, {c.rel: c.unit() for c in cached}, shapes, spare_built,
+                        {rel: Held(sha, tuple(tuple(d) for d in data), id)  # type: ignore[misc]
+                         for rel, (sha, data, id) in spare.items()})
     except (OSError, EOFError, ValueError, TypeError, IndexError, KeyError):
         return Manifest()
 
@@ -401,7 +424,9 @@ def _save_manifest(path: Path, manifest: Manifest) -> None:
         with os.fdopen(fd, "wb") as fh:
             fh.write(marshal.dumps((manifest.key, manifest.built,
                                     [CachedUnit.pack(u) for u in manifest.units.values()],
-                                    dict(known_shapes()))))
+                                    dict(known_shapes()), manifest.spare_built,
+                                    {rel: tuple(h) for rel, h in
+                                     manifest.spare_units.items()})))
         os.replace(tmp, path)
     except BaseException:
         tmp.unlink(missing_ok=True)
@@ -556,11 +581,14 @@ def _build(request: Request, progress: Callable[[int], None] | None) -> Outcome:
                                           for t in targets)):
             _abort(writers)  # built from these very sources (on this day): nothing to do
             _save_manifest(manifest_path, Manifest(key, source_digest,
-                                                   {u.rel: u for u in valid}))
+                                                   {u.rel: u for u in valid}, {},
+                                                   old.spare_built, old.spare_units))
             return Outcome(inv.report, "unchanged", len(todo))
+        spares = (out_dir / SPARE_DIR / INVENTORY_FILE, out_dir / SPARE_DIR / PUBLIC_FILE)
         if incremental:
-            reused = {u.rel for u in done} - {u.rel for u in fresh}
-            writers = _patch(targets, old, reused, fresh)
+            held = old.spare_units if _spares_free(spares, old) else None
+            writers = _patch(targets, spares, held, old, done,
+                             {s.rel: s for s in datasets}, inv)
         elif writers is None:  # no descriptors at all
             writers = open_both(targets, incremental=False)
         shared = shared_rows(inv, _scores(inv, valid), inv.report.sorted())
@@ -577,24 +605,54 @@ def _build(request: Request, progress: Callable[[int], None] | None) -> Outcome:
     except BaseException:
         _abort(writers)
         raise
+    if incremental:  # the files replaced become the spares: they hold the last build
+        (out_dir / SPARE_DIR).mkdir(parents=True, exist_ok=True)
+        spare_built, spare_units = old.built, {rel: Held.of(u) for rel, u in old.units.items()}
+    else:
+        writers[0].spare = writers[1].spare = None
+        for spare in spares:
+            spare.unlink(missing_ok=True)
+        spare_built, spare_units = "", {}
     for w in writers:
         w.commit()
-    _save_manifest(out_dir / MANIFEST, Manifest(key, source_digest, {u.rel: u for u in valid}))
+    _save_manifest(out_dir / MANIFEST, Manifest(key, source_digest, {u.rel: u for u in valid},
+                                                {}, spare_built, spare_units))
     result = BuildResult(targets[0], targets[1], counts, public_counts, source_digest)
     return Outcome(inv.report, "incremental" if incremental else "full", len(todo), result)
 
 
-def _patch(targets: tuple[Path, Path], old: Manifest, reused: set[str],
-           fresh: list[Unit]) -> tuple[Writer, Writer]:
-    """Copies of the last build without the rows of every descriptor not reused from
-    the cache, then with the rows of the fresh ones."""
-    writers = open_both(targets, incremental=True)
+def _spares_free(spares: tuple[Path, Path], old: Manifest) -> bool:
+    """Whether both spares hold what the manifest says and nothing else reads them (a
+    server's snapshot is a hard link: a second name)."""
     try:
-        gone = {u.id for rel, u in old.units.items() if rel not in reused and u.id}
+        return bool(old.spare_built) and all(
+            os.stat(p).st_nlink == 1 and built_hash(p) == old.spare_built for p in spares)
+    except OSError:
+        return False
+
+
+def _patch(targets: tuple[Path, Path], spares: tuple[Path, Path],
+           held: dict[str, Held] | None, old: Manifest, units: list[Unit],
+           sources: dict[str, Source], inv: Inventory) -> tuple[Writer, Writer]:
+    """The spares (``held`` says what they hold; None: copies of the last build, which
+    the manifest describes) without the rows of every descriptor they hold otherwise than
+    now, then with its rows now (read again if this build reused it from the cache)."""
+    if held is None:
+        held = {rel: Held.of(u) for rel, u in old.units.items()}
+        writers = open_both(targets, incremental=True, spares=spares)
+    else:
+        writers = open_both(targets, incremental=True, bases=spares, spares=spares)
+    try:
+        same = {u.rel for u in units if held.get(u.rel) == Held.of(u)}
+        gone = {h.id for rel, h in held.items() if rel not in same and h.id}
         for w in writers:
             w.remove_datasets(gone)
         next_id = (writers[0].next_field_id(), writers[1].next_field_id())
-        for unit in fresh:
+        for unit in units:
+            if unit.rel in same or unit.id is None:
+                continue
+            if unit.rows is None:  # changed since the spare, not since the last build
+                unit = analyse(sources[unit.rel], inv)
             if unit.rows is not None:
                 next_id = _add(writers, unit, next_id)
     except BaseException:

@@ -7,13 +7,14 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import re
-import sqlite3
 import types
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote, unquote_plus
 
 import pytest
+
+from catalog.dbapi import sqlite3
 
 from .conftest import staff_cookies
 

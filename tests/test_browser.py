@@ -8,7 +8,6 @@ import os
 import re
 import secrets
 import socket
-import sqlite3
 import subprocess
 import sys
 import time
@@ -20,6 +19,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
+from catalog.dbapi import sqlite3
 
 from .conftest import REPO, STAFF_PASSWORD, watch_csp
 

@@ -5,11 +5,12 @@ checklist and the renewals due. Screenshots go to test-artifacts/agreements-*.pn
 from __future__ import annotations
 
 import re
-import sqlite3
 from pathlib import Path
 from typing import Any
 
 import pytest
+
+from catalog.dbapi import sqlite3
 
 from .test_browser import page, server, shot, sign_in  # noqa: F401  (fixtures)
 

@@ -46,8 +46,7 @@ def fill_store(url: str, public_db: Path, today: dt.date) -> dict[str, int]:
     """30 days of use: each public dataset a few requests a day, the long-titled one most;
     catalog-wide searches and SQL far above them, 5,001 requests in all on the busiest day.
     Returns the figures the charts must show."""
-    import sqlite3
-
+    from catalog.dbapi import sqlite3
     from catalog.usage.store import Key, Store, Tally
 
     conn = sqlite3.connect(public_db)

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import sqlite3
 from pathlib import Path
 
 import pytest
 
 from catalog.build import build, validate
 from catalog.compile import INVENTORY_FILE, PUBLIC_FILE, built_hash
+from catalog.dbapi import sqlite3
 from catalog.project import Project
 
 from .conftest import DATASET, MakeProject

@@ -9,7 +9,6 @@ import datetime as dt
 import re
 import shlex
 import shutil
-import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -21,6 +20,7 @@ import pytest
 from click.testing import CliRunner
 
 from catalog.cli import main
+from catalog.dbapi import sqlite3
 from catalog.usage.store import Key, Store, Tally
 
 from .conftest import REPO

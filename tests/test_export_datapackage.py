@@ -4,13 +4,13 @@ only (no remote data is read)."""
 from __future__ import annotations
 
 import json
-import sqlite3
 from pathlib import Path
 from typing import Any
 
 import pytest
 from frictionless import Package
 
+from catalog.dbapi import sqlite3
 from catalog.interop import EXPORTS, datapackage
 from catalog.interop.source import PublicCatalog
 from catalog.problems import CatalogError

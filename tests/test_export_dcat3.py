@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import re
-import sqlite3
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +14,7 @@ from jsonschema import Draft7Validator, FormatChecker
 from rdflib import Graph, Namespace, URIRef
 from rdflib import namespace as ns
 
+from catalog.dbapi import sqlite3
 from catalog.interop import EXPORTS, dcat3
 from catalog.interop.source import PublicCatalog
 

@@ -3,13 +3,13 @@ whatever the store's state (a balancer must not take a replica out for it)."""
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from catalog.dbapi import sqlite3
 from catalog.usage.state import state_for
 
 from .conftest import staff_cookies

@@ -11,7 +11,6 @@ import datetime as dt
 import json
 import re
 import shutil
-import sqlite3
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -19,6 +18,7 @@ from typing import Any
 import pytest
 
 from catalog.build import build
+from catalog.dbapi import sqlite3
 from catalog.history import engine
 from catalog.project import Project
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import datetime as dt
 import shutil
-import sqlite3
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +14,7 @@ from catalog import build as build_mod
 from catalog.bench.generate import Scale, generate
 from catalog.build import Outcome, build, check_project
 from catalog.compile import INVENTORY_FILE, PUBLIC_FILE
+from catalog.dbapi import sqlite3
 from catalog.project import Project
 
 from .conftest import REPO

@@ -8,7 +8,6 @@ from __future__ import annotations
 import asyncio
 import json
 import re
-import sqlite3
 import xml.etree.ElementTree as ET
 from pathlib import Path
 from typing import Any
@@ -17,6 +16,8 @@ import pytest
 from rdflib import Graph, URIRef
 from rdflib import namespace as ns
 from rdflib.compare import isomorphic
+
+from catalog.dbapi import sqlite3
 
 from .test_export_dcat3 import schema_validator
 

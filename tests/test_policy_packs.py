@@ -202,7 +202,7 @@ def test_date_only_findings_never_block_the_build(make_project: MakeProject) -> 
     assert {"agreement-expired", "agreement-ongoing-review-overdue",
             "classification-assessment-stale"} <= dated
     assert all(CODES[c].dated for c in dated)
-    import sqlite3
+    from catalog.dbapi import sqlite3
 
     db = sqlite3.connect(root / "build" / "inventory.db")
     stored = {r[0] for r in db.execute("select code from problems where dated = 1")}

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
-import sqlite3
 from pathlib import Path
 
 from catalog.build import validate
+from catalog.dbapi import sqlite3
 from catalog.governance.requests import turnaround
 from catalog.project import Project
 

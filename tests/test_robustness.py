@@ -21,7 +21,6 @@ import os
 import re
 import shutil
 import signal
-import sqlite3
 import statistics
 import subprocess
 import sys
@@ -38,6 +37,7 @@ from pathlib import Path
 import pytest
 
 from catalog.bench.generate import Scale, generate
+from catalog.dbapi import sqlite3
 from catalog.procs import process_table
 
 from .conftest import AGENCY, DATASET, REPO

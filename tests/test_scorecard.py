@@ -142,7 +142,7 @@ def test_empty_denominator_has_no_value(make_project: MakeProject) -> None:
 
 
 def test_scorecards_are_compiled_for_staff_only(sample_build) -> None:  # type: ignore[no-untyped-def]
-    import sqlite3
+    from catalog.dbapi import sqlite3
 
     inv = sqlite3.connect(sample_build / "inventory.db")
     pub = sqlite3.connect(sample_build / "public.db")

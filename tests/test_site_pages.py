@@ -5,13 +5,13 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import re
-import sqlite3
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
 
+from catalog.dbapi import sqlite3
 from catalog.site.fts import fts_query
 from catalog.site.markdown import to_html
 from catalog.site.pages.agencies import plan_state
@@ -167,8 +167,6 @@ def test_matching_fields_are_the_fields_the_index_matches_and_the_facets_count_r
     """Each result lists exactly its fields that ``fields_fts`` matches (in position
     order), and each facet count is the number of matches with that value: both checked
     against plain SQL over public.db."""
-    import sqlite3
-
     from catalog.site.fts import fts_query
 
     found = search(ds, "q=" + words.replace(" ", "+"))

@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import asyncio
 import re
-import sqlite3
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote_plus
 
 import pytest
+
+from catalog.dbapi import sqlite3
 
 from .conftest import staff_cookies
 

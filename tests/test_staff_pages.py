@@ -7,12 +7,12 @@ from __future__ import annotations
 import asyncio
 import csv
 import io
-import sqlite3
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from catalog.dbapi import sqlite3
 from catalog.site.pages.staff import PAGE_SIZE, RANKS, agency_of
 
 from .conftest import staff_cookies

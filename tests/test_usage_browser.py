@@ -7,7 +7,6 @@ from __future__ import annotations
 import os
 import re
 import secrets
-import sqlite3
 import subprocess
 import sys
 import time
@@ -17,6 +16,8 @@ from typing import Any
 
 import pytest
 from itsdangerous import URLSafeSerializer
+
+from catalog.dbapi import sqlite3
 
 from .conftest import watch_csp
 from .test_browser import ARTIFACTS, answers, free_port

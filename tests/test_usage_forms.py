@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import csv
 import io
-import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from catalog.dbapi import sqlite3
 from catalog.usage.state import state_for
 from catalog.usage.usecases import HONEYPOT, SubmitLimiter, check
 

@@ -8,7 +8,6 @@ import os
 import secrets
 import signal
 import socket
-import sqlite3
 import subprocess
 import sys
 import time
@@ -17,6 +16,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
+from catalog.dbapi import sqlite3
 
 from .conftest import REPO
 

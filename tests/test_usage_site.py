@@ -6,13 +6,13 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
-import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from catalog.dbapi import sqlite3
 from catalog.usage.state import state_for
 from catalog.usage.store import Key, Tally
 

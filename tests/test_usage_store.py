@@ -9,7 +9,6 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import signal
-import sqlite3
 import subprocess
 import sys
 import textwrap
@@ -18,6 +17,7 @@ from pathlib import Path
 
 import pytest
 
+from catalog.dbapi import sqlite3
 from catalog.problems import CatalogError
 from catalog.usage import store as store_module
 from catalog.usage.recorder import DailySalt, Recorder

@@ -123,7 +123,7 @@ def main() -> None:
     cache = (root / "build" / CACHE).stat().st_size
 
     def count(db: str, table: str) -> int:
-        import sqlite3
+        from catalog.dbapi import sqlite3
 
         conn = sqlite3.connect(root / "build" / db)
         try:

@@ -46,7 +46,6 @@ import os
 import re
 import secrets
 import shutil
-import sqlite3
 import statistics
 import subprocess
 import sys
@@ -57,6 +56,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import httpx
+
+from catalog.dbapi import sqlite3
 
 from .generate import WORDS, Scale, generate
 from .usage import _free_port, _serve, _stop

@@ -61,7 +61,7 @@ def catalog(*args: str, timeout: float = 1800) -> subprocess.CompletedProcess[st
 
 
 def built_hash(build_dir: Path) -> str:
-    import sqlite3
+    from catalog.dbapi import sqlite3
 
     conn = sqlite3.connect(f"file:{build_dir / 'public.db'}?mode=ro", uri=True)
     try:

@@ -21,7 +21,6 @@ import os
 import secrets
 import signal
 import socket
-import sqlite3
 import statistics
 import subprocess
 import sys
@@ -32,6 +31,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
+
+from catalog.dbapi import sqlite3
 
 TARGET = 0.95
 MIXES = {

@@ -4,6 +4,15 @@ of it, staff only) and ``public.db`` (only what the public may see).
 Atomic and exclusive: each database is written to a temporary file in the build directory
 and renamed over the old one; a lock file keeps two builds from interleaving. A failed
 build leaves the previous databases byte-identical.
+
+An incremental build patches the file the build before the last one left (kept in
+``build/.cache/spare/`` when no server still reads it), in place: its cost is the size
+of the change, not of the catalog. ``public.db`` keeps no trace of what it no longer
+holds (docs/security.md): SQLite's ``secure_delete`` zeroes deleted cells and freed
+pages, FTS5's ``secure-delete`` takes deleted entries out of the full-text index, the
+patch runs in a WAL that names every page it wrote, and :func:`scrub` then zeroes the
+unallocated space of those pages (where SQLite leaves old copies of cells it moved when it
+rebalanced a page); the WAL is checkpointed and removed before the file is put in place.
 """
 
 from __future__ import annotations
@@ -12,10 +21,10 @@ import datetime as dt
 import errno
 import fcntl
 import hashlib
+import mmap
 import operator
 import os
 import shutil
-import sqlite3
 import subprocess
 from collections.abc import Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -26,11 +35,12 @@ from pathlib import Path
 from typing import Any
 
 from .. import __version__
+from ..dbapi import sqlite3
 from ..problems import CatalogError
 from ..project import Project
 from ..validate import Inventory
 from . import layout as L
-from .rows import DATASET_TABLES, Rows
+from .rows import DATASET_TABLES, NOT_STORED, Rows
 
 # the files a build writes; Datasette serves them as the databases named by their stems
 # (catalog.site.access.PRIVATE_DB and PUBLIC_DB)
@@ -145,7 +155,7 @@ def build_lock(build_dir: Path) -> Iterator[None]:
         _HELD.add(fh.fileno())
         try:
             # only a build holding the lock writes these: any found were left by a crash
-            for stale in [p for glob in TEMP_GLOBS for folder in ("", ".cache/")
+            for stale in [p for glob in TEMP_GLOBS for folder in ("", ".cache/", ".cache/spare/")
                           for p in build_dir.glob(folder + glob)]:
                 if not stale.is_dir():
                     stale.unlink(missing_ok=True)
@@ -196,6 +206,13 @@ def schema_sql() -> tuple[dict[str, str], list[str]]:
             sorted(sql for kind, _, sql in found if kind == "index"))
 
 
+@lru_cache(maxsize=None)
+def row_keys(table: str) -> frozenset[str]:
+    """The keys a row of ``table`` may have: its columns, and the few keys rows carry
+    for :func:`~catalog.compile.rows.public_rows` that are not stored."""
+    return frozenset(L.COLUMNS[table]) | NOT_STORED.get(table, frozenset())
+
+
 class Inserter:
     """Rows buffered and inserted in bulk into an open connection (in a transaction)."""
 
@@ -223,6 +240,10 @@ class Inserter:
 
     def flush(self) -> None:
         for name, data in self.pending.items():
+            for row in (data[0], data[-1]):  # rows of one table come from one builder
+                unknown = row.keys() - row_keys(name)
+                if unknown:  # a misspelt key must not become a NULL column
+                    raise KeyError(f"{name} has no column {', '.join(sorted(unknown))}")
             columns = self.columns.get(name)
             if columns is None:
                 columns = self.columns[name] = [c for c in L.COLUMNS[name] if c in data[0]]
@@ -262,13 +283,16 @@ class ShardWriter(Inserter):
         return self
 
     def __exit__(self, kind: object, *exc: object) -> None:
+        failed = kind is not None
         try:
-            if kind is None:
+            if not failed:
+                failed = True
                 self.flush()
                 self.conn.execute("COMMIT")
+                failed = False
         finally:
             self.conn.close()
-            if kind is not None:
+            if failed:
                 self.path.unlink(missing_ok=True)
 
 
@@ -287,22 +311,31 @@ class Writer(Inserter):
     Nothing touches ``target`` until :meth:`commit`; :meth:`abort` leaves it as it was.
     """
 
-    def __init__(self, target: Path, base: Path | None = None, *, public: bool = False
-                 ) -> None:
+    def __init__(self, target: Path, base: Path | None = None, *, public: bool = False,
+                 spare: Path | None = None) -> None:
         super().__init__()
         self.target = target
         self.tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
         self.incremental = base is not None
         # public.db is patched so that it reads as if removed rows never existed
         self.public = public
+        self.spare = spare  # where the file this one replaces is kept, for the next build
         self.freed: dict[str, list[int]] = {}  # rowids deleted, per table (public.db)
         self.added: set[str] = set()
         self.indexes: list[str] = []
         try:
             if base is not None:
-                shutil.copyfile(base, self.tmp)
-                os.chmod(self.tmp, FILE_MODE)
+                if spare is not None and base == spare:
+                    os.replace(base, self.tmp)  # a file no one reads: patched in place
+                else:
+                    shutil.copyfile(base, self.tmp)
+                    os.chmod(self.tmp, FILE_MODE)
                 self._open(self.tmp)
+                # the pages this patch writes, listed by the WAL's frames (see scrub())
+                self.conn.execute("PRAGMA journal_mode=WAL")
+                self.conn.execute("PRAGMA wal_autocheckpoint=0")
+                if public:
+                    self.conn.execute("PRAGMA secure_delete=ON")
             else:
                 self.tmp.unlink(missing_ok=True)
                 os.close(os.open(self.tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, FILE_MODE))
@@ -424,59 +457,69 @@ class Writer(Inserter):
                 cols = ", ".join(FTS[name])
                 conn.execute(f"INSERT INTO [{name}_fts] (rowid, {cols}) SELECT rowid, {cols} "
                              f"FROM [{name}] WHERE {key} IN (SELECT id FROM fresh)")
-                if self.public:
-                    # FTS5 deletes only add markers: the old terms stay in the index's
-                    # segments until they are merged into one (docs/security.md)
-                    conn.execute(f"INSERT INTO [{name}_fts] ([{name}_fts]) VALUES ('optimize')")
         else:
             for name, indexed in FTS.items():
                 conn.execute(f"CREATE VIRTUAL TABLE [{name}_fts] USING fts5("
                              f"{', '.join(indexed)}, content=[{name}], "
                              "tokenize='porter unicode61')")
                 conn.execute(f"INSERT INTO [{name}_fts] ([{name}_fts]) VALUES ('rebuild')")
+                if self.public:
+                    # a delete takes the terms out of the index (not only a marker in a
+                    # later segment, which kept them until the next 'optimize')
+                    conn.execute(f"INSERT INTO [{name}_fts] ([{name}_fts], rank) "
+                                 "VALUES ('secure-delete', 1)")
         conn.execute("COMMIT")
         counts = {str(name): int(conn.execute(f"SELECT count(*) FROM [{name}]").fetchone()[0])
                   for name in L.COLUMNS}
-        conn.execute("PRAGMA journal_mode=DELETE")
-        if not self.incremental:
-            conn.execute("PRAGMA optimize")
-        elif self.public:
-            self._rewrite()
+        pages: set[int] | None = None  # every page
+        if self.incremental:
+            pages = wal_pages(self.tmp.with_name(self.tmp.name + "-wal"))
+            conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        conn.execute("PRAGMA journal_mode=DELETE")  # the WAL is removed
         conn.close()
+        if self.public:
+            scrub(self.tmp, pages)
         with open(self.tmp, "rb") as fh:  # on disk before it may replace anything
             os.fsync(fh.fileno())
         return counts
 
-    def _rewrite(self) -> None:
-        """Write the patched public.db afresh (VACUUM INTO): deleted rows leave bytes in
-        the unallocated space of b-tree pages even with ``secure_delete`` (SQLite does
-        not clear it when it rebalances a page), so only a new file holds no trace."""
-        fresh = self.tmp.with_name(f".{self.target.name}.{os.getpid()}.vacuum.tmp")
-        fresh.unlink(missing_ok=True)
-        os.close(os.open(fresh, os.O_WRONLY | os.O_CREAT | os.O_EXCL, FILE_MODE))
-        try:
-            self.conn.execute("VACUUM INTO ?", (str(fresh),))
-            os.replace(fresh, self.tmp)
-        finally:
-            fresh.unlink(missing_ok=True)
-
     def commit(self) -> None:
-        """Put the finished database in place (atomically)."""
+        """Put the finished database in place (atomically); the file it replaces is kept
+        as the spare (when asked and there is one), any other spare is dropped."""
+        if self.spare is None:
+            os.replace(self.tmp, self.target)
+            return
+        kept: Path | None = self.spare.with_name(f".{self.spare.name}.{os.getpid()}.tmp")
+        assert kept is not None
+        kept.unlink(missing_ok=True)
+        try:
+            os.link(self.target, kept)
+        except FileNotFoundError:
+            kept = None
         os.replace(self.tmp, self.target)
+        if kept is not None:
+            os.replace(kept, self.spare)
+        else:
+            self.spare.unlink(missing_ok=True)
 
     def abort(self) -> None:
         try:
             if getattr(self, "conn", None) is not None:
                 self.conn.close()
         finally:
-            self.tmp.unlink(missing_ok=True)
+            for suffix in ("", "-wal", "-shm"):  # a WAL a failed close could not remove
+                self.tmp.with_name(self.tmp.name + suffix).unlink(missing_ok=True)
 
 
-def open_both(targets: tuple[Path, Path], incremental: bool) -> tuple[Writer, Writer]:
-    """Writers for both databases (inventory, public), opened at once (an incremental
-    build copies both)."""
+def open_both(targets: tuple[Path, Path], incremental: bool,
+              bases: tuple[Path, Path] | None = None,
+              spares: tuple[Path, Path] | None = None) -> tuple[Writer, Writer]:
+    """Writers for both databases (inventory, public), opened at once. Incremental:
+    patching ``bases`` (the spares, in place; else copies of the targets)."""
+    bases = bases or targets
     with ThreadPoolExecutor(2) as pool:
-        futures = [pool.submit(Writer, t, t if incremental else None, public=i == 1)
+        futures = [pool.submit(Writer, t, bases[i] if incremental else None, public=i == 1,
+                               spare=spares[i] if spares else None)
                    for i, t in enumerate(targets)]
     errors = [e for f in futures if (e := f.exception()) is not None]
     if errors:
@@ -494,6 +537,74 @@ def finish_both(writers: tuple[Writer, Writer], meta: dict[str, str]
         staff = pool.submit(writers[0].finish, {**meta, "database": "inventory"})
         public = pool.submit(writers[1].finish, {**meta, "database": "public"})
         return staff.result(), public.result()
+
+
+BTREE_PAGES = frozenset({2, 5, 10, 13})  # the first byte of a b-tree page's header
+_ZEROS = bytes(65536)
+
+
+def wal_pages(wal: Path) -> set[int]:
+    """The numbers of the pages written to a WAL file (its frames' headers)."""
+    pages: set[int] = set()
+    try:
+        fh = open(wal, "rb")
+    except FileNotFoundError:
+        return pages
+    with fh:
+        header = fh.read(32)
+        if len(header) < 32:
+            return pages
+        frame = 24 + int.from_bytes(header[8:12], "big")
+        at = 32
+        while True:
+            fh.seek(at)
+            number = fh.read(4)
+            if len(number) < 4:
+                return pages
+            pages.add(int.from_bytes(number, "big"))
+            at += frame
+
+
+def scrub(path: Path, pages: Iterable[int] | None = None) -> int:
+    """Zero the unallocated space of b-tree pages (all, or ``pages``): the gap between
+    the cell pointers and the cells, and the free blocks among the cells, which is where
+    SQLite leaves old copies of the cells of a page it rebuilt or rebalanced. Fragments of
+    at most 3 bytes are left. Returns the number of pages changed. The file must not be
+    open in SQLite (nothing else reads a build's temporary file)."""
+    changed = 0
+    with open(path, "r+b") as fh:
+        size = os.fstat(fh.fileno()).st_size
+        if size < 100:
+            return 0
+        with mmap.mmap(fh.fileno(), size) as mm:
+            page_size = int.from_bytes(mm[16:18], "big")
+            page_size = 65536 if page_size == 1 else page_size
+            count = size // page_size
+            wanted = range(1, count + 1) if pages is None else sorted(
+                p for p in set(pages) if 1 <= p <= count)
+            for number in wanted:
+                start = (number - 1) * page_size
+                hdr = start + (100 if number == 1 else 0)
+                if mm[hdr] not in BTREE_PAGES:
+                    continue  # an overflow, free-list or lock page
+                cells = int.from_bytes(mm[hdr + 3:hdr + 5], "big")
+                content = int.from_bytes(mm[hdr + 5:hdr + 7], "big") or 65536
+                gap = hdr + (12 if mm[hdr] in (2, 5) else 8) + 2 * cells
+                spans = [(gap, start + content)]
+                free = int.from_bytes(mm[hdr + 1:hdr + 3], "big")
+                while free and free + 4 <= page_size:  # free blocks ascend
+                    block = int.from_bytes(mm[start + free + 2:start + free + 4], "big")
+                    spans.append((start + free + 4, start + min(free + block, page_size)))
+                    following = int.from_bytes(mm[start + free:start + free + 2], "big")
+                    free = following if following > free else 0
+                dirty = False
+                for a, b in spans:
+                    if b > a and mm[a:b] != _ZEROS[:b - a]:
+                        mm[a:b] = _ZEROS[:b - a]
+                        dirty = True
+                changed += dirty
+            mm.flush()
+    return changed
 
 
 # full-text tables kept up to date row by row in incremental builds: the column that

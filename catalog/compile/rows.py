@@ -330,6 +330,10 @@ LISTED_COLUMNS = {"id", "identifier", "agency_id", "title", "description", "asse
                   "owner", "modified", "modified_source", "datajson_json"}
 
 
+# keys of rows that are no column: whether a dataset's contact is its steward's (a listed
+# dataset withholds the steward's columns, so that fallback too)
+NOT_STORED = {"datasets": frozenset({"contact_is_steward"})}
+
 DATASET_TABLES = ("datasets", "fields", "field_conformance", "distributions", "keywords",
                   "dataset_themes", "access_plans")
 

@@ -131,7 +131,8 @@ def progress(agency: str, start: str | None, end: str | None, fmt: str, no_build
     """
     import datetime as dt
     import json
-    import sqlite3
+
+    from catalog.dbapi import sqlite3
 
     from ..serve import ensure_built
     from . import progress as P

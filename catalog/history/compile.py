@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import sqlite3
 from collections.abc import Collection, Iterable, Mapping
 from typing import Any, Protocol
+
+from catalog.dbapi import sqlite3
 
 from ..governance.scorecard import Score
 from .changes import summary, to_json

@@ -15,9 +15,10 @@ import calendar
 import csv
 import datetime as dt
 import io
-import sqlite3
 from dataclasses import asdict, dataclass, field
 from typing import Any
+
+from catalog.dbapi import sqlite3
 
 from ..problems import CatalogError
 

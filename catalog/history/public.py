@@ -20,9 +20,10 @@ scorecards are.
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+
+from catalog.dbapi import sqlite3
 
 from ..compile.rows import LISTED_COLUMNS
 from .changes import Change

@@ -9,13 +9,14 @@ errors are logged, as a plain traceback.
 from __future__ import annotations
 
 import logging
-import sqlite3
 from typing import Any
 
 import datasette.handle_exception as _default_handler
 from datasette.utils.asgi import Base400, NotFound, Response
 from datasette.views.base import DatasetteError
 from markupsafe import Markup
+
+from catalog.dbapi import sqlite3
 
 log = logging.getLogger("catalog.site")
 

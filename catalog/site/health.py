@@ -10,11 +10,12 @@ given a second), and not at all while it is known to be down.
 from __future__ import annotations
 
 import os
-import sqlite3
 import time
 from typing import Any
 
 from datasette.utils.asgi import Response
+
+from catalog.dbapi import sqlite3
 
 PROBE_SECONDS = 10.0
 META_KEYS = ("source_hash", "built_at", "git_commit", "validated_on", "catalog_version",

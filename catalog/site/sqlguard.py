@@ -5,7 +5,7 @@ steps; one step (a function call) can run far longer, and allocate without limit
 connection to the catalog's databases therefore gets, in Datasette's
 ``prepare_connection`` hook:
 
-* length limits (``Connection.setlimit``): no string or blob larger than
+* length limits (``sqlite3_limit``, :func:`catalog.dbapi.setlimit`): no string or blob
   :data:`MAX_LENGTH`, short SQL, shallow expressions, short LIKE/GLOB patterns, few
   columns, arguments and variables — so every single step is short;
 * linear-time ``instr()`` and ``replace()`` (SQLite's own compare at every offset: 8 s
@@ -22,11 +22,11 @@ connection to the catalog's databases therefore gets, in Datasette's
 from __future__ import annotations
 
 import re
-import sqlite3
 import threading
 import weakref
 from typing import Any
 
+from ..dbapi import setlimit, sqlite3
 from ..load import MAX_BYTES
 
 # no stored value is longer than the descriptor it comes from (catalog.load.MAX_BYTES)
@@ -35,19 +35,19 @@ MAX_RESULT_BYTES = 32 * 1024 * 1024  # rows one statement may hand back
 HEAP_LIMIT = 512 * 1024 * 1024  # SQLite's allocations, every connection of the process
 
 LIMITS = {
-    sqlite3.SQLITE_LIMIT_LENGTH: MAX_LENGTH,
-    sqlite3.SQLITE_LIMIT_SQL_LENGTH: 100_000,
-    sqlite3.SQLITE_LIMIT_COLUMN: 200,
-    sqlite3.SQLITE_LIMIT_EXPR_DEPTH: 100,
-    sqlite3.SQLITE_LIMIT_COMPOUND_SELECT: 20,
-    sqlite3.SQLITE_LIMIT_VDBE_OP: 50_000,
-    sqlite3.SQLITE_LIMIT_FUNCTION_ARG: 32,
-    sqlite3.SQLITE_LIMIT_ATTACHED: 0,
+    "LENGTH": MAX_LENGTH,
+    "SQL_LENGTH": 100_000,
+    "COLUMN": 200,
+    "EXPR_DEPTH": 100,
+    "COMPOUND_SELECT": 20,
+    "VDBE_OP": 50_000,
+    "FUNCTION_ARG": 32,
+    "ATTACHED": 0,
     # Datasette's own full-text detection uses patterns of ~60 characters; a pattern
     # costs up to its length times the text's in one step (0.7 s at 100 and 2 MiB)
-    sqlite3.SQLITE_LIMIT_LIKE_PATTERN_LENGTH: 100,
-    sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER: 100,
-    sqlite3.SQLITE_LIMIT_TRIGGER_DEPTH: 1,
+    "LIKE_PATTERN_LENGTH": 100,
+    "VARIABLE_NUMBER": 100,
+    "TRIGGER_DEPTH": 1,
 }
 
 # fts3_tokenizer reads (and with two arguments writes) a pointer in the process;
@@ -138,7 +138,7 @@ def _floats() -> sqlite3.Connection:
     conn = getattr(_local, "conn", None)
     if conn is None:
         conn = _local.conn = sqlite3.connect(":memory:", check_same_thread=False)
-        conn.setlimit(sqlite3.SQLITE_LIMIT_LENGTH, MAX_LENGTH)
+        setlimit(conn, "LENGTH", MAX_LENGTH)
     return conn
 
 
@@ -203,7 +203,7 @@ def guard(conn: sqlite3.Connection) -> None:
         conn.execute(f"PRAGMA hard_heap_limit = {HEAP_LIMIT}").fetchall()
         _heap_set = True
     for limit, value in LIMITS.items():
-        conn.setlimit(limit, value)
+        setlimit(conn, limit, value)
     conn.create_function("instr", 2, instr, deterministic=True)
     conn.create_function("replace", 3, replace, deterministic=True)
     for name in ("printf", "format"):

@@ -8,11 +8,12 @@ re-reads it when its modification time changes.
 from __future__ import annotations
 
 import re
-import sqlite3
 import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from catalog.dbapi import sqlite3
 
 # Socrata asset ids ("abcd-1234") in the URL shapes the portal uses
 SOCRATA_ID = re.compile(

@@ -39,6 +39,7 @@ from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 from sqlalchemy.orm import registry
 from sqlmodel import Field, SQLModel
 
+from ..dbapi import sqlite3
 from ..problems import CatalogError
 
 log = logging.getLogger(__name__)
@@ -304,7 +305,11 @@ class Store:
         self.url = url
         self.name = make_url(url).render_as_string(hide_password=True)
         connect_args: dict[str, Any] = {}
+        engine_args: dict[str, Any] = {}
         if parsed.get_backend_name() == "sqlite":
+            # the catalog's one SQLite module (catalog.dbapi), not SQLAlchemy's choice (the
+            # stdlib's): two SQLite libraries in one process do not see each other's locks
+            engine_args["module"] = sqlite3
             if parsed.database not in (None, "", ":memory:"):
                 self.hint = (f"is {Path(parsed.database).parent} writable? set "
                              "CATALOG_USAGE_URL to put the store elsewhere")
@@ -315,7 +320,8 @@ class Store:
             self.hint = ("is PostgreSQL running and reachable (pg_isready)? "
                          "check CATALOG_USAGE_URL")
             connect_args["connect_timeout"] = CONNECT_SECONDS
-        self.engine = create_engine(parsed, pool_pre_ping=True, connect_args=connect_args)
+        self.engine = create_engine(parsed, pool_pre_ping=True, connect_args=connect_args,
+                                    **engine_args)
         if self.engine.dialect.name == "sqlite":
             event.listen(self.engine, "connect", _sqlite_pragmas)
             self._sqlite_path = parsed.database

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -14,6 +13,7 @@ from typing import Any, TypeVar
 from urllib.parse import quote, urlencode
 
 from ... import csvsafe
+from ...dbapi import sqlite3
 from ..access import PUBLIC_DB, database_for, is_staff
 from ..caching import PRIVATE, build_tag
 
