@@ -45,23 +45,6 @@ class Writer:
             self.writerow(row)
 
 
-class DictWriter:
-    """``csv.DictWriter`` with every cell passed through :func:`cell`."""
-
-    def __init__(self, out: IO[str], fieldnames: list[str], **kw: Any) -> None:
-        self._w = csv.DictWriter(out, fieldnames=fieldnames, **kw)
-
-    def writeheader(self) -> None:
-        self._w.writeheader()
-
-    def writerow(self, row: Mapping[str, Any]) -> None:
-        self._w.writerow({k: cell(v) for k, v in row.items()})
-
-    def writerows(self, rows: Iterable[Mapping[str, Any]]) -> None:
-        for row in rows:
-            self.writerow(row)
-
-
 def dumps(rows: Iterable[Mapping[str, Any]], columns: Sequence[str], *,
           lineterminator: str = "\n") -> str:
     """A header of ``columns``, then one line per row (its values in that order; a list
