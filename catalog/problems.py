@@ -326,7 +326,8 @@ class Problem:
         code = CODES.get(self.code)
         return bool(code and code.dated)
 
-    def render(self) -> str:
+    def as_line(self) -> str:
+        """The problem on one line: `file:line:col severity code: message (hint: ...)`."""
         where = self.file or "<inventory>"
         if self.line is not None:
             where += f":{self.line}"

@@ -138,7 +138,7 @@ class Story:
 
 def _build(story: Story, step: str) -> None:
     outcome = build(Project(story.root), allow_warnings=True, jobs=1)
-    assert outcome.mode != "blocked", [p.render() for p in outcome.report.errors]
+    assert outcome.mode != "blocked", [p.as_line() for p in outcome.report.errors]
     story.modes[step] = outcome.mode
     keep = story.root.parent / f"build-{step}"
     keep.mkdir()
