@@ -52,29 +52,22 @@ def main() -> None:
     """
 
 
-def _emit(report: Report, project: Project, fmt: str, *, err: bool = False) -> None:
-    """Print ``report`` in ``fmt`` (on stderr with ``err``: a command whose output is
-    something else)."""
+def _emit(report: Report, project: Project, fmt: str) -> None:
+    """Print ``report`` in ``fmt``: text with source excerpts, JSON, SARIF or GitHub
+    workflow-command annotations (their count on stderr)."""
     from . import render
 
-    if fmt == "json":
-        click.echo(report.to_json())
-    elif fmt == "sarif":
-        click.echo(render.sarif(report))
-    elif fmt == "github":
-        out = render.github(report)
-        if out:
-            click.echo(out)
+    emit(fmt, text=lambda: render.text(report, project.root, context=True),
+         data=report.to_dict(),
+         others={"sarif": lambda: render.sarif(report), "github": lambda: render.github(report)})
+    if fmt == "github":
         click.echo(report.summary(), err=True)
-    else:
-        click.echo(render.text(report, project.root, context=True), err=err)
 
 
 @main.command()
 @click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=Path))
-@click.option("--format", "fmt", type=click.Choice(["text", "json", "github", "sarif"]),
-              default="text", show_default=True,
-              help="github: workflow-command annotations for pull requests; sarif: SARIF 2.1.0 "
+@format_option("text", "json", "github", "sarif",
+               help="github: workflow-command annotations for pull requests; sarif: SARIF 2.1.0 "
               "for code-scanning dashboards.")
 @click.option("--strict", is_flag=True, help="Exit 1 on warnings too (not on dated ones: "
               "findings of today's date alone, listed by `catalog due`).")
@@ -152,7 +145,9 @@ def build(out_dir: Path | None, allow_warnings: bool, full: bool, jobs: int | No
                                 jobs=jobs, full=full, progress=bar.update)
     report, result = outcome.report, outcome.result
     if outcome.mode == "blocked":
-        _emit(report, project, "text", err=True)
+        from . import render
+
+        click.echo(render.text(report, project.root, context=True), err=True)
         hint = "" if report.errors else " (pass --allow-warnings to build anyway)"
         raise click.ClickException(f"not built: {report.summary()}{hint}")
     if result is None:  # unchanged

@@ -70,14 +70,23 @@ def format_option(*formats: str, help: str | None = None) -> Callable[[F], F]:
 
 
 def emit(fmt: str, *, text: Callable[[], str], data: Any = None,
-         rows: Sequence[Mapping[str, Any]] = (), columns: Sequence[str] = ()) -> None:
+         rows: Sequence[Mapping[str, Any]] = (), columns: Sequence[str] = (),
+         others: Mapping[str, Callable[[], str]] | None = None, ensure_ascii: bool = True,
+         newline: str = "\n") -> None:
     """Write a command's result in the asked format: ``text()`` (lines for a person),
-    ``data`` as JSON (else ``rows``), or ``rows`` as spreadsheet-safe CSV of ``columns``.
-    Commands compute their result as data; this is the one place it is printed."""
+    ``data`` as JSON (else ``rows``), ``rows`` as spreadsheet-safe CSV of ``columns``
+    (lines ending in ``newline``), or the text of one of ``others`` (markdown, SARIF, CI
+    annotations: nothing at all when it is empty). Commands compute their result as data;
+    this is the one place it is printed."""
     if fmt == "json":
-        click.echo(json.dumps(list(rows) if data is None else data, indent=2, default=str))
+        click.echo(json.dumps(list(rows) if data is None else data, indent=2, default=str,
+                              ensure_ascii=ensure_ascii))
     elif fmt == "csv":
-        click.echo(csvsafe.dumps(rows, columns), nl=False)
+        click.echo(csvsafe.dumps(rows, columns, lineterminator=newline), nl=False)
+    elif others and fmt in others:
+        out = others[fmt]()
+        if out:
+            click.echo(out, nl=not out.endswith("\n"))
     else:
         out = text()
         click.echo(out, nl=not out.endswith("\n"))

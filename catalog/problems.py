@@ -12,7 +12,6 @@ blocks a build (``Report.blocking``).
 
 from __future__ import annotations
 
-import json
 from dataclasses import asdict, dataclass, field
 from enum import Enum
 from typing import Iterable, Iterator
@@ -327,7 +326,8 @@ class Problem:
         code = CODES.get(self.code)
         return bool(code and code.dated)
 
-    def render(self) -> str:
+    def as_line(self) -> str:
+        """The problem on one line: `file:line:col severity code: message (hint: ...)`."""
         where = self.file or "<inventory>"
         if self.line is not None:
             where += f":{self.line}"
@@ -407,15 +407,12 @@ class Report:
         e, w, i = (self.count(s) for s in Severity)
         return f"{e} error(s), {w} warning(s), {i} note(s)"
 
-    def to_json(self) -> str:
-        return json.dumps(
-            {
-                "valid": self.ok,
-                "summary": {s.value: self.count(s) for s in Severity},
-                "problems": [p.to_dict() for p in self.sorted()],
-            },
-            indent=2,
-        )
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "valid": self.ok,
+            "summary": {s.value: self.count(s) for s in Severity},
+            "problems": [p.to_dict() for p in self.sorted()],
+        }
 
 
 class CatalogError(Exception):

@@ -19,7 +19,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import sys
 import time
 import urllib.request
 from collections.abc import Callable, Iterator
@@ -110,11 +109,10 @@ def _wait_for(target: Target, digest: str, seconds: float) -> None:
     target.seconds = time.monotonic() - started
 
 
-def publish(source_dir: Path, targets: list[Target], *, wait: float = WAIT_SECONDS,
-            say: Callable[[str], None] = lambda line: print(line, file=sys.stderr)
-            ) -> str:
-    """Publish the build in ``source_dir`` to every target (see the module doc); returns
-    its source hash."""
+def publish(source_dir: Path, targets: list[Target], *, say: Callable[[str], None],
+            wait: float = WAIT_SECONDS) -> str:
+    """Publish the build in ``source_dir`` to every target (see the module doc), telling
+    ``say`` each step; returns its source hash."""
     digest = source_build(source_dir)
     if not targets:
         raise CatalogError("no target folder given", hint="catalog publish --to DIR ...")

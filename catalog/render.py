@@ -37,7 +37,7 @@ def excerpt(problem: Problem, root: Path) -> str:
 def text(report: Report, root: Path, *, context: bool = True) -> str:
     out: list[str] = []
     for p in report.sorted():
-        out.append(p.render())
+        out.append(p.as_line())
         if context:
             snippet = excerpt(p, root)
             if snippet:

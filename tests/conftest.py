@@ -125,7 +125,7 @@ def sample_build(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
     out = tmp_path_factory.mktemp("build")
     outcome = build(Project(REPO), out)
-    assert outcome.report.ok and outcome.result, [p.render() for p in outcome.report.errors]
+    assert outcome.report.ok and outcome.result, [p.as_line() for p in outcome.report.errors]
     return out
 
 

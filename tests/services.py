@@ -110,12 +110,17 @@ class PgCluster:
 
     def freeze(self) -> None:
         """Stop every server process (SIGSTOP): connections stay open and nothing answers."""
-        for pid in [self.postmaster, *_children(self.postmaster)]:
-            os.kill(pid, signal.SIGSTOP)
+        self._signal(signal.SIGSTOP)
 
     def thaw(self) -> None:
+        self._signal(signal.SIGCONT)
+
+    def _signal(self, signum: int) -> None:
         for pid in [self.postmaster, *_children(self.postmaster)]:
-            os.kill(pid, signal.SIGCONT)
+            try:
+                os.kill(pid, signum)
+            except ProcessLookupError:  # a backend that ended after it was listed
+                pass
 
     def create_database(self, name: str) -> str:
         import psycopg

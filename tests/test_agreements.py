@@ -379,5 +379,5 @@ def test_sample_register_covers_the_lifecycle() -> None:
                for a in reg.agreements), "one external with an approved consent plan"
     assert any(not a.public for a in by_id.values()) and any(a.public for a in by_id.values())
     inv = validate(Project(REPO), today=TODAY)
-    assert [p.render() for p in inv.report
+    assert [p.as_line() for p in inv.report
             if p.file.startswith("inventory/_agreements/")] == []

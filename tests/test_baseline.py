@@ -21,7 +21,7 @@ def test_sample_inventory_validates_clean() -> None:
     # the sample's dates (agreement terms, review schedules) are written around this day
     inv = validate(Project(REPO), today=dt.date(2026, 11, 23))
     assert inv.report.errors == [] and inv.report.warnings == [], \
-        "\n".join(p.render() for p in inv.report.errors + inv.report.warnings)
+        "\n".join(p.as_line() for p in inv.report.errors + inv.report.warnings)
     assert len(inv.agencies) >= 8
     assert len(inv.datasets) >= 30
     assert len(inv.agreements) >= 3

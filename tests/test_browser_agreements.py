@@ -105,7 +105,7 @@ def test_the_flow_map_stays_legible_at_fifty_agreements(
     root = tmp_path / "project"
     generate(root, Scale(agencies=20, datasets=60, fields=4, agreements=50), REPO / "standards")
     outcome = build(Project(root), allow_warnings=True, jobs=1)
-    assert outcome.mode != "blocked", [p.render() for p in outcome.report.errors]
+    assert outcome.mode != "blocked", [p.as_line() for p in outcome.report.errors]
     with datasette(Site(Project(root), root / "build"), auth_env, tmp_path) as base:
         for width in (1366, 390):
             context = browser.new_context(viewport={"width": width, "height": 900})

@@ -100,7 +100,7 @@ def stressed(auth_env: dict[str, str], tmp_path_factory: pytest.TempPathFactory
     _lengthen_title(root / "inventory/_requests/req-2026-031-legislature-entries-by-town.yml",
                     f"Entries to care by town, age and {LONG} for the Committee on Children")
     outcome = build(Project(root), root / "build")
-    assert outcome.report.ok and outcome.result, [p.render() for p in outcome.report.errors]
+    assert outcome.report.ok and outcome.result, [p.as_line() for p in outcome.report.errors]
     store = f"sqlite:///{folder / 'usage.db'}"
     figures = fill_store(store, root / "build" / "public.db",
                          dt.datetime.now(dt.timezone.utc).date())

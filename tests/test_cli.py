@@ -54,6 +54,33 @@ def test_validate_github_annotations(make_project: MakeProject) -> None:
             "title=unknown-property::") in out
 
 
+def test_validate_formats_print_the_report_as_its_formatters_write_it(
+        make_project: MakeProject) -> None:
+    """Every format of `catalog validate` is the report's formatter output, byte for byte,
+    through the one output helper; github adds the summary on stderr and prints nothing
+    on stdout when there is nothing to annotate."""
+    from catalog import render
+    from catalog.build import check_project
+    from catalog.project import Project
+
+    root = make_project({"inventory/tst/tst-town-counts.yml": BROKEN})
+    report = check_project(Project(root)).report
+    runner = CliRunner()
+    out = {fmt: runner.invoke(main, ["validate", "--root", str(root), "--format", fmt])
+           for fmt in ("text", "json", "github", "sarif")}
+    assert {fmt: r.exit_code for fmt, r in out.items()} == dict.fromkeys(out, 1)
+    assert out["text"].stdout == render.text(report, Project(root).root) + "\n"
+    assert out["json"].stdout == json.dumps(report.to_dict(), indent=2) + "\n"
+    assert json.loads(out["json"].stdout)["summary"]["error"] == len(report.errors)
+    assert out["sarif"].stdout == render.sarif(report) + "\n"
+    assert out["github"].stdout == render.github(report) + "\n"
+    assert out["github"].stderr == report.summary() + "\n"
+    clean = runner.invoke(main, ["validate", "--root", str(make_project()), "--format",
+                                 "github", "--today", "2026-01-01"])
+    assert clean.exit_code == 0 and clean.stdout == ""
+    assert clean.stderr == "0 error(s), 0 warning(s), 0 note(s)\n"
+
+
 def test_validate_paths_limit_the_report(make_project: MakeProject) -> None:
     root = make_project({"inventory/tst/tst-town-counts.yml": BROKEN,
                          "inventory/oth/_agency.yml": "id: oth\nname: Other\nabbreviation: O\n"

@@ -55,7 +55,7 @@ def built(make_project: MakeProject) -> Path:
         "inventory/tst/tst-with-internal.yml": INTERNAL_FIELD,
     })
     inv = validate(Project(root))
-    assert inv.report.errors == [], [p.render() for p in inv.report.errors]
+    assert inv.report.errors == [], [p.as_line() for p in inv.report.errors]
     assert build(Project(root), allow_warnings=True).result
     return root / "build"
 

@@ -865,7 +865,7 @@ def found(report, code: str, file: str) -> list[Problem]:
 @pytest.mark.parametrize("case", CASES, ids=_ids(CASES))
 def test_corpus(make_project: MakeProject, case: Case) -> None:
     report = run(make_project, case).report
-    rendered = "\n".join(p.render() for p in report.sorted())
+    rendered = "\n".join(p.as_line() for p in report.sorted())
     assert [case.code, case.file, case.line] in report.flatten(["code", "file", "line"]), rendered
     if case.column is not None:
         assert [case.code, case.file, case.line, case.column] in \
@@ -876,7 +876,7 @@ def test_corpus(make_project: MakeProject, case: Case) -> None:
         assert p.severity == CODES[case.code].severity
         if case.hint is not None:
             assert p.hint.strip(), f"{case.code} has no hint"
-            assert case.hint in p.hint, p.render()
+            assert case.hint in p.hint, p.as_line()
     if CODES[case.code].severity == Severity.ERROR:
         assert report.ok is False
 
@@ -895,20 +895,20 @@ def test_every_code_has_a_case() -> None:
 
 def test_valid_agreement_is_clean(make_project: MakeProject) -> None:
     inv = validate(Project(make_project(ag())), today=TODAY)
-    assert inv.report.codes() == [], "\n".join(p.render() for p in inv.report)
+    assert inv.report.codes() == [], "\n".join(p.as_line() for p in inv.report)
     assert list(inv.agreements) == ["tst-uconn-evaluation"]
 
 
 def test_valid_sample_is_clean(make_project: MakeProject) -> None:
     root = make_project({DS: WITH_SAMPLE, "inventory/tst/samples/x.csv": SAMPLE_OK})
     inv = validate(Project(root), today=TODAY)
-    assert inv.report.codes() == [], "\n".join(p.render() for p in inv.report)
+    assert inv.report.codes() == [], "\n".join(p.as_line() for p in inv.report)
 
 
 def test_valid_predictive_assessment_is_clean(make_project: MakeProject) -> None:
     root = make_project(ds(DATASET + _PREDICTIVE + _ASSESSMENT))
     inv = validate(Project(root), today=TODAY)
-    assert inv.report.codes() == [], "\n".join(p.render() for p in inv.report)
+    assert inv.report.codes() == [], "\n".join(p.as_line() for p in inv.report)
 
 
 # -- specific behaviours -----------------------------------------------------------------------
@@ -1011,7 +1011,7 @@ def test_yaml_syntax_hint_for_unquoted_colon(make_project: MakeProject) -> None:
     root = make_project(ds(edit("title: Town counts", "title: Town: counts")))
     report = validate(Project(root), today=TODAY).report
     (problem,) = found(report, "yaml-syntax", DS)
-    assert "quote" in problem.hint, problem.render()
+    assert "quote" in problem.hint, problem.as_line()
 
 
 def test_deep_block_nesting_does_not_crash(tmp_path: Path, make_project: MakeProject) -> None:

@@ -7,7 +7,9 @@ non-public past, of hidden datasets' history, of commit messages or authors."""
 from __future__ import annotations
 
 import asyncio
+import csv
 import datetime as dt
+import io
 import json
 import re
 import shutil
@@ -136,7 +138,7 @@ class Story:
 
 def _build(story: Story, step: str) -> None:
     outcome = build(Project(story.root), allow_warnings=True, jobs=1)
-    assert outcome.mode != "blocked", [p.render() for p in outcome.report.errors]
+    assert outcome.mode != "blocked", [p.as_line() for p in outcome.report.errors]
     story.modes[step] = outcome.mode
     keep = story.root.parent / f"build-{step}"
     keep.mkdir()
@@ -614,6 +616,20 @@ def test_catalog_progress_command(story: Story) -> None:
     out = runner.invoke(main, [*args, "--format", "csv"])
     assert out.exit_code == 0, out.output
     assert "documented,2025-04-20,tst-case-records" in out.stdout
+    rows = list(csv.DictReader(io.StringIO(out.stdout)))
+    assert list(rows[0]) == ["section", "date", "id", "title", "plan", "start", "end",
+                             "change", "detail"]
+    goals = [r for r in rows if r["section"] == "goal"]
+    # a change is a number (a negative one without an apostrophe) or empty
+    assert goals and all(re.fullmatch(r"(-?\d+\.\d{4})?", r["change"]) for r in goals)
+    # text a spreadsheet would run as a formula is neutralised, and only text
+    marked = {k for r in rows for k, v in r.items() if v.startswith("'")}
+    assert marked <= {"title", "detail"}
+    assert "'+1 field(s) conforming to their standard" in [r["detail"] for r in rows]
+    data = json.loads(runner.invoke(main, [*args, "--format", "json"]).stdout)
+    assert data["agency_id"] == "tst" and "documented" in data
+    md = runner.invoke(main, [*args, "--format", "markdown"])
+    assert md.exit_code == 0 and md.stdout.startswith("# Progress report: ")
     text = runner.invoke(main, args)
     assert "Data opened: 1" in text.stdout and "2025-04-20 tst-case-records" in text.stdout
     bad = runner.invoke(main, [*args[:5], "--from", "2025-07", "--to", "2025-06"])

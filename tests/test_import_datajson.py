@@ -70,7 +70,7 @@ def _round_trip(root: Path, data: Any, agency_map: dict[str, str] | None = None
                 ) -> tuple[imp.ImportResult, Any, dict[str, dict[str, Any]]]:
     result = _import(data, root, agency_map=agency_map)
     inv = validate(Project(root))
-    assert inv.report.ok, [p.render() for p in inv.report.errors][:5]
+    assert inv.report.ok, [p.as_line() for p in inv.report.errors][:5]
     build(Project(root), root / "build", allow_warnings=True)
     exported = datajson.build(source.read(root / "build" / "public.db"))
     return result, inv, {d["identifier"]: d for d in exported["dataset"]}
@@ -281,7 +281,7 @@ def test_messy_entries_are_repaired_or_skipped(project: Path) -> None:
     assert [n.code for n in result.problems if imp.entry_index(n) is None].count(
         imp.SOURCE_FORMAT) == 1  # the catalog-level "extra"
     inv = validate(Project(project))
-    assert inv.report.ok, [p.render() for p in inv.report.errors]
+    assert inv.report.ok, [p.as_line() for p in inv.report.errors]
     assert {p.code for p in inv.report} <= EXPECTED_WARNINGS
 
 

@@ -40,7 +40,7 @@ def _imported(rows: list[dict[str, str]]) -> list[dict[str, str]]:
 
 def _export(root: Path) -> dict[str, dict[str, Any]]:
     outcome = build(Project(root), root / "build", allow_warnings=True)
-    assert outcome.report.ok, [p.render() for p in outcome.report.errors][:5]
+    assert outcome.report.ok, [p.as_line() for p in outcome.report.errors][:5]
     return {d["identifier"]: d for d in
             datajson.build(source.read(root / "build" / "public.db"))["dataset"]}
 

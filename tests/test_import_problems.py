@@ -65,4 +65,4 @@ def test_every_import_code_has_a_case(make_project: MakeProject) -> None:
     for p in found:
         assert p.code in IMPORT_CODES and p.message.strip() and p.file
         assert p.severity == CODES[p.code].severity or p.code in (
-            imp.SOURCE_FORMAT, imp.PUBLISHER_UNMAPPED, imp.VALUE_KEPT), p.render()
+            imp.SOURCE_FORMAT, imp.PUBLISHER_UNMAPPED, imp.VALUE_KEPT), p.as_line()

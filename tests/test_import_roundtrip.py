@@ -35,7 +35,7 @@ def _load(name: str) -> dict[str, Any]:
 
 def _build(root: Path) -> dict[str, dict[str, Any]]:
     outcome = build(Project(root), root / "build", allow_warnings=True)
-    assert outcome.report.ok, [p.render() for p in outcome.report.errors][:5]
+    assert outcome.report.ok, [p.as_line() for p in outcome.report.errors][:5]
     exported = datajson.build(source.read(root / "build" / "public.db"))
     return {d["identifier"]: d for d in exported["dataset"]}
 

@@ -71,14 +71,14 @@ def same_as_full(root: Path) -> None:
     shutil.rmtree(fresh, ignore_errors=True)
     day = dt.date.fromisoformat(snapshot_meta(root / "build" / INVENTORY_FILE, "validated_on"))
     outcome = build(Project(root), fresh, today=day, full=True, jobs=1)
-    assert outcome.mode == "full", [p.render() for p in outcome.report.errors]
+    assert outcome.mode == "full", [p.as_line() for p in outcome.report.errors]
     for db in (INVENTORY_FILE, PUBLIC_FILE):
         assert snapshot(root / "build" / db) == snapshot(fresh / db), db
 
 
 def run(root: Path, **kw: Any) -> Outcome:
     outcome = build(Project(root), today=TODAY, jobs=1, **kw)
-    assert outcome.mode != "blocked", [p.render() for p in outcome.report.sorted()[:5]]
+    assert outcome.mode != "blocked", [p.as_line() for p in outcome.report.sorted()[:5]]
     return outcome
 
 

@@ -122,7 +122,7 @@ def test_a_changed_pii_field_changes_the_agreement_finding_incrementally(
     unmarked = edit("      pii: true\n", "", edit("client_id", "visit_number", DCF_DATASET))
     root = make_project({**ag(no_consent), DCF_DS: unmarked})
     first = build(Project(root), today=TODAY, jobs=1)
-    assert first.mode == "full", [p.render() for p in first.report.errors]
+    assert first.mode == "full", [p.as_line() for p in first.report.errors]
     assert "agreement-missing-consent-plan" not in codes(first.report, AG)
 
     (root / DCF_DS).write_text(edit("visit_number", "date_of_birth", unmarked))  # PII now
@@ -197,7 +197,7 @@ def test_date_only_findings_never_block_the_build(make_project: MakeProject) -> 
     root = make_project(ag(edit("  end: 2027-06-30", "  end: 2026-06-30", AGREEMENT)))
     day = dt.date(2027, 1, 20)  # also past the ongoing review (2027-01-01)
     outcome = build(Project(root), today=day, jobs=1)
-    assert outcome.mode == "full", [p.render() for p in outcome.report.sorted()]
+    assert outcome.mode == "full", [p.as_line() for p in outcome.report.sorted()]
     dated = {p.code for p in outcome.report.dated}
     assert {"agreement-expired", "agreement-ongoing-review-overdue",
             "classification-assessment-stale"} <= dated

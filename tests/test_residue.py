@@ -194,7 +194,7 @@ class Sweep:
     def build(self, *modes: str) -> None:
         outcome = build(Project(self.root), today=TODAY, jobs=1, allow_warnings=True)
         assert outcome.mode in (modes or ("incremental",)), [
-            p.render() for p in outcome.report.errors]
+            p.as_line() for p in outcome.report.errors]
         self.check()
 
     def check(self) -> None:

@@ -248,6 +248,18 @@ def test_cli_formats_and_exit_status(repo: Path) -> None:
     sarif = json.loads(out["sarif"].stdout)
     assert {r["ruleId"] for r in sarif["runs"][0]["results"]} == {
         "risk-more-visible", "risk-pii-exposed"}
+    # each format is the review's formatter output, byte for byte (JSON keeps non-ASCII)
+    from catalog import render
+    from catalog.history import review as R
+
+    result = review(Project(repo))
+    assert out["text"].stdout == R.text(result) + "\n"
+    assert out["markdown"].stdout == R.markdown(result)
+    assert out["json"].stdout == json.dumps(R.to_dict(result), indent=2,
+                                            ensure_ascii=False) + "\n"
+    assert out["sarif"].stdout == render.sarif(result.report) + "\n"
+    assert out["github"].stdout == render.github(result.report) + "\n"
+    assert out["github"].stderr == R.text(result).splitlines()[-1] + "\n"
 
 
 def test_cli_errors_exit_2_with_a_hint(repo: Path, make_project: MakeProject,

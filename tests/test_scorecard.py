@@ -94,7 +94,7 @@ def table(make_project: MakeProject) -> dict[tuple[str, str], tuple[int, int]]:
                          "inventory/oth/_agency.yml": OTHER_AGENCY,
                          "inventory/oth/oth-map.yml": MAP})
     checked = check_project(Project(root), today=TODAY)
-    assert checked.report.errors == [], [p.render() for p in checked.report.errors]
+    assert checked.report.errors == [], [p.as_line() for p in checked.report.errors]
     return {(s.scope, s.metric): (s.numerator, s.denominator) for s in checked.scores}
 
 

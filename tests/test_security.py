@@ -234,6 +234,9 @@ def test_sign_in_goes_to_next_on_this_site_only(server: Server) -> None:
         assert r.headers["location"] == lands, next_url
     for other in ("/\\evil.example/", "/\tevil", "javascript:alert(1)", "evil.example"):
         assert safe_next(other) is None, other
+    page = server.get("/-/login?next=/scorecards%3Fagency%3Ddcf").text
+    assert "you go back to the page you asked for" in page
+    assert "/scorecards?agency=dcf</code>" not in page  # no raw path shown to people
 
 
 def test_post_without_the_csrf_cookie_is_refused(server: Server) -> None:

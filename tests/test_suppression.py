@@ -272,7 +272,7 @@ def test_the_rule_reports_the_sample_cells(make_project: MakeProject) -> None:
     assert [(p.file, p.line, p.column, p.field, p.code, p.pointer) for p in problems] == [
         ("inventory/tst/samples/tst-town-counts.csv", 2, 2, "things", "small-count", "/sample")]
     assert "ct-small-n-5" in problems[0].hint
-    assert problems[0].render().startswith(
+    assert problems[0].as_line().startswith(
         "inventory/tst/samples/tst-town-counts.csv:2:2 error small-count: things: count 3")
     assert set(CODES) <= set(REGISTERED)
 

@@ -137,9 +137,13 @@ def test_cli_import_and_report(project: Path, tmp_path: Path,
     assert portal["total"] == 2
     bots = json.loads(runner.invoke(main, [*report, "--bots", "--format", "json"]).output)
     assert bots["total"] == 9
-    rows = runner.invoke(main, [*report, "--format", "csv"]).output.splitlines()
+    csv_bytes = runner.invoke(main, [*report, "--format", "csv"]).stdout_bytes
+    csv_text = csv_bytes.decode()
+    rows = csv_text.splitlines()
     assert rows[0] == "day,dataset_id,title,agency_id,channel,source,hits,visitors"
-    assert len(rows) == 1 + 4
+    assert len(rows) == 1 + 4 and csv_bytes.count(b"\r\n") == 5  # CRLF, like the site's CSV
+    assert text.output.startswith("Use by people, 2025-03-01 to 2025-03-31 (catalog, portal): "
+                                  "1,220 request(s)\n\nBy channel:\n")
     bad = runner.invoke(main, [*report[:4], "--since", "2025-04-01", "--until", "2025-03-01"])
     assert bad.exit_code == 1 and "since is after until" in bad.output
 

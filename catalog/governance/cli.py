@@ -29,7 +29,7 @@ def _descriptor(project: Project, path: Path) -> Any:
     if model is None:
         first = (doc.problems + problems)[:1]
         raise CatalogError(f"{path} is not a valid dataset descriptor"
-                           + (f": {first[0].render()}" if first else ""),
+                           + (f": {first[0].as_line()}" if first else ""),
                            hint=f"run `catalog validate {path}`")
     if model.schema_ is None:
         raise CatalogError(f"{path} has no data dictionary (schema)",

@@ -8,16 +8,14 @@ from pathlib import Path
 
 import click
 
-from ..clikit import handle_errors, project_of, root_option
+from ..clikit import emit, format_option, handle_errors, project_of, root_option
 
 
 @click.command("diff")
 @click.argument("base", required=False)
 @click.argument("head", required=False)
-@click.option("--format", "fmt",
-              type=click.Choice(["text", "json", "markdown", "github", "sarif"]),
-              default="text", show_default=True,
-              help="markdown: a summary to post on a pull request; github: workflow-command "
+@format_option("text", "json", "markdown", "github", "sarif",
+               help="markdown: a summary to post on a pull request; github: workflow-command "
               "annotations on the changed lines; sarif: SARIF 2.1.0 of the risk flags.")
 @root_option
 @handle_errors(exit_code=2)
@@ -44,19 +42,12 @@ def diff(base: str | None, head: str | None, fmt: str, root: Path | None) -> Non
     from . import review as R
 
     result = R.review(project_of(root), base, head)
-    if fmt == "json":
-        click.echo(R.to_json(result))
-    elif fmt == "markdown":
-        click.echo(R.markdown(result), nl=False)
-    elif fmt == "github":
-        out = render.github(result.report)
-        if out:
-            click.echo(out)
+    emit(fmt, text=lambda: R.text(result), data=R.to_dict(result), ensure_ascii=False,
+         others={"markdown": lambda: R.markdown(result),
+                 "github": lambda: render.github(result.report),
+                 "sarif": lambda: render.sarif(result.report)})
+    if fmt == "github":
         click.echo(R.text(result).splitlines()[-1], err=True)
-    elif fmt == "sarif":
-        click.echo(render.sarif(result.report))
-    else:
-        click.echo(R.text(result))
     if result.risky:
         sys.exit(1)
 
@@ -84,9 +75,9 @@ def codeowners(output: Path | None, check: bool, cdo: tuple[str, ...],
         catalog codeowners -o .github/CODEOWNERS
         catalog codeowners -o .github/CODEOWNERS --check
     """
-    from .codeowners import codeowners as render
+    from .codeowners import codeowners as codeowners_text
 
-    text = render(project_of(root), cdo)
+    text = codeowners_text(project_of(root), cdo)
     if check:
         if output is None:
             raise click.UsageError("--check needs --output (the file to compare)")
@@ -111,8 +102,7 @@ def codeowners(output: Path | None, check: bool, cdo: tuple[str, ...],
               "before --to).")
 @click.option("--to", "end", default=None, metavar="DATE",
               help="Last day of the period: YYYY-MM-DD or YYYY-MM (default: today).")
-@click.option("--format", "fmt", type=click.Choice(["text", "markdown", "csv", "json"]),
-              default="text", show_default=True)
+@format_option("text", "markdown", "csv", "json")
 @click.option("--no-build", is_flag=True, help="Report from the last build as it is.")
 @root_option
 @handle_errors
@@ -130,10 +120,8 @@ def progress(agency: str, start: str | None, end: str | None, fmt: str, no_build
         catalog progress dcf --from 2025-07 --to 2026-06 --format markdown
     """
     import datetime as dt
-    import json
 
-    from catalog.dbapi import sqlite3
-
+    from ..dbapi import sqlite3
     from ..serve import ensure_built
     from . import progress as P
 
@@ -148,11 +136,6 @@ def progress(agency: str, start: str | None, end: str | None, fmt: str, no_build
         report = P.report(conn, agency, first, last)
     finally:
         conn.close()
-    if fmt == "json":
-        click.echo(json.dumps(report.to_dict(), indent=2, ensure_ascii=False))
-    elif fmt == "markdown":
-        click.echo(P.markdown(report), nl=False)
-    elif fmt == "csv":
-        click.echo(P.to_csv(report), nl=False)
-    else:
-        click.echo(P.text(report), nl=False)
+    emit(fmt, text=lambda: P.text(report), data=report.to_dict(), ensure_ascii=False,
+         rows=P.csv_rows(report), columns=P.CSV_COLUMNS,
+         others={"markdown": lambda: P.markdown(report)})

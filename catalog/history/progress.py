@@ -12,14 +12,12 @@ standards. One report feeds the page, its Markdown and CSV exports and
 from __future__ import annotations
 
 import calendar
-import csv
 import datetime as dt
-import io
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from catalog.dbapi import sqlite3
-
+from .. import csvsafe
+from ..dbapi import sqlite3
 from ..problems import CatalogError
 
 
@@ -186,17 +184,24 @@ def markdown(p: Progress) -> str:
     return "\n".join(out) + "\n"
 
 
+CSV_COLUMNS = ("section", "date", "id", "title", "plan", "start", "end", "change", "detail")
+
+
+def csv_rows(p: Progress) -> list[dict[str, Any]]:
+    """The report as the rows of its CSV (:data:`CSV_COLUMNS`): the goals, then the
+    datasets of each section."""
+    rows: list[dict[str, Any]] = [
+        {"section": "goal", "id": g.metric, "title": g.title, "plan": g.source,
+         "start": _share_text(g.start), "end": _share_text(g.end),
+         "change": "" if g.change is None else f"{g.change:.4f}"} for g in p.goals]
+    rows += [{"section": name, "date": i.date, "id": i.dataset_id, "title": i.title,
+              "detail": i.detail} for name, _ in SECTIONS for i in getattr(p, name)]
+    return rows
+
+
 def to_csv(p: Progress) -> str:
-    buf = io.StringIO()
-    w = csv.writer(buf, lineterminator="\n")
-    w.writerow(["section", "date", "id", "title", "plan", "start", "end", "change", "detail"])
-    for g in p.goals:
-        w.writerow(["goal", "", g.metric, g.title, g.source, _share_text(g.start),
-                    _share_text(g.end), "" if g.change is None else f"{g.change:.4f}", ""])
-    for name, _ in SECTIONS:
-        for i in getattr(p, name):
-            w.writerow([name, i.date, i.dataset_id, i.title, "", "", "", "", i.detail])
-    return buf.getvalue()
+    """The report as spreadsheet-safe CSV."""
+    return csvsafe.dumps(csv_rows(p), CSV_COLUMNS)
 
 
 def _share_text(pair: tuple[int, int] | None) -> str:

@@ -420,14 +420,14 @@ def text(r: Review) -> str:
     return "\n".join(out)
 
 
-def to_json(r: Review) -> str:
-    return json.dumps({
+def to_dict(r: Review) -> dict[str, Any]:
+    return {
         "base": {"label": r.base.label, "commit": r.base.commit},
         "head": {"label": r.head.label, "commit": r.head.commit},
         "risky": r.risky, "summary": _counts(r.entities),
         "entities": [e.to_dict() for e in r.entities],
         "risks": [p.to_dict() for p in r.report.sorted()],
-    }, indent=2, ensure_ascii=False)
+    }
 
 
 def md(value: str) -> str:

@@ -81,7 +81,7 @@ def _run(fmt: str, source: str, agency_map: tuple[str, ...], portal: str | None,
                             portal=portal)
     for problem in result.problems:
         if not (quiet and problem.severity == Severity.INFO):
-            click.echo(problem.render())
+            click.echo(problem.as_line())
     verb = "would write" if dry_run else "wrote"
     per_folder = Counter(path.parent.as_posix() for path in result.written)
     for folder, count in sorted(per_folder.items()):

@@ -45,14 +45,9 @@ def catalog(db: Path) -> PublicCatalog:
     return _catalog(str(db), _stamp(db))
 
 
-@lru_cache(maxsize=16)
-def _render(name: str, db: str, stamp: tuple[int, int]) -> bytes:
+def _export_bytes(name: str, db: str, stamp: tuple[int, int]) -> bytes:
+    """The export ``name`` of the public database at ``db``, as UTF-8."""
     return EXPORTS[name].load()(_catalog(db, stamp)).encode("utf-8")
-
-
-def render(name: str, db: Path) -> bytes:
-    """The export ``name`` of the public database at ``db``, encoded."""
-    return _render(name, str(db), _stamp(db))
 
 
 @dataclass(frozen=True)
@@ -100,7 +95,7 @@ def accepts_gzip(accept_encoding: str) -> bool:
 
 @lru_cache(maxsize=16)
 def _encoded(name: str, db: str, stamp: tuple[int, int]) -> Encoded:
-    return Encoded.of(_render(name, db, stamp), stamp[0])
+    return Encoded.of(_export_bytes(name, db, stamp), stamp[0])
 
 
 def encoded(name: str, db: Path) -> Encoded:

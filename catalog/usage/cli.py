@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -66,8 +65,7 @@ def _date(value: dt.datetime | None) -> dt.date | None:
 @click.option("--bots", is_flag=True, help="Crawler traffic instead of people's.")
 @click.option("--top", type=int, default=10, show_default=True,
               help="Datasets listed in the text report.")
-@click.option("--format", "fmt", type=click.Choice(["text", "json", "csv"]), default="text",
-              show_default=True, help="csv: the daily counters of the period.")
+@format_option("text", "json", "csv", help="csv: the daily counters of the period.")
 @store_option
 @root_option
 @handle_errors
@@ -81,7 +79,7 @@ def report_command(since: dt.datetime | None, until: dt.datetime | None, source:
         catalog usage report --since 2025-07-01
         catalog usage report --since 2025-01-01 --until 2025-12-31 --format csv > use.csv
     """
-    from .report import PeriodError, build_report, daily_rows, period, to_csv
+    from .report import PeriodError, build_report, csv_columns, daily_rows, period
 
     store, published = _open(root, store_url)
     try:
@@ -94,27 +92,26 @@ def report_command(since: dt.datetime | None, until: dt.datetime | None, source:
         if fmt == "csv":
             rows = daily_rows(store, published, start, end, sources=sources,
                               audiences=(audience,), staff=True)
-            click.echo(to_csv(rows), nl=False)
+            emit(fmt, text=lambda: "", rows=rows, columns=csv_columns(rows), newline="\r\n")
             return
         result = build_report(store, published, start, end, sources=sources,
                               audience=audience, staff=True)
     finally:
         store.close()
-    if fmt == "json":
-        click.echo(json.dumps(result.to_dict(), indent=2))
-        return
-    who = "crawlers" if bots else "people"
-    click.echo(f"Use by {who}, {start} to {end} ({', '.join(sources)}): "
-               f"{result.total:,} request(s)")
-    click.echo("\nBy channel:")
-    for c in result.channels:
-        click.echo(f"  {c['channel']:<9} {c['hits']:>10,}")
-    click.echo("\nBy agency:")
-    for a in result.agencies:
-        click.echo(f"  {a['hits']:>10,}  {a['agency']}")
-    click.echo(f"\nTop {min(top, len(result.datasets))} datasets:")
-    for d in result.datasets[:top]:
-        click.echo(f"  {d['hits']:>10,}  {d['dataset_id']}  {d['title']}")
+
+    def text() -> str:
+        who = "crawlers" if bots else "people"
+        lines = [f"Use by {who}, {start} to {end} ({', '.join(sources)}): "
+                 f"{result.total:,} request(s)", "", "By channel:"]
+        lines += [f"  {c['channel']:<9} {c['hits']:>10,}" for c in result.channels]
+        lines += ["", "By agency:"]
+        lines += [f"  {a['hits']:>10,}  {a['agency']}" for a in result.agencies]
+        lines += ["", f"Top {min(top, len(result.datasets))} datasets:"]
+        lines += [f"  {d['hits']:>10,}  {d['dataset_id']}  {d['title']}"
+                  for d in result.datasets[:top]]
+        return "\n".join(lines)
+
+    emit(fmt, text=text, data=result.to_dict())
 
 
 @usage.command("import-portal")

@@ -4,11 +4,9 @@
 from __future__ import annotations
 
 import datetime as dt
-import io
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from .. import csvsafe
 from .published import Published
 from .store import CATALOG_WIDE, CHANNELS, SOURCES, Store
 
@@ -165,12 +163,3 @@ def csv_columns(rows: list[dict[str, Any]], columns: tuple[str, ...] | None = No
     for row in rows:
         names += [k for k in row if k not in names]
     return names
-
-
-def to_csv(rows: list[dict[str, Any]], columns: tuple[str, ...] | None = None) -> str:
-    buffer = io.StringIO()
-    names = csv_columns(rows, columns)
-    writer = csvsafe.DictWriter(buffer, fieldnames=names, lineterminator="\r\n")
-    writer.writeheader()
-    writer.writerows(rows)
-    return buffer.getvalue()
