@@ -1,11 +1,16 @@
-"""Reference tables of the descriptor formats, generated from the models so that
-docs/descriptor.md cannot drift (tests/test_docs_reference.py checks it)."""
+"""The one generator of the committed files written from the code: the descriptor formats'
+reference (docs/descriptor.md) and JSON Schemas (docs/schema/), both from catalog/model/;
+the database reference (docs/database.md) and catalog/compile/layout.py (the tables as
+plain data), both from catalog/compile/tables.py. ``python -m catalog.docgen`` refreshes
+them all; tests/test_reference_docs.py, test_layout.py and test_cli.py fail when one is
+stale."""
 
 from __future__ import annotations
 
 import types
 import typing
 from enum import Enum
+from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel
@@ -64,7 +69,7 @@ def _table(model: type[BaseModel]) -> str:
     return "\n".join(rows)
 
 
-def reference() -> str:
+def descriptor_reference() -> str:
     seen: list[type[BaseModel]] = []
     queue: list[type[BaseModel]] = [Dataset, Agency, Agreement, CatalogInfo, DataRequest]
     while queue:
@@ -77,16 +82,77 @@ def reference() -> str:
     return "\n\n".join(_table(m) for m in seen)
 
 
-def splice(text: str) -> str:
+def _column(table: Any, column: Any, staff: set[str]) -> str:
+    from sqlalchemy.dialects import sqlite
+
+    key = []
+    if column.primary_key:
+        key.append("primary key")
+    key += [f"→ `{fk.target_fullname}`" for fk in column.foreign_keys]
+    public = "NULL" if column.name in staff else ""
+    info = table.model_fields.get(column.name)
+    desc = ((info.description if info else None) or "").replace("|", "\\|")
+    nullable = "yes" if column.nullable and not column.primary_key else ""
+    return (f"| `{column.name}` | {column.type.compile(dialect=sqlite.dialect())} | "
+            f"{nullable} | {', '.join(key)} | {public} | {desc} |")
+
+
+def database_reference() -> str:
+    """Every table of inventory.db and public.db: columns, keys, indexes, full-text."""
+    from .compile import FTS
+    from .compile import tables as T
+
+    staff_tables = {t.__tablename__ for t in T.STAFF_ONLY_TABLES}
+    parts = []
+    for table in T.TABLES:
+        sa = table.__table__  # type: ignore[attr-defined]
+        rows = [f"### `{sa.name}`", ""]
+        doc = " ".join((table.__dict__.get("__doc__") or "").split("\n\n")[0].split())
+        if doc:
+            rows += [doc, ""]
+        if sa.name in staff_tables:
+            rows += ["Staff only: public.db holds this table empty.", ""]
+        staff = T.staff_only_columns(table)
+        rows += ["| column | type | nullable | key | public.db | description |",
+                 "|---|---|---|---|---|---|"]
+        rows += [_column(table, c, staff) for c in sa.columns]
+        indexes = sorted(sa.indexes, key=lambda i: i.name)
+        if indexes:
+            rows += ["", "Indexes: " + "; ".join(
+                f"`{i.name}` ({', '.join(c.name for c in i.columns)})" for i in indexes) + "."]
+        if sa.name in FTS:
+            rows += ["", f"Full-text index: `{sa.name}_fts` (FTS5) over "
+                     f"{', '.join(FTS[sa.name])}."]
+        parts.append("\n".join(rows))
+    return "\n\n".join(parts)
+
+
+def splice(text: str, generated: str) -> str:
     """Replace the generated part of a document between the markers."""
     head, _, rest = text.partition(BEGIN)
     _, _, tail = rest.partition(END)
-    return f"{head}{BEGIN}\n{reference()}\n{END}{tail}"
+    return f"{head}{BEGIN}\n{generated}\n{END}{tail}"
 
 
-if __name__ == "__main__":  # python -m catalog.docgen: refresh docs/descriptor.md
-    from pathlib import Path
+DOCS = Path(__file__).resolve().parents[1] / "docs"
+# each generated document and what goes between its markers
+REFERENCES = {"descriptor.md": descriptor_reference, "database.md": database_reference}
 
-    target = Path(__file__).resolve().parents[1] / "docs" / "descriptor.md"
-    target.write_text(splice(target.read_text(encoding="utf-8")), encoding="utf-8")
-    print(f"wrote {target}")
+
+def main() -> None:
+    from . import schema
+    from .compile import layout_gen
+
+    for name, generate in REFERENCES.items():
+        target = DOCS / name
+        target.write_text(splice(target.read_text(encoding="utf-8"), generate()),
+                          encoding="utf-8")
+        print(f"wrote {target}")
+    layout_gen.TARGET.write_text(layout_gen.layout_source())
+    print(f"wrote {layout_gen.TARGET}")
+    for path in schema.write_all(DOCS / "schema"):
+        print(f"wrote {path}")
+
+
+if __name__ == "__main__":
+    main()

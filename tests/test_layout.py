@@ -7,8 +7,8 @@ from catalog.compile import layout, layout_gen
 
 
 def test_layout_is_generated_from_the_current_tables() -> None:
-    assert layout_gen.TARGET.read_text() == layout_gen.render(), \
-        "run: python -m catalog.compile.layout_gen"
+    assert layout_gen.TARGET.read_text() == layout_gen.layout_source(), \
+        "run: python -m catalog.docgen"
 
 
 def test_a_build_does_not_import_sqlmodel() -> None:

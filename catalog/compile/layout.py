@@ -1,6 +1,6 @@
 """The compiled tables' names and columns, as plain data: what a build needs of
 catalog/compile/tables.py without importing sqlmodel and SQLAlchemy (most of an
-incremental build's start-up). Generated: ``python -m catalog.compile.layout_gen``;
+incremental build's start-up). Generated: ``python -m catalog.docgen``;
 tests/test_layout.py keeps it in step with tables.py. Do not edit.
 """
 
@@ -356,7 +356,7 @@ STAFF_ONLY_COLUMNS: dict[str, tuple[str, ...]] = {'meta': (),
  'dataset_changes': ('conformed', 'documented', 'opened', 'risks_json'),
  'scorecard_history': ()}
 
-# tables absent from public.db
+# tables public.db holds empty
 STAFF_ONLY_TABLES: tuple[str, ...] = ('agreement_reviews',
  'agreement_approvals',
  'data_requests',

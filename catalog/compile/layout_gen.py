@@ -1,9 +1,8 @@
-"""Write catalog/compile/layout.py from the sqlmodel tables: ``python -m
-catalog.compile.layout_gen`` (tests/test_layout.py fails when it is out of date)."""
+"""The source of catalog/compile/layout.py, from the sqlmodel tables; ``python -m
+catalog.docgen`` writes it (tests/test_layout.py fails when it is out of date)."""
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 from pprint import pformat
 from typing import Any
@@ -11,14 +10,14 @@ from typing import Any
 TARGET = Path(__file__).with_name("layout.py")
 HEADER = '''"""The compiled tables' names and columns, as plain data: what a build needs of
 catalog/compile/tables.py without importing sqlmodel and SQLAlchemy (most of an
-incremental build's start-up). Generated: ``python -m catalog.compile.layout_gen``;
+incremental build's start-up). Generated: ``python -m catalog.docgen``;
 tests/test_layout.py keeps it in step with tables.py. Do not edit.
 """
 
 '''
 
 
-def render() -> str:
+def layout_source() -> str:
     from . import tables as T
 
     def name(t: Any) -> str:
@@ -40,19 +39,9 @@ def render() -> str:
                    columns)
     lines += block("table -> the columns NULL in public.db",
                    "STAFF_ONLY_COLUMNS: dict[str, tuple[str, ...]]", staff)
-    lines += block("tables absent from public.db", "STAFF_ONLY_TABLES: tuple[str, ...]",
+    lines += block("tables public.db holds empty", "STAFF_ONLY_TABLES: tuple[str, ...]",
                    tuple(name(t) for t in T.STAFF_ONLY_TABLES))
     lines += block("table -> the columns whose default is a boolean or a number",
                    "DEFAULTS: dict[str, dict[str, bool | int]]", defaults)
     return "\n".join(lines)
 
-
-def main() -> None:
-    text = render()
-    if "--check" in sys.argv:
-        sys.exit(0 if TARGET.read_text() == text else 1)
-    TARGET.write_text(text)
-
-
-if __name__ == "__main__":
-    main()

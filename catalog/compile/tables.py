@@ -42,7 +42,7 @@ class AgencyRow(SQLModel, table=True):
     odap_published_on: Optional[dt.date] = None
     odap_summary: Optional[str] = None
     inventory_submitted_on: Optional[dt.date] = None
-    staff_accounts: Optional[str] = staff_only()  # JSON list of sign-in identities
+    staff_accounts: Optional[str] = staff_only(description="JSON list of sign-in identities")
     source_file: str
 
 
@@ -89,7 +89,8 @@ class DatasetRow(SQLModel, table=True):
     retention: Optional[str] = None
     issued: Optional[str] = None
     modified: Optional[str] = Field(default=None, index=True)
-    modified_source: Optional[str] = None  # "descriptor", or "history" (the last change)
+    modified_source: Optional[str] = Field(
+        default=None, description="`descriptor`, or `history` (the last change)")
     last_reviewed: Optional[dt.date] = None
     personal_data_purpose: Optional[str] = None
     personal_data_legal_authority: Optional[str] = None
@@ -117,8 +118,8 @@ class DatasetRow(SQLModel, table=True):
     sample: Optional[str] = None
     source_file: str
     extensions_json: Optional[str] = staff_only()
-    # extensions.datajson[_distribution]: data.json properties published as imported
-    datajson_json: Optional[str] = None
+    datajson_json: Optional[str] = Field(default=None, description=(
+        "extensions.datajson[_distribution]: data.json properties published as imported"))
 
 
 class FieldRow(SQLModel, table=True):
@@ -136,8 +137,9 @@ class FieldRow(SQLModel, table=True):
     description: Optional[str] = None
     standard: Optional[str] = Field(default=None, foreign_key="standards.id")
     conformance: Optional[str] = None
-    pii: Optional[bool] = staff_only()  # derived: marked, or detected and not waived
-    waivers_json: Optional[str] = staff_only()  # why a detected field is not PII / a count
+    pii: Optional[bool] = staff_only(description="Derived: marked, or detected and not waived")
+    waivers_json: Optional[str] = staff_only(
+        description="Why a detected field is not PII / a count")
     demographic: bool = False
     internal: Optional[bool] = staff_only()
     is_count: bool = False
@@ -257,7 +259,7 @@ class VocabularyTermRow(SQLModel, table=True):
     title: str
     description: Optional[str] = None
     url: Optional[str] = None
-    same_as: Optional[str] = None  # JSON list of other well-known URLs
+    same_as: Optional[str] = Field(default=None, description="JSON list of other well-known URLs")
     open: Optional[bool] = None
     rank: Optional[int] = None
 
@@ -281,10 +283,11 @@ class AgreementRow(SQLModel, table=True):
     data_security: Optional[str] = staff_only()
     privacy: Optional[str] = staff_only()
     client_data_use: Optional[str] = staff_only()
-    identifiable_client_data: Optional[bool] = staff_only()  # derived from the datasets shared
-    policy_packs: Optional[str] = staff_only()  # the packs covering it, space-separated
-    consent_required: Optional[bool] = staff_only()  # DCF 5-4 Use ¶5 applies
-    governance_required: Optional[bool] = staff_only()  # DCF 5-4 Governance ¶1 applies
+    identifiable_client_data: Optional[bool] = staff_only(
+        description="Derived from the datasets shared")
+    policy_packs: Optional[str] = staff_only(description="The packs covering it, space-separated")
+    consent_required: Optional[bool] = staff_only(description="DCF 5-4 Use ¶5 applies")
+    governance_required: Optional[bool] = staff_only(description="DCF 5-4 Governance ¶1 applies")
     consent_plan: Optional[str] = staff_only()
     consent_approved_by: Optional[str] = staff_only()
     consent_approved_on: Optional[dt.date] = staff_only()
@@ -356,7 +359,8 @@ class DataRequestRow(SQLModel, table=True):
     description: str
     status: str = Field(index=True)
     foia: bool = False
-    due_on: Optional[dt.date] = Field(default=None, index=True)  # the FOIA clock or the target
+    due_on: Optional[dt.date] = Field(default=None, index=True,
+                                      description="The FOIA clock or the target")
     due_basis: Optional[str] = None
     vetting_by: Optional[str] = None
     vetting_decision: Optional[str] = None
@@ -385,7 +389,8 @@ class ScorecardMetricRow(SQLModel, table=True):
     source: str
     description: str
     target: float
-    amber_below: float  # under the target but at or above this: amber; below: red
+    amber_below: float = Field(
+        description="Under the target but at or above this: amber; below: red")
 
 
 class ScorecardRow(SQLModel, table=True):
@@ -421,8 +426,8 @@ class ProblemRow(SQLModel, table=True):
     severity: str = Field(index=True)
     message: str
     hint: Optional[str] = None
-    field: Optional[str] = None  # the column of a data file
-    dated: bool = Field(default=False, index=True)  # depends on today's date alone
+    field: Optional[str] = Field(default=None, description="The column of a data file")
+    dated: bool = Field(default=False, index=True, description="Depends on today's date alone")
 
 
 class CommitRow(SQLModel, table=True):
@@ -431,7 +436,7 @@ class CommitRow(SQLModel, table=True):
 
     __tablename__ = "commits"
     sha: str = Field(primary_key=True)
-    committed_at: str = Field(index=True)  # ISO 8601, UTC
+    committed_at: str = Field(index=True, description="ISO 8601, UTC")
     author: Optional[str] = staff_only()
     subject: Optional[str] = staff_only()
 
@@ -446,10 +451,11 @@ class DatasetChangeRow(SQLModel, table=True):
     agency_id: str = Field(index=True)
     commit_sha: str = Field(foreign_key="commits.sha", index=True)
     committed_at: str = Field(index=True)
-    kind: str  # added | changed | removed
+    kind: str = Field(description="`added`, `changed` or `removed`")
     summary: str
-    changes_json: Optional[str] = None  # [{property, label, old, new}]
-    risks_json: Optional[str] = staff_only()  # [{code, message}]
+    changes_json: Optional[str] = Field(default=None,
+                                        description="JSON: [{property, label, old, new}]")
+    risks_json: Optional[str] = staff_only(description="JSON: [{code, message}]")
     opened: Optional[bool] = staff_only()
     documented: Optional[int] = staff_only()
     conformed: Optional[int] = staff_only()
@@ -459,10 +465,10 @@ class ScorecardHistoryRow(SQLModel, table=True):
     """The scorecards at every release tag and month across the history."""
 
     __tablename__ = "scorecard_history"
-    point: str = Field(primary_key=True)  # the tag's name, or YYYY-MM
+    point: str = Field(primary_key=True, description="The tag's name, or YYYY-MM")
     scope: str = Field(primary_key=True)
     metric: str = Field(primary_key=True, foreign_key="scorecard_metrics.id")
-    kind: str  # tag | month
+    kind: str = Field(description="`tag` or `month`")
     commit_sha: str
     date: str = Field(index=True)
     numerator: int
@@ -488,3 +494,4 @@ STAFF_ONLY_TABLES = (AgreementReviewRow, AgreementApprovalRow, DataRequestRow,
 
 def staff_only_columns(table: type[SQLModel]) -> set[str]:
     return {c.name for c in table.__table__.columns if c.info.get("staff_only")}  # type: ignore[attr-defined]
+
