@@ -32,6 +32,7 @@ from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
+from functools import partial
 from importlib.metadata import version
 from itertools import islice
 from pathlib import Path
@@ -64,7 +65,7 @@ from .compile import layout as L
 from .compile.rows import Rows, dataset_rows, public_rows, renumber, shared_rows
 from .dbapi import sqlite3
 from .governance.scorecard import Score, Tally, compute_tallies, tally
-from .load import load_file
+from .load import Document, load_file
 from .model import Dataset
 from .model.check import check_partial
 from .problems import Problem, Report, Severity
@@ -79,6 +80,7 @@ from .validate import (
     load_sources,
     references,
     register_rules,
+    repeats_id,
     start,
 )
 from .validate.conformance import Conformance
@@ -701,6 +703,11 @@ def _entry(source: Source) -> Entry[Dataset] | None:
     return Entry(source, doc, model) if isinstance(model, Dataset) else None
 
 
+def _doc(source: Source) -> Document | None:
+    entry = _entry(source)
+    return entry.doc if entry else None
+
+
 def _cross_check(inv: Inventory, sources: list[Source], units: list[Unit]) -> list[Unit]:
     """Each unit's problems, then the cross-file rules, into ``inv.report``; returns the
     units kept (the first of each id; a kept model goes into ``inv.datasets``)."""
@@ -716,10 +723,7 @@ def _cross_check(inv: Inventory, sources: list[Source], units: list[Unit]) -> li
             if unit.entry is not None:
                 inv.partial.append(unit.entry)
             continue
-        if unit.id in first:
-            entry = _entry(by_rel[unit.rel])
-            if entry:
-                inv.report.add(references.duplicate(entry.doc, unit.id, first[unit.id]))
+        if repeats_id(inv, unit.id, first.get(unit.id), partial(_doc, by_rel[unit.rel])):
             continue
         first[unit.id] = unit.rel
         kept.append(unit)

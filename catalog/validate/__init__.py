@@ -2,7 +2,8 @@
 
 The pieces the build pipeline (:mod:`catalog.build`) runs: :func:`start` (the standards
 and what discovery found), :func:`load_sources` and :func:`add_entry` (a file's model,
-or its problems), :func:`dataset_rules` (every per-file rule of a descriptor) and
+or its problems), :func:`repeats_id` (the first file of an id wins, for files loaded now
+and cached alike), :func:`dataset_rules` (every per-file rule of a descriptor) and
 :func:`register_rules` (the cross-file rules). Nothing stops at the first problem: an
 :class:`Inventory` holds every model that parsed and the
 :class:`~catalog.problems.Report` of every problem found.
@@ -11,7 +12,7 @@ or its problems), :func:`dataset_rules` (every per-file rule of a descriptor) an
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Collection, Iterable
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Generic, TypeVar
@@ -101,12 +102,26 @@ def load_sources(sources: Iterable[Source]) -> list[Loaded]:
     return out
 
 
+def repeats_id(inv: Inventory, key: str, first: str | None,
+               locate: Callable[[], Document | None]) -> bool:
+    """The first file of an id wins: False when none holds ``key`` yet (``first`` is
+    None); else True, and ``references.duplicate`` of the later file (at ``/id`` of the
+    document ``locate`` gives; a build reads a cached file again only then) in
+    ``inv.report``."""
+    from .references import duplicate
+
+    if first is None:
+        return False
+    doc = locate()
+    if doc is not None:
+        inv.report.add(duplicate(doc, key, first))
+    return True
+
+
 def add_entry(inv: Inventory, source: Source, doc: Document, model: BaseModel | None,
               problems: list[Problem], broken: frozenset[str] = frozenset()) -> bool:
     """Record one loaded file; False when it holds no usable model or repeats an id (a
     partial model goes to ``inv.partial``, for the rules that can still run on it)."""
-    from .references import duplicate
-
     inv.documents.append(doc)
     inv.report.extend(doc.problems)
     inv.report.extend(problems)
@@ -123,8 +138,8 @@ def add_entry(inv: Inventory, source: Source, doc: Document, model: BaseModel | 
         "request": inv.requests}
     table = tables[source.kind]
     key = model.id  # type: ignore[attr-defined]
-    if key in table:
-        inv.report.add(duplicate(doc, key, table[key].source.rel))
+    held = table.get(key)
+    if repeats_id(inv, key, held.source.rel if held else None, lambda: doc):
         return False
     table[key] = Entry(source, doc, model)
     return True
