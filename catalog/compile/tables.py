@@ -22,12 +22,16 @@ def staff_only(**kw: Any) -> Any:
 
 
 class Meta(SQLModel, table=True):
+    """The build's facts: schema and catalog versions, when and from what it was built."""
+
     __tablename__ = "meta"
     key: str = Field(primary_key=True)
     value: str
 
 
 class AgencyRow(SQLModel, table=True):
+    """An agency (inventory/<agency>/_agency.yml)."""
+
     __tablename__ = "agencies"
     id: str = Field(primary_key=True)
     name: str
@@ -47,6 +51,8 @@ class AgencyRow(SQLModel, table=True):
 
 
 class DatasetRow(SQLModel, table=True):
+    """A dataset descriptor, flattened (lists as JSON or joined text)."""
+
     __tablename__ = "datasets"
     id: str = Field(primary_key=True)
     identifier: str
@@ -123,6 +129,8 @@ class DatasetRow(SQLModel, table=True):
 
 
 class FieldRow(SQLModel, table=True):
+    """A field (column) of a dataset's table schema."""
+
     __tablename__ = "fields"
     # the search page's "standard used" facet groups fields by standard and dataset; the
     # same index serves every lookup by standard (no index on standard alone: size)
@@ -149,6 +157,8 @@ class FieldRow(SQLModel, table=True):
 
 
 class FieldConformanceRow(SQLModel, table=True):
+    """How a field that claims a standard conforms to it."""
+
     __tablename__ = "field_conformance"
     field_id: int = Field(primary_key=True, foreign_key="fields.id")
     dataset_id: str = Field(foreign_key="datasets.id", index=True)
@@ -159,6 +169,8 @@ class FieldConformanceRow(SQLModel, table=True):
 
 
 class DistributionRow(SQLModel, table=True):
+    """A way to get a dataset: a download, an API, a landing page."""
+
     __tablename__ = "distributions"
     id: str = Field(primary_key=True)
     dataset_id: str = Field(foreign_key="datasets.id", index=True)
@@ -176,6 +188,8 @@ class DistributionRow(SQLModel, table=True):
 
 
 class KeywordRow(SQLModel, table=True):
+    """A dataset's keywords, one a row."""
+
     __tablename__ = "keywords"
     dataset_id: str = Field(primary_key=True, foreign_key="datasets.id")
     keyword: str = Field(primary_key=True, index=True)
@@ -183,6 +197,8 @@ class KeywordRow(SQLModel, table=True):
 
 
 class ThemeRow(SQLModel, table=True):
+    """A theme (standards/vocabularies.yml)."""
+
     __tablename__ = "themes"
     id: str = Field(primary_key=True)
     title: str
@@ -190,12 +206,16 @@ class ThemeRow(SQLModel, table=True):
 
 
 class DatasetThemeRow(SQLModel, table=True):
+    """Which themes a dataset has."""
+
     __tablename__ = "dataset_themes"
     dataset_id: str = Field(primary_key=True, foreign_key="datasets.id")
     theme_id: str = Field(primary_key=True, foreign_key="themes.id", index=True)
 
 
 class StandardRow(SQLModel, table=True):
+    """A common data element (standards/elements/)."""
+
     __tablename__ = "standards"
     id: str = Field(primary_key=True)
     title: str
@@ -218,6 +238,8 @@ class StandardRow(SQLModel, table=True):
 
 
 class StandardValueRow(SQLModel, table=True):
+    """A value of a coded standard's code list."""
+
     __tablename__ = "standard_values"
     id: Optional[int] = Field(default=None, primary_key=True)
     standard_id: str = Field(foreign_key="standards.id", index=True)
@@ -229,6 +251,9 @@ class StandardValueRow(SQLModel, table=True):
 
 
 class ClassificationLevelRow(SQLModel, table=True):
+    """A data classification level (standards/classification.yml) and the widest access
+    it allows."""
+
     __tablename__ = "classification_levels"
     id: str = Field(primary_key=True)
     title: str
@@ -239,6 +264,8 @@ class ClassificationLevelRow(SQLModel, table=True):
 
 
 class SuppressionPolicyRow(SQLModel, table=True):
+    """A small-cell suppression policy datasets may name (standards/suppression.yml)."""
+
     __tablename__ = "suppression_policies"
     id: str = Field(primary_key=True)
     title: str
@@ -253,6 +280,9 @@ class SuppressionPolicyRow(SQLModel, table=True):
 
 
 class VocabularyTermRow(SQLModel, table=True):
+    """A term of a controlled vocabulary (standards/vocabularies.yml): themes, frequencies,
+    licenses, granularities, asset types."""
+
     __tablename__ = "vocabulary_terms"
     vocabulary: str = Field(primary_key=True)
     id: str = Field(primary_key=True)
@@ -265,6 +295,8 @@ class VocabularyTermRow(SQLModel, table=True):
 
 
 class AgreementRow(SQLModel, table=True):
+    """A data-sharing agreement (inventory/_agreements/)."""
+
     __tablename__ = "agreements"
     id: str = Field(primary_key=True)
     title: str
@@ -299,6 +331,8 @@ class AgreementRow(SQLModel, table=True):
 
 
 class AgreementPartyRow(SQLModel, table=True):
+    """A party to an agreement."""
+
     __tablename__ = "agreement_parties"
     id: Optional[int] = Field(default=None, primary_key=True)
     agreement_id: str = Field(foreign_key="agreements.id", index=True)
@@ -310,12 +344,16 @@ class AgreementPartyRow(SQLModel, table=True):
 
 
 class AgreementDatasetRow(SQLModel, table=True):
+    """Which datasets an agreement shares."""
+
     __tablename__ = "agreement_datasets"
     agreement_id: str = Field(primary_key=True, foreign_key="agreements.id")
     dataset_id: str = Field(primary_key=True, foreign_key="datasets.id", index=True)
 
 
 class AgreementReviewRow(SQLModel, table=True):
+    """A review of an agreement by an office."""
+
     __tablename__ = "agreement_reviews"
     id: Optional[int] = Field(default=None, primary_key=True)
     agreement_id: str = Field(foreign_key="agreements.id", index=True)
@@ -327,6 +365,8 @@ class AgreementReviewRow(SQLModel, table=True):
 
 
 class AgreementApprovalRow(SQLModel, table=True):
+    """An approval of an agreement."""
+
     __tablename__ = "agreement_approvals"
     id: Optional[int] = Field(default=None, primary_key=True)
     agreement_id: str = Field(foreign_key="agreements.id", index=True)
@@ -337,6 +377,8 @@ class AgreementApprovalRow(SQLModel, table=True):
 
 
 class AccessPlanRow(SQLModel, table=True):
+    """A dataset's plan for public release (its descriptor's open_data_plan)."""
+
     __tablename__ = "access_plans"
     dataset_id: str = Field(primary_key=True, foreign_key="datasets.id")
     agency_id: str = Field(foreign_key="agencies.id", index=True)
@@ -349,6 +391,8 @@ class AccessPlanRow(SQLModel, table=True):
 
 
 class DataRequestRow(SQLModel, table=True):
+    """A request for data (inventory/_requests/)."""
+
     __tablename__ = "data_requests"
     id: str = Field(primary_key=True)
     title: str
@@ -376,12 +420,16 @@ class DataRequestRow(SQLModel, table=True):
 
 
 class DataRequestDatasetRow(SQLModel, table=True):
+    """Which datasets a request asks for."""
+
     __tablename__ = "data_request_datasets"
     request_id: str = Field(primary_key=True, foreign_key="data_requests.id")
     dataset_id: str = Field(primary_key=True, foreign_key="datasets.id", index=True)
 
 
 class ScorecardMetricRow(SQLModel, table=True):
+    """A scorecard metric: what it counts and its targets."""
+
     __tablename__ = "scorecard_metrics"
     id: str = Field(primary_key=True)
     position: int
@@ -394,6 +442,8 @@ class ScorecardMetricRow(SQLModel, table=True):
 
 
 class ScorecardRow(SQLModel, table=True):
+    """A metric's value for an agency or the whole catalog, now."""
+
     __tablename__ = "scorecards"
     scope: str = Field(primary_key=True)
     metric: str = Field(primary_key=True, foreign_key="scorecard_metrics.id")
@@ -416,6 +466,8 @@ class DueItemRow(SQLModel, table=True):
 
 
 class ProblemRow(SQLModel, table=True):
+    """A problem the build found (docs/errors.md)."""
+
     __tablename__ = "problems"
     id: Optional[int] = Field(default=None, primary_key=True)
     file: str = Field(index=True)
@@ -447,7 +499,8 @@ class DatasetChangeRow(SQLModel, table=True):
 
     __tablename__ = "dataset_changes"
     id: int = Field(primary_key=True)
-    dataset_id: str = Field(index=True)  # no foreign key: staff keep removed datasets'
+    dataset_id: str = Field(index=True, description=(
+        "No foreign key: staff keep the changes of removed datasets"))
     agency_id: str = Field(index=True)
     commit_sha: str = Field(foreign_key="commits.sha", index=True)
     committed_at: str = Field(index=True)
