@@ -64,8 +64,8 @@ class DatasetRow(SQLModel, table=True):
     visibility: str
     high_value: bool = Field(index=True)
     high_value_reason: Optional[str] = None
-    keywords: Optional[str] = None
-    themes: Optional[str] = None
+    keywords: Optional[str] = Field(default=None, description="Comma-separated")
+    themes: Optional[str] = Field(default=None, description="Theme ids, comma-separated")
     steward_name: Optional[str] = None
     steward_title: Optional[str] = None
     steward_email: Optional[str] = None
@@ -114,16 +114,19 @@ class DatasetRow(SQLModel, table=True):
     quality_notes: Optional[str] = None
     known_bias: Optional[str] = None
     limitations: Optional[str] = None
-    field_count: int = 0
-    pii_field_count: Optional[int] = staff_only()
+    field_count: int = Field(default=0, description=(
+        "Fields in its data dictionary (in public.db: the public fields)"))
+    pii_field_count: Optional[int] = staff_only(description="Fields that are personal data")
     demographic_field_count: int = 0
     standard_field_count: int = 0
     conformant_field_count: int = 0
-    has_race_ethnicity: bool = False
-    field_text: Optional[str] = None
+    has_race_ethnicity: bool = Field(default=False, description=(
+        "A field uses a race or ethnicity standard"))
+    field_text: Optional[str] = Field(default=None, description=(
+        "Its fields' names, titles and descriptions, for search"))
     sample: Optional[str] = None
-    source_file: str
-    extensions_json: Optional[str] = staff_only()
+    source_file: str = Field(description="The descriptor's path, from the project root")
+    extensions_json: Optional[str] = staff_only(description="JSON: the descriptor's extensions")
     datajson_json: Optional[str] = Field(default=None, description=(
         "extensions.datajson[_distribution]: data.json properties published as imported"))
 
@@ -150,9 +153,11 @@ class FieldRow(SQLModel, table=True):
         description="Why a detected field is not PII / a count")
     demographic: bool = False
     internal: Optional[bool] = staff_only()
-    is_count: bool = False
+    is_count: bool = Field(default=False, description=(
+        "Holds counts of people: small-N suppression applies"))
     unit: Optional[str] = None
-    constraints_json: Optional[str] = None
+    constraints_json: Optional[str] = Field(default=None,
+                                            description="JSON: its Table Schema constraints")
     example: Optional[str] = None
 
 
