@@ -4,7 +4,6 @@ result; :class:`~catalog.problems.CatalogError` becomes a click error in one pla
 from __future__ import annotations
 
 import datetime as dt
-import importlib
 import sys
 from pathlib import Path
 
@@ -12,6 +11,7 @@ import click
 
 from . import __version__
 from .clikit import emit, format_option, handle_errors, project_of, root_option, today_option
+from .lazy import load
 from .problems import CatalogError, Report
 from .project import Project
 
@@ -35,8 +35,7 @@ class LazyGroup(click.Group):
 
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
         if cmd_name in self.LAZY:
-            module, attribute = self.LAZY[cmd_name].split(":")
-            command: click.Command = getattr(importlib.import_module(module), attribute)
+            command: click.Command = load(self.LAZY[cmd_name])
             return command
         return super().get_command(ctx, cmd_name)
 

@@ -7,10 +7,10 @@ Exporters read ``public.db`` — what the public may see, by construction — th
 
 from __future__ import annotations
 
-import importlib
 from dataclasses import dataclass
 from typing import Any, Callable
 
+from ..lazy import load
 from ..problems import CatalogError
 
 
@@ -23,13 +23,7 @@ class Format:
     description: str
 
     def load(self) -> Callable[..., Any]:
-        module_name, _, attr = self.target.partition(":")
-        try:
-            module = importlib.import_module(module_name)
-        except ImportError as exc:
-            raise CatalogError(f"format {self.name!r} needs {exc.name}, which is not installed",
-                               hint=f"pip install {exc.name}") from None
-        return getattr(module, attr)  # type: ignore[no-any-return]
+        return load(self.target, what=f"format {self.name!r}")  # type: ignore[no-any-return]
 
 
 # the RDF serialisations of DCAT-US 3.0 (catalog.interop.rdf), by file suffix

@@ -26,12 +26,13 @@ without loading the pages.
 
 from __future__ import annotations
 
-import importlib
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
+
+from ..lazy import load
 
 # audiences: who may see a route
 PUBLIC = "public"  # everyone; staff read inventory.db, the public public.db
@@ -127,8 +128,7 @@ class Route:
         return next(f for f in self.formats if SUFFIXES[f] == suffix)
 
     def resolve(self) -> Any:
-        module, _, attribute = self.handler.partition(":")
-        return getattr(importlib.import_module(module), attribute)
+        return load(self.handler)
 
 
 def _first(routes: Iterable[Route], path: str) -> tuple[Route, dict[str, Any]] | None:
