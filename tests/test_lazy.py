@@ -30,3 +30,12 @@ def test_every_route_handler_and_format_resolves():
         assert callable(route.resolve()), route.name
     for fmt in [*EXPORTS.values(), *IMPORTS.values()]:
         assert callable(fmt.load()), fmt.name
+
+
+def test_a_missing_dependency_names_itself_and_its_user(tmp_path, monkeypatch):
+    (tmp_path / "needs_absent.py").write_text("import absent_dependency_xyz\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    with pytest.raises(CatalogError) as caught:
+        load("needs_absent:anything", what="format 'x'")
+    assert "format 'x' needs absent_dependency_xyz, which is not installed" in str(caught.value)
+    assert caught.value.hint == "pip install absent_dependency_xyz"
