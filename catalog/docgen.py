@@ -99,7 +99,7 @@ def _column(table: Any, column: Any, staff: set[str]) -> str:
 
 def database_reference() -> str:
     """Every table of inventory.db and public.db: columns, keys, indexes, full-text."""
-    from .compile import FTS
+    from .compile import FTS, FTS_CONTENT
     from .compile import tables as T
 
     staff_tables = {t.__tablename__ for t in T.STAFF_ONLY_TABLES}
@@ -121,9 +121,13 @@ def database_reference() -> str:
             rows += ["", "Indexes: " + "; ".join(
                 f"`{i.name}` ({', '.join(c.name for c in i.columns)})" for i in indexes) + "."]
         if sa.name in FTS:
+            via = (f", read through the view `{FTS_CONTENT[sa.name]}`"
+                   if sa.name in FTS_CONTENT else "")
             rows += ["", f"Full-text index: `{sa.name}_fts` (FTS5) over "
-                     f"{', '.join(FTS[sa.name])}."]
+                     f"{', '.join(FTS[sa.name])}{via}."]
         parts.append("\n".join(rows))
+    for name, (description, select) in T.VIEWS.items():
+        parts.append(f"### `{name}` (view)\n\n{description}.\n\n```sql\n{select}\n```")
     return "\n\n".join(parts)
 
 

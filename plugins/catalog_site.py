@@ -4,6 +4,10 @@
   /datasets/<id>/history, /changes, /agencies[/<id>], /standards[/<id>], each also as
   JSON at the same path + .json; the Atom feeds /feeds/datasets.atom and
   /feeds/agencies/<id>.atom; the staff pages /staff...;
+* the full-text index of ``datasets`` for Datasette's ``?_search=`` (it reads the
+  datasets' text through a view, which Datasette does not detect: catalog.site.fts);
+* Datasette's questions about a table's columns and keys answered once per process
+  (the databases are immutable: catalog.site.tableinfo);
 * a ``markdown`` Jinja filter that renders descriptor text safely, and the filters that
   put codes into words (catalog.site.labels: ``label``, ``duration``, ``human_date``,
   ``column_title``).
@@ -16,7 +20,7 @@ from typing import Any
 from datasette import hookimpl
 from markupsafe import Markup
 
-from catalog.site import labels
+from catalog.site import fts, labels, tableinfo
 from catalog.site.markdown import to_html
 from catalog.site.routes import ROUTES
 
@@ -24,6 +28,16 @@ from catalog.site.routes import ROUTES
 @hookimpl
 def register_routes() -> list[tuple[str, Any]]:
     return ROUTES.register("site")
+
+
+@hookimpl
+def startup(datasette: Any) -> None:
+    tableinfo.remember(datasette)
+
+
+@hookimpl
+def get_metadata() -> dict[str, Any]:
+    return fts.table_metadata()
 
 
 def markdown_filter(text: str | None) -> Markup:

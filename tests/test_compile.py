@@ -74,7 +74,7 @@ def test_public_db_holds_only_public_rows(built: Path) -> None:
     assert ids == {"tst-town-counts", "tst-listed-cases", "tst-with-internal"}
     # a listed dataset shows its existence, never its details
     listed = rows(db, "select field_count, field_text, steward_email, personal_data_purpose "
-                      "from datasets where id = 'tst-listed-cases'")
+                      "from datasets join dataset_text using (id) where id = 'tst-listed-cases'")
     assert listed == [(0, None, None, None)]
     assert rows(db, "select count(*) from fields where dataset_id = 'tst-listed-cases'") == [(0,)]
     # internal fields and staff-only columns are withheld

@@ -34,7 +34,9 @@ def _strings(db: Path, sql: str) -> set[str]:
 @pytest.fixture(scope="module")
 def secrets(sample_build: Path) -> set[str]:
     inventory, public = sample_build / "inventory.db", sample_build / "public.db"
-    public_bytes = public.read_bytes()
+    # what public.db holds: its bytes, and the text its views compute from them
+    public_bytes = public.read_bytes() + "\0".join(
+        _strings(public, "select field_text from dataset_text")).encode()
     candidates: set[str] = set()
     queries = [
         "select id from datasets", "select title from datasets",
@@ -44,7 +46,7 @@ def secrets(sample_build: Path) -> set[str]:
         "select title from agreements", "select consent_plan from agreements",
         "select archive_ref from agreement_reviews", "select reference from agreement_approvals",
         "select message from problems", "select personal_data_purpose from datasets",
-        "select steward_email from datasets", "select field_text from datasets",
+        "select steward_email from datasets", "select field_text from dataset_text",
     ]
     for sql in queries:
         candidates |= _strings(inventory, sql)

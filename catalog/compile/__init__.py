@@ -53,6 +53,14 @@ FTS = {
     "fields": ("name", "title", "description"),
     "standards": ("title", "description"),
 }
+# where an index reads its text (FTS5 external content), when not from its table: the
+# datasets' index holds their fields' text too, read through the view (tables.VIEWS)
+FTS_CONTENT = {"datasets": "dataset_text"}
+
+
+def fts_content(table: str) -> str:
+    """The table or view the full-text index of ``table`` reads its columns from."""
+    return FTS_CONTENT.get(table, table)
 
 
 @dataclass
@@ -186,7 +194,8 @@ CACHE_KIB = 64 * 1024  # page cache per database being written
 
 @lru_cache(maxsize=1)
 def schema_sql() -> tuple[dict[str, str], list[str]]:
-    """The DDL of every table (as sqlmodel declares them) by name, and of their indexes."""
+    """The DDL of every table (as sqlmodel declares them) and view by name, in the order
+    they are created, and of the tables' indexes."""
     from sqlalchemy import create_engine
     from sqlmodel import SQLModel
 
@@ -202,8 +211,10 @@ def schema_sql() -> tuple[dict[str, str], list[str]]:
                 "ORDER BY rowid").fetchall()
     finally:
         engine.dispose()
-    return ({name: sql for kind, name, sql in found if kind == "table"},
-            sorted(sql for kind, _, sql in found if kind == "index"))
+    made = {name: sql for kind, name, sql in found if kind == "table"}
+    made.update({name: f"CREATE VIEW [{name}] AS {select}"
+                 for name, (_, select) in T.VIEWS.items()})
+    return made, sorted(sql for kind, _, sql in found if kind == "index")
 
 
 @lru_cache(maxsize=None)
@@ -385,9 +396,10 @@ class Writer(Inserter):
         self.conn.executemany("INSERT OR IGNORE INTO gone VALUES (?)", ((i,) for i in ids))
         for name, (key, _) in FTS_KEYS.items():
             cols = ", ".join(FTS[name])
-            self.conn.execute(
+            self.conn.execute(  # before the rows go: the view reads their fields
                 f"INSERT INTO [{name}_fts] ([{name}_fts], rowid, {cols}) SELECT 'delete', "
-                f"rowid, {cols} FROM [{name}] WHERE {key} IN (SELECT id FROM gone)")
+                f"rowid, {cols} FROM [{fts_content(name)}] WHERE {key} IN "
+                "(SELECT id FROM gone)")
         for name in DATASET_TABLES:
             key = "id" if name == "datasets" else "dataset_id"
             where = f"FROM [{name}] WHERE {key} IN (SELECT id FROM gone)"
@@ -419,7 +431,7 @@ class Writer(Inserter):
                 ) not in self.added  # rows added by this build are indexed in finish()
                 if indexed:
                     conn.execute(f"INSERT INTO [{name}_fts] ([{name}_fts], rowid, {cols}) "
-                                 f"SELECT 'delete', rowid, {cols} FROM [{name}] "
+                                 f"SELECT 'delete', rowid, {cols} FROM [{fts_content(name)}] "
                                  "WHERE rowid = ?", (old,))
                 conn.execute(f"UPDATE [{name}] SET rowid = ? WHERE rowid = ?", (new, old))
                 if name == "fields":  # its integer key is field_conformance's
@@ -427,7 +439,7 @@ class Writer(Inserter):
                                  "WHERE field_id = ?", (new, old))
                 if indexed:
                     conn.execute(f"INSERT INTO [{name}_fts] (rowid, {cols}) SELECT rowid, "
-                                 f"{cols} FROM [{name}] WHERE rowid = ?", (new,))
+                                 f"{cols} FROM [{fts_content(name)}] WHERE rowid = ?", (new,))
         self.freed.clear()
 
     def replace_shared(self, rows: Rows) -> None:
@@ -456,11 +468,11 @@ class Writer(Inserter):
             for name, (key, _) in FTS_KEYS.items():
                 cols = ", ".join(FTS[name])
                 conn.execute(f"INSERT INTO [{name}_fts] (rowid, {cols}) SELECT rowid, {cols} "
-                             f"FROM [{name}] WHERE {key} IN (SELECT id FROM fresh)")
+                             f"FROM [{fts_content(name)}] WHERE {key} IN (SELECT id FROM fresh)")
         else:
             for name, indexed in FTS.items():
                 conn.execute(f"CREATE VIRTUAL TABLE [{name}_fts] USING fts5("
-                             f"{', '.join(indexed)}, content=[{name}], "
+                             f"{', '.join(indexed)}, content=[{fts_content(name)}], "
                              "tokenize='porter unicode61')")
                 conn.execute(f"INSERT INTO [{name}_fts] ([{name}_fts]) VALUES ('rebuild')")
                 if self.public:

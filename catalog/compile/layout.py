@@ -5,7 +5,7 @@ tests/test_layout.py keeps it in step with tables.py. Do not edit.
 """
 
 
-SCHEMA_VERSION = '7'
+SCHEMA_VERSION = '8'
 
 # table -> its columns, in order
 COLUMNS: dict[str, tuple[str, ...]] = {'meta': ('key', 'value'),
@@ -138,7 +138,6 @@ COLUMNS: dict[str, tuple[str, ...]] = {'meta': ('key', 'value'),
               'standard_field_count',
               'conformant_field_count',
               'has_race_ethnicity',
-              'field_text',
               'sample',
               'source_file',
               'extensions_json',

@@ -116,18 +116,9 @@ def _dataset_row(d: "Dataset", source: str, conf: "Mapping[str, Conformance]",
         standard_field_count=sum(1 for f in fields if f.standard),
         conformant_field_count=sum(1 for c in conformance if c and c.status == "conformant"),
         has_race_ethnicity=any(f.standard in RACE_STANDARDS for f in fields),
-        field_text=_field_text(fields),
         sample=d.sample, source_file=source, extensions_json=_json(d.extensions),
         datajson_json=_json({k: v for k, v in d.extensions.items() if k in DATAJSON_KEYS}),
     )
-
-
-def _field_text(fields: "Iterable[Any]") -> str | None:
-    """What dataset search matches in the data dictionary: names, titles, descriptions."""
-    parts: list[str] = []
-    for f in fields:
-        parts.extend(x for x in (f.name.replace("_", " "), f.title, f.description) if x)
-    return " ".join(parts) or None
 
 
 def _agreement_rows(entry: "Entry[Agreement]", inv: "Inventory", rows: Rows) -> None:
@@ -416,20 +407,11 @@ def _field_counts(shown: "list[dict[str, Any]]") -> dict[str, Any]:
     """A public dataset row's figures about its data dictionary, from its public fields
     only (the inventory's count internal fields too)."""
     return dict(
-        field_text=_field_text(_Field(f) for f in shown), field_count=len(shown),
+        field_count=len(shown),
         demographic_field_count=sum(bool(f["demographic"]) for f in shown),
         standard_field_count=sum(1 for f in shown if f["standard"]),
         conformant_field_count=sum(1 for f in shown if f["conformance"] == "conformant"),
         has_race_ethnicity=any(f["standard"] in RACE_STANDARDS for f in shown))
-
-
-class _Field:
-    """A field row read like a schema field (for :func:`_field_text`)."""
-
-    __slots__ = ("name", "title", "description")
-
-    def __init__(self, row: dict[str, Any]) -> None:
-        self.name, self.title, self.description = row["name"], row["title"], row["description"]
 
 
 STAFF_TABLES = set(L.STAFF_ONLY_TABLES)

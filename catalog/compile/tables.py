@@ -13,7 +13,7 @@ from typing import Any, Optional
 from sqlalchemy import Index
 from sqlmodel import Field, SQLModel
 
-SCHEMA_VERSION = "7"
+SCHEMA_VERSION = "8"
 
 
 def staff_only(**kw: Any) -> Any:
@@ -122,8 +122,6 @@ class DatasetRow(SQLModel, table=True):
     conformant_field_count: int = 0
     has_race_ethnicity: bool = Field(default=False, description=(
         "A field uses a race or ethnicity standard"))
-    field_text: Optional[str] = Field(default=None, description=(
-        "Its fields' names, titles and descriptions, for search"))
     sample: Optional[str] = None
     source_file: str = Field(description="The descriptor's path, from the project root")
     extensions_json: Optional[str] = staff_only(description="JSON: the descriptor's extensions")
@@ -545,6 +543,24 @@ TABLES: tuple[type[SQLModel], ...] = (
 )
 # scorecards count every dataset, hidden ones included: their denominators would reveal
 # how many non-public records an agency holds
+# Views: (description, SELECT). ``dataset_text`` is what dataset search reads: a dataset's
+# own text and its fields' names, titles and descriptions (in public.db its public fields),
+# computed from ``fields`` instead of stored a second time in every ``datasets`` row.
+VIEWS: dict[str, tuple[str, str]] = {
+    "dataset_text": (
+        "Each dataset's searchable text: its title, description and keywords, and its "
+        "fields' names, titles and descriptions in dictionary order (`field_text`); "
+        "`datasets_fts` indexes it",
+        "SELECT d.rowid AS rowid, d.id AS id, d.title AS title, "
+        "d.description AS description, d.keywords AS keywords, "
+        "(SELECT group_concat(t, ' ') FROM (SELECT ltrim("
+        "coalesce(' ' || nullif(replace(f.name, '_', ' '), ''), '') "
+        "|| coalesce(' ' || nullif(f.title, ''), '') "
+        "|| coalesce(' ' || nullif(f.description, ''), '')) AS t "
+        "FROM fields f WHERE f.dataset_id = d.id ORDER BY f.position)) AS field_text "
+        "FROM datasets d"),
+}
+
 STAFF_ONLY_TABLES = (AgreementReviewRow, AgreementApprovalRow, DataRequestRow,
                      DataRequestDatasetRow, ScorecardMetricRow, ScorecardRow, DueItemRow,
                      ProblemRow, ScorecardHistoryRow)

@@ -38,7 +38,7 @@ Record = dict[str, Any]
 # dataset columns computed from others (or from the build), not stated by a steward
 DERIVED = frozenset({
     "id", "identifier", "field_count", "pii_field_count", "demographic_field_count",
-    "standard_field_count", "conformant_field_count", "has_race_ethnicity", "field_text",
+    "standard_field_count", "conformant_field_count", "has_race_ethnicity",
     "source_file", "modified_source",
 })
 FIELD_SKIP = frozenset({"id", "dataset_id", "position", "name", "conformance"})

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import re
+from typing import Any
 
 _WORD = re.compile(r"\w+", re.UNICODE)
 MAX_TERMS = 12
@@ -87,3 +88,15 @@ def snippet(text: str, query: str, *, mark: tuple[str, str], tokens: int = 16,
     marked = pattern.sub(lambda m: f"{mark[0]}{m.group()}{mark[1]}", window)
     return (ellipsis if start > 0 else "") + marked + (
         ellipsis if start + len(window) < len(text.rstrip()) else "")
+
+
+def table_metadata() -> dict[str, Any]:
+    """Datasette metadata naming the full-text index of each table whose index reads its
+    text through a view (``compile.FTS_CONTENT``), which Datasette's own detection (an
+    index whose content is the table) cannot find: ``?_search=`` on ``datasets`` then
+    matches what the catalog search matches, fields' text included."""
+    from ..compile import FTS_CONTENT
+    from .access import PRIVATE_DB, PUBLIC_DB
+
+    tables = {name: {"fts_table": f"{name}_fts", "fts_pk": "rowid"} for name in FTS_CONTENT}
+    return {"databases": {db: {"tables": tables} for db in (PUBLIC_DB, PRIVATE_DB)}}

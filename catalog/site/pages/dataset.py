@@ -26,8 +26,6 @@ from .common import (
 )
 from .history import ON_DATASET_PAGE, changes_of, status
 
-HIDDEN_FROM_JSON = ("field_text",)
-
 
 def suppression_rule(policy: Row) -> str:
     """A one-sentence summary of a suppression policy's rule."""
@@ -130,7 +128,7 @@ async def dataset(reader: Reader, request: Any) -> Page:
     row = await reader.row("select * from datasets where id = :id", {"id": dataset_id})
     if row is None:
         raise NotFoundError("No such dataset in the catalog")
-    d = {k: v for k, v in row.items() if k not in HIDDEN_FROM_JSON}
+    d = dict(row)
     summary_only = d["visibility"] == "listed" and not reader.staff
     agency = await reader.row(
         "select id, name, abbreviation, website, data_officer_name, data_officer_email "
