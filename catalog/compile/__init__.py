@@ -50,12 +50,13 @@ PUBLIC_FILE = "public.db"
 FTS = {
     # table: (columns indexed)
     "datasets": ("title", "description", "keywords", "field_text"),
-    "fields": ("name", "title", "description"),
+    "fields": ("name", "title", "description", "dataset_key"),
     "standards": ("title", "description"),
 }
 # where an index reads its text (FTS5 external content), when not from its table: the
-# datasets' index holds their fields' text too, read through the view (tables.VIEWS)
-FTS_CONTENT = {"datasets": "dataset_text"}
+# datasets' index holds their fields' text too, and the fields' index each field's
+# dataset key, read through views (tables.VIEWS)
+FTS_CONTENT = {"datasets": "dataset_text", "fields": "field_search"}
 
 
 def fts_content(table: str) -> str:

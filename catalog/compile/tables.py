@@ -543,9 +543,10 @@ TABLES: tuple[type[SQLModel], ...] = (
 )
 # scorecards count every dataset, hidden ones included: their denominators would reveal
 # how many non-public records an agency holds
-# Views: (description, SELECT). ``dataset_text`` is what dataset search reads: a dataset's
-# own text and its fields' names, titles and descriptions (in public.db its public fields),
-# computed from ``fields`` instead of stored a second time in every ``datasets`` row.
+# Views: (description, SELECT), what the full-text indexes read. ``dataset_text``: a
+# dataset's own text and its fields' names, titles and descriptions (in public.db its
+# public fields), computed from ``fields`` instead of stored a second time in every
+# ``datasets`` row. ``field_search``: a field's text and its dataset's key.
 VIEWS: dict[str, tuple[str, str]] = {
     "dataset_text": (
         "Each dataset's searchable text: its title, description and keywords, and its "
@@ -559,6 +560,14 @@ VIEWS: dict[str, tuple[str, str]] = {
         "|| coalesce(' ' || nullif(f.description, ''), '')) AS t "
         "FROM fields f WHERE f.dataset_id = d.id ORDER BY f.position)) AS field_text "
         "FROM datasets d"),
+    "field_search": (
+        "Each field's searchable text and `dataset_key`, its dataset as one word "
+        "(`k` and the hex of the dataset's id), that `fields_fts` indexes: a search finds "
+        "the matching fields of the datasets on a page by their keys, not by reading every "
+        "match",
+        "SELECT f.rowid AS rowid, f.dataset_id AS dataset_id, f.name AS name, "
+        "f.title AS title, f.description AS description, "
+        "'k' || hex(f.dataset_id) AS dataset_key FROM fields f"),
 }
 
 STAFF_ONLY_TABLES = (AgreementReviewRow, AgreementApprovalRow, DataRequestRow,

@@ -32,6 +32,24 @@ def fts_query(text: str | None, *, prefix: bool = True) -> str | None:
     return " ".join(quoted)
 
 
+FIELD_TEXT_COLUMNS = "{name title description}"
+
+
+def dataset_key(dataset_id: str) -> str:
+    """A dataset as one word of the fields' index (``dataset_key`` of the view
+    ``field_search``: ``'k' || hex(dataset_id)``, the hex of its UTF-8 bytes)."""
+    return "k" + dataset_id.encode("utf-8").hex().upper()
+
+
+def fields_of(query: str, dataset_ids: list[str]) -> str:
+    """The ``fields_fts`` MATCH expression for the fields of these datasets whose name,
+    title or description match ``query`` (an :func:`fts_query` expression): FTS5 walks
+    the datasets' few keys and seeks in the query's terms, instead of reading every
+    field that matches (400,000 fields at 10,000 datasets)."""
+    keys = " OR ".join(dataset_key(i) for i in dataset_ids)
+    return f"{FIELD_TEXT_COLUMNS} : ({query}) AND dataset_key : ({keys})"
+
+
 _SUFFIXES = ("ing", "es", "ed", "s")
 
 

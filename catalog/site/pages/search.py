@@ -20,7 +20,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from ..caching import Lru, once
-from ..fts import fts_query, snippet
+from ..fts import fields_of, fts_query, snippet
 from .common import ACCESS_LEVELS, Page, Reader, Row, page_number
 
 PER_PAGE = 50
@@ -254,9 +254,10 @@ async def _matching_fields(reader: Reader, query: str | None,
         return {}
     names = {f"id_{i}": v for i, v in enumerate(ids)}
     rows = await reader.rows(
-        "select f.dataset_id, f.name from fields_fts join fields f on f.id = fields_fts.rowid "
-        f"where fields_fts match :q and f.dataset_id in ({', '.join(':' + n for n in names)}) "
-        "order by f.dataset_id, f.position", {"q": query, **names})
+        "select f.dataset_id, f.name from fields f where f.id in (select rowid from "
+        "fields_fts where fields_fts match :q) "
+        f"and f.dataset_id in ({', '.join(':' + n for n in names)}) "
+        "order by f.dataset_id, f.position", {"q": fields_of(query, ids), **names})
     out: dict[str, list[str]] = {}
     for row in rows:
         out.setdefault(row["dataset_id"], []).append(row["name"])
