@@ -7,7 +7,8 @@
 * the full-text index of ``datasets`` for Datasette's ``?_search=`` (it reads the
   datasets' text through a view, which Datasette does not detect: catalog.site.fts);
 * Datasette's questions about a table's columns and keys answered once per process
-  (the databases are immutable: catalog.site.tableinfo);
+  (the databases are immutable: catalog.site.tableinfo), and large buffers reused by
+  the C allocator (catalog.procs.keep_large_buffers);
 * a ``markdown`` Jinja filter that renders descriptor text safely, and the filters that
   put codes into words (catalog.site.labels: ``label``, ``duration``, ``human_date``,
   ``column_title``).
@@ -20,6 +21,7 @@ from typing import Any
 from datasette import hookimpl
 from markupsafe import Markup
 
+from catalog.procs import keep_large_buffers
 from catalog.site import fts, labels, tableinfo
 from catalog.site.markdown import to_html
 from catalog.site.routes import ROUTES
@@ -33,6 +35,7 @@ def register_routes() -> list[tuple[str, Any]]:
 @hookimpl
 def startup(datasette: Any) -> None:
     tableinfo.remember(datasette)
+    keep_large_buffers()
 
 
 @hookimpl
