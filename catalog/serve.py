@@ -45,6 +45,7 @@ from pathlib import Path
 from typing import Any
 
 from .compile import INVENTORY_FILE, PUBLIC_FILE, built_hash
+from .interop import EXPORTS
 from .problems import CatalogError, Report, Severity
 from .procs import alive
 from .project import Project
@@ -53,7 +54,8 @@ DATABASES = (INVENTORY_FILE, PUBLIC_FILE)
 SERVING_DIR = ".serving"  # build/.serving/<supervisor pid>.<generation>/
 POLL_SECONDS = 0.05  # two stat() calls; the hashes are read only when a file changed
 READY_SECONDS = 120.0  # a new Datasette process must be warm by then
-WARM_PATHS = ("/", "/search.json?q=data", "/data.json")
+# the home page, a search (the facet index) and every catalog export (their bytes)
+WARM_PATHS = ("/", "/search.json?q=data", *(f"/{f.filename}" for f in EXPORTS.values()))
 HANDOVER_SECONDS = 10.0  # the old one must have stopped accepting by then
 STOP_SECONDS = 30.0  # and finished its requests by then
 RETRY_FIRST, RETRY_MAX = 5.0, 300.0  # a build that failed to start is tried again

@@ -188,3 +188,26 @@ def test_a_response_goes_out_in_one_write() -> None:
     assert same_turn == []
     assert after == [b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok"]
     assert wire.writes[1:] == [b"HTTP/1.1 404 Not Found\r\n\r\n"] and wire.closed
+
+
+def test_every_export_is_computed_before_ready(sample_build: Path, tmp_path: Path,
+                                               auth_env: dict[str, str]) -> None:
+    """The warm-up a new process runs before it says ready computes every catalog export
+    of its build (a new build: a new file), so no reader waits for one."""
+    import asyncio
+
+    from catalog.interop import EXPORTS
+    from catalog.project import Project
+    from catalog.serve import _warm_up
+    from catalog.site import exports
+    from catalog.site.config import Site
+
+    build = tmp_path / "build"
+    shutil.copytree(sample_build, build)
+    before = exports._encoded.cache_info()
+    asyncio.run(_warm_up(Site(Project(REPO), build).app().app()))
+    warmed = exports._encoded.cache_info()
+    assert warmed.misses - before.misses == len(EXPORTS)
+    for name in EXPORTS:
+        assert exports.encoded(name, build / "public.db").identity
+    assert exports._encoded.cache_info().misses == warmed.misses  # none computed again

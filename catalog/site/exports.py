@@ -93,7 +93,7 @@ def accepts_gzip(accept_encoding: str) -> bool:
     return bool(named if named is not None else star)
 
 
-@lru_cache(maxsize=16)
+@lru_cache(maxsize=2 * len(EXPORTS))  # every export of a build, and of the one before
 def _encoded(name: str, db: str, stamp: tuple[int, int]) -> Encoded:
     return Encoded.of(_export_bytes(name, db, stamp), stamp[0])
 

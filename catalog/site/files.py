@@ -16,6 +16,7 @@ from typing import Any
 from datasette.utils.asgi import NotFound, Response
 
 from ..interop import RDF_MEDIA_TYPES
+from ..problems import CatalogError
 from . import caching, exports
 from .access import PUBLIC_DB
 from .caching import once
@@ -32,8 +33,11 @@ async def serve_export(request: Any, datasette: Any) -> Response:
     if spec is None:
         raise NotFound("No such export")
     db = datasette.get_database(PUBLIC_DB)
-    encoded = await once(("export", spec.name, db.path), lambda: asyncio.to_thread(
-        exports.encoded, spec.name, Path(db.path)))
+    try:
+        encoded = await once(("export", spec.name, db.path), lambda: asyncio.to_thread(
+            exports.encoded, spec.name, Path(db.path)))
+    except CatalogError as e:  # this catalog has no such file (a Data Package of nothing)
+        return await not_found(datasette, request, f"No {spec.filename}: {e}")
     body, tag, coding = encoded.variant(request.headers.get("accept-encoding", ""))
     headers = {**CORS, "Vary": "Accept-Encoding"}
     if coding:
