@@ -16,7 +16,18 @@ import httpx
 import pytest
 
 from catalog.bench.generate import Scale
-from catalog.bench.serve import Endpoint, Figures, Result, Run, parse_wrk, prepare, run, table
+from catalog.bench.serve import (
+    EXPORT_NAMES,
+    Endpoint,
+    Figures,
+    Result,
+    Run,
+    parse_wrk,
+    prepare,
+    run,
+    table,
+)
+from catalog.interop import EXPORTS
 from catalog.site import caching
 
 from .conftest import REPO, STAFF_PASSWORD, staff_cookies
@@ -112,14 +123,15 @@ def test_harness_on_a_tiny_inventory(tmp_path: Path) -> None:
                  modes=(True,), fresh=tmp_path / "bench")
     names = [e.name for e in result.endpoints]
     assert names == ["home", "dataset", "search", "search-varied", "search-page-varied",
-                     "datasets-search", "fields-search", "facets", "data.json",
-                     "data.json-gzip", "row"]
+                     "datasets-search", "fields-search", "facets", *EXPORT_NAMES, "row"]
+    assert {"data.json", "catalog.ttl-gzip", "catalog.rdf", "catalog.nt"} <= set(names)
     # the exports against nginx serving the bytes the site sent, the same way
-    assert set(result.static) == {"data.json", "data.json-gzip"} and not result.missing
+    assert set(result.static) == set(EXPORT_NAMES) and not result.missing
     for f in result.static.values():
         assert len(f.runs) == 1 and f.errors == 0 and f.requests > 0
     # fresh servers answered in their first second
-    assert set(result.fresh) == {"/data.json", "/search?q=town", "/search.json"}
+    assert set(result.fresh) == {*(f"/{f.filename}" for f in EXPORTS.values()),
+                                 "/search?q=town", "/search.json"}
     for path, r in result.fresh.items():
         assert r.requests > 0 and r.errors == 0, path
     assert result.status == dict.fromkeys(names, 200)

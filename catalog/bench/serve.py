@@ -15,8 +15,9 @@ real ``datasette serve`` processes on localhost with the catalog's own command l
   ``search-page-varied`` the same for the HTML page; ``datasets-search`` and
   ``fields-search``: Datasette's ``_search`` on those tables, one random word each time;
 * ``facets``: Datasette's table JSON with a facet, ``/public/datasets.json?_facet=...``;
-* ``data.json``: the DCAT-US export, and ``data.json-gzip`` the same asked for with
-  ``Accept-Encoding: gzip``; both also from nginx serving the same bytes (``static``,
+* each catalog export in ``catalog.interop.EXPORTS`` by its file name (``data.json``,
+  ``catalog.jsonld``, ``catalog.ttl``, …), and ``<name>-gzip`` the same asked for with
+  ``Accept-Encoding: gzip``; all also from nginx serving the same bytes (``static``,
   a static file server's rate, which the site's should come near);
 * ``row``: the floor, Datasette's own row JSON for the same dataset,
   ``/public/datasets/<id>.json``.
@@ -59,6 +60,7 @@ import httpx
 
 from catalog.dbapi import sqlite3
 
+from ..interop import EXPORTS
 from .generate import WORDS, Scale, generate
 from .usage import _free_port, _serve, _stop
 
@@ -77,10 +79,12 @@ TARGETS = (("dataset page / row JSON", "dataset", "row", 0.7),
 P99_TARGETS = (("search-varied", 150.0), ("search-page-varied", 150.0),
                ("datasets-search", 150.0), ("fields-search", 150.0), ("facets", 200.0))
 # (endpoint, what nginx serving the same bytes reaches that the site should reach)
-STATIC_TARGETS = (("data.json", 0.8), ("data.json-gzip", 0.8))
+# every catalog export, as is and asked for gzip-compressed (the endpoints of that name)
+EXPORT_NAMES = tuple(n for f in EXPORTS.values() for n in (f.filename, f"{f.filename}-gzip"))
+STATIC_TARGETS = tuple((name, 0.8) for name in EXPORT_NAMES)
 TRACKING_TARGET = 0.95
 # what a freshly started server must answer in its first second under the same load
-FRESH_PATHS = ("/data.json", "/search?q=town", "/search.json")
+FRESH_PATHS = (*(f"/{f.filename}" for f in EXPORTS.values()), "/search?q=town", "/search.json")
 FRESH_SECONDS = 1
 STAMP = "bench-scale.json"
 GZIP = "Accept-Encoding: gzip"
@@ -134,8 +138,9 @@ def endpoints(dataset_id: str) -> list[Endpoint]:
         Endpoint("fields-search", f"/public/fields.json?_search={WORDS[3]}",
                  varied="/public/fields.json?_search=%s"),
         Endpoint("facets", f"/public/datasets.json?{facets}"),
-        Endpoint("data.json", "/data.json"),
-        Endpoint("data.json-gzip", "/data.json", headers=(GZIP,)),
+        *(e for f in EXPORTS.values() for e in (
+            Endpoint(f.filename, f"/{f.filename}"),
+            Endpoint(f"{f.filename}-gzip", f"/{f.filename}", headers=(GZIP,)))),
         Endpoint("row", f"/public/datasets/{dataset_id}.json"),
     ]
 
@@ -564,7 +569,7 @@ def run(build: Path, *, root: Path = REPO, duration: int = 5, warmup: int = 1,
                 files = {}
                 for e in same.values():  # the bytes the site sends, as it sends them
                     body = raw_body(servers[modes[0]][1], e)
-                    files["data.json.gz" if GZIP in e.headers else "data.json"] = body
+                    files[e.path.lstrip("/") + (".gz" if GZIP in e.headers else "")] = body
                 static = static_server(nginx_dir, files)
             except RuntimeError as error:
                 result.missing.append(f"exports / nginx: {error}")
