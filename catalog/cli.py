@@ -54,11 +54,12 @@ def main() -> None:
 def _emit(report: Report, project: Project, fmt: str) -> None:
     """Print ``report`` in ``fmt``: text with source excerpts, JSON, SARIF or GitHub
     workflow-command annotations (their count on stderr)."""
-    from . import render
+    from . import report_formats
 
-    emit(fmt, text=lambda: render.text(report, project.root, context=True),
+    emit(fmt, text=lambda: report_formats.text(report, project.root, context=True),
          data=report.to_dict(),
-         others={"sarif": lambda: render.sarif(report), "github": lambda: render.github(report)})
+         others={"sarif": lambda: report_formats.sarif(report),
+                 "github": lambda: report_formats.github(report)})
     if fmt == "github":
         click.echo(report.summary(), err=True)
 
@@ -144,9 +145,9 @@ def build(out_dir: Path | None, allow_warnings: bool, full: bool, jobs: int | No
                                 jobs=jobs, full=full, progress=bar.update)
     report, result = outcome.report, outcome.result
     if outcome.mode == "blocked":
-        from . import render
+        from . import report_formats
 
-        click.echo(render.text(report, project.root, context=True), err=True)
+        click.echo(report_formats.text(report, project.root, context=True), err=True)
         hint = "" if report.errors else " (pass --allow-warnings to build anyway)"
         raise click.ClickException(f"not built: {report.summary()}{hint}")
     if result is None:  # unchanged

@@ -76,7 +76,7 @@ def ensure_built(project: Project, out_dir: Path | None = None) -> Path:
     out_dir = out_dir or project.build_dir
     outcome = build(project, out_dir, allow_warnings=True, if_changed=True)
     if outcome.mode == "blocked":
-        from .render import text
+        from .report_formats import text
 
         print(text(outcome.report, project.root), file=sys.stderr)
         raise CatalogError(f"the inventory has {len(outcome.report.errors)} error(s); "
@@ -86,7 +86,7 @@ def ensure_built(project: Project, out_dir: Path | None = None) -> Path:
         print(f"built {out_dir}", file=sys.stderr)
     warned = [p for p in outcome.report if p.severity is Severity.WARNING]
     if warned:
-        from .render import text
+        from .report_formats import text
 
         print(text(Report(warned), project.root), file=sys.stderr)
         print(f"served with {len(warned)} warning(s): fix them before `catalog build` "

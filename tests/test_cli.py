@@ -59,7 +59,7 @@ def test_validate_formats_print_the_report_as_its_formatters_write_it(
     """Every format of `catalog validate` is the report's formatter output, byte for byte,
     through the one output helper; github adds the summary on stderr and prints nothing
     on stdout when there is nothing to annotate."""
-    from catalog import render
+    from catalog import report_formats
     from catalog.build import check_project
     from catalog.project import Project
 
@@ -69,11 +69,11 @@ def test_validate_formats_print_the_report_as_its_formatters_write_it(
     out = {fmt: runner.invoke(main, ["validate", "--root", str(root), "--format", fmt])
            for fmt in ("text", "json", "github", "sarif")}
     assert {fmt: r.exit_code for fmt, r in out.items()} == dict.fromkeys(out, 1)
-    assert out["text"].stdout == render.text(report, Project(root).root) + "\n"
+    assert out["text"].stdout == report_formats.text(report, Project(root).root) + "\n"
     assert out["json"].stdout == json.dumps(report.to_dict(), indent=2) + "\n"
     assert json.loads(out["json"].stdout)["summary"]["error"] == len(report.errors)
-    assert out["sarif"].stdout == render.sarif(report) + "\n"
-    assert out["github"].stdout == render.github(report) + "\n"
+    assert out["sarif"].stdout == report_formats.sarif(report) + "\n"
+    assert out["github"].stdout == report_formats.github(report) + "\n"
     assert out["github"].stderr == report.summary() + "\n"
     clean = runner.invoke(main, ["validate", "--root", str(make_project()), "--format",
                                  "github", "--today", "2026-01-01"])

@@ -249,7 +249,7 @@ def test_cli_formats_and_exit_status(repo: Path) -> None:
     assert {r["ruleId"] for r in sarif["runs"][0]["results"]} == {
         "risk-more-visible", "risk-pii-exposed"}
     # each format is the review's formatter output, byte for byte (JSON keeps non-ASCII)
-    from catalog import render
+    from catalog import report_formats
     from catalog.history import review as R
 
     result = review(Project(repo))
@@ -257,8 +257,8 @@ def test_cli_formats_and_exit_status(repo: Path) -> None:
     assert out["markdown"].stdout == R.markdown(result)
     assert out["json"].stdout == json.dumps(R.to_dict(result), indent=2,
                                             ensure_ascii=False) + "\n"
-    assert out["sarif"].stdout == render.sarif(result.report) + "\n"
-    assert out["github"].stdout == render.github(result.report) + "\n"
+    assert out["sarif"].stdout == report_formats.sarif(result.report) + "\n"
+    assert out["github"].stdout == report_formats.github(result.report) + "\n"
     assert out["github"].stderr == R.text(result).splitlines()[-1] + "\n"
 
 

@@ -38,14 +38,14 @@ def diff(base: str | None, head: str | None, fmt: str, root: Path | None) -> Non
         catalog diff
         catalog diff origin/main HEAD --format markdown > review.md
     """
-    from .. import render
+    from .. import report_formats
     from . import review as R
 
     result = R.review(project_of(root), base, head)
     emit(fmt, text=lambda: R.text(result), data=R.to_dict(result), ensure_ascii=False,
          others={"markdown": lambda: R.markdown(result),
-                 "github": lambda: render.github(result.report),
-                 "sarif": lambda: render.sarif(result.report)})
+                 "github": lambda: report_formats.github(result.report),
+                 "sarif": lambda: report_formats.sarif(result.report)})
     if fmt == "github":
         click.echo(R.text(result).splitlines()[-1], err=True)
     if result.risky:

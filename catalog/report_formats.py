@@ -1,5 +1,5 @@
-"""Render a Report for people (text with source excerpts), machines (JSON) and CI
-(GitHub workflow-command annotations)."""
+"""A problems Report in the formats its readers take: text with source excerpts for people,
+GitHub workflow-command annotations and SARIF for CI."""
 
 from __future__ import annotations
 
