@@ -44,7 +44,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .compile import INVENTORY_FILE, PUBLIC_FILE, built_hash
+from .compile import INVENTORY_FILE, PUBLIC_FILE, built_hash, built_meta
 from .interop import EXPORTS
 from .problems import CatalogError, Report, Severity
 from .procs import alive
@@ -114,6 +114,7 @@ def serve(project: Project, *, host: str, port: int, build: bool, extra: list[st
     for db in (PUBLIC_FILE, INVENTORY_FILE):
         if not (out_dir / db).is_file():
             raise CatalogError(f"{out_dir / db} does not exist", hint="run `catalog build`")
+        check_layout(out_dir / db)
     shown = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host
     env, notice = environment(project.root, signin_url=f"http://{shown}:{port}/-/login")
     problem = sso_problem({**os.environ, **env})
@@ -131,6 +132,20 @@ def serve(project: Project, *, host: str, port: int, build: bool, extra: list[st
     if notice:
         print(notice, file=sys.stderr)
     return Supervisor(project, out_dir, host, port, extra, env).run()
+
+
+def check_layout(db: Path) -> None:
+    """Refuse a database whose table layout is not the one this code reads (a build
+    made by another version of the catalog: its pages and search would fail)."""
+    from .compile import layout
+
+    found = built_meta(db, "schema_version")
+    if found != layout.SCHEMA_VERSION:
+        raise CatalogError(
+            f"{db} has table layout {found or 'unknown'}; this catalog reads layout "
+            f"{layout.SCHEMA_VERSION}",
+            hint="rebuild it with this version (`catalog build`, or `catalog publish` a "
+                 "new build to a replica)")
 
 
 def check_usage_settings(build_dir: Path, environ: dict[str, str]) -> None:

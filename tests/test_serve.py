@@ -211,3 +211,25 @@ def test_every_export_is_computed_before_ready(sample_build: Path, tmp_path: Pat
     for name in EXPORTS:
         assert exports.encoded(name, build / "public.db").identity
     assert exports._encoded.cache_info().misses == warmed.misses  # none computed again
+
+
+def test_serve_refuses_a_build_of_another_table_layout(sample_build: Path,
+                                                       tmp_path: Path) -> None:
+    """A build folder made by another version (its meta says another layout) is refused
+    with the reason and the way out, before anything starts: its pages would fail."""
+    from catalog.compile import layout
+    from catalog.dbapi import sqlite3
+
+    old = tmp_path / "build"
+    shutil.copytree(sample_build, old)
+    conn = sqlite3.connect(old / "public.db")
+    conn.execute("UPDATE meta SET value = '1' WHERE key = 'schema_version'")
+    conn.commit()
+    conn.close()
+    done = subprocess.run([sys.executable, "-m", "catalog", "serve", "--root", str(REPO),
+                           "--build-dir", str(old), "--no-build", "--port", "1"],
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode != 0
+    assert f"has table layout 1; this catalog reads layout {layout.SCHEMA_VERSION}" \
+        in done.stderr, done.stderr
+    assert "catalog build" in done.stderr and "Traceback" not in done.stderr
