@@ -88,14 +88,6 @@ def flows(agreements: Sequence[Row], parties: Mapping[str, Sequence[Row]]
     return ordered, out
 
 
-def degree(flows_: Sequence[Flow]) -> dict[str, int]:
-    count: dict[str, int] = defaultdict(int)
-    for f in flows_:
-        count[f.source] += 1
-        count[f.target] += 1
-    return count
-
-
 @dataclass(frozen=True)
 class Partner:
     """One party a provider shares with, and the agreements that carry the flow."""
