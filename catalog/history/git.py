@@ -137,11 +137,6 @@ class Repo:
             pairs.append((sha, int(stamp)))
         return pairs
 
-    def is_ancestor(self, old: str, new: str) -> bool:
-        return subprocess.run(["git", "merge-base", "--is-ancestor", old, new],
-                              cwd=self.root, capture_output=True, env=_env(),
-                              timeout=TIMEOUT).returncode == 0
-
     def merge_base(self, a: str, b: str) -> str | None:
         return self.run("merge-base", a, b, check=False).strip() or None
 
