@@ -42,9 +42,6 @@ class Submission:
     def ok(self) -> bool:
         return not self.problems and not self.honeypot
 
-    def problem_for(self, name: str) -> Problem | None:
-        return next((p for p in self.problems if p.field == name), None)
-
 
 def clean(text: str, *, multiline: bool) -> str:
     """Strip control characters (newlines kept in multi-line text) and outer space."""
