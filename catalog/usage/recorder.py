@@ -95,7 +95,6 @@ class Recorder:
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
-        self.flushes = 0
         self.failures = 0
         self.dropped = 0  # events not counted: the buffer was full
         self._writing = 0  # events in the flush under way
@@ -180,7 +179,6 @@ class Recorder:
             finally:
                 self._writing = 0
                 watchdog.cancel()
-            self.flushes += 1
             self._drop_logged = False
             return len(counts)
 
