@@ -60,7 +60,6 @@ DISTRIBUTION_PROPERTIES = {
     "@type", "downloadURL", "accessURL", "mediaType", "format", "title", "description",
     "conformsTo", "describedBy", "describedByType",
 }
-CATALOG_PROPERTIES = {"@context", "@id", "@type", "conformsTo", "describedBy", "dataset"}
 # @type values that carry no information (the exporter writes them back).
 IMPLIED_TYPES = {"dataset": "dcat:Dataset", "distribution": "dcat:Distribution",
                  "publisher": "org:Organization", "contactPoint": "vcard:Contact"}
