@@ -47,9 +47,7 @@ log = logging.getLogger(__name__)
 SCHEMA_VERSION = 1  # the last entry of MIGRATIONS
 CATALOG_WIDE = "*"
 CHANNELS = ("page", "json", "csv", "sql", "search", "export", "download", "api")
-AUDIENCES = ("human", "bot")
 SOURCES = ("catalog", "portal")
-STATUSES = ("pending", "approved", "rejected")
 CONNECT_SECONDS = 3  # PostgreSQL: give up connecting after this long
 BUSY_MS = 10_000  # SQLite: wait this long for another writer
 BACKOFF_FIRST, BACKOFF_MAX = 1.0, 60.0  # seconds between attempts while the store is down
@@ -64,7 +62,7 @@ class DailyCount(UsageModel, table=True):
     day: dt.date = Field(primary_key=True)
     dataset_id: str = Field(primary_key=True, max_length=200)
     channel: str = Field(primary_key=True, max_length=16)
-    audience: str = Field(primary_key=True, max_length=8)
+    audience: str = Field(primary_key=True, max_length=8)  # "human" or "bot"
     source: str = Field(primary_key=True, max_length=16)
     hits: int = 0
     visitors: int = 0
@@ -79,7 +77,7 @@ class UseCase(UsageModel, table=True):
     link: Optional[str] = None
     organisation: Optional[str] = None
     email: Optional[str] = None  # never published
-    status: str = Field(default="pending", index=True, max_length=16)
+    status: str = Field(default="pending", index=True, max_length=16)  # or approved, rejected
     submitted_at: dt.datetime
     decided_at: Optional[dt.datetime] = None
     decided_by: Optional[str] = None
