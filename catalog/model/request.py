@@ -16,13 +16,6 @@ from .common import Flag, Id, IsoDate, Strict, Text
 RequestStatus = Literal["received", "vetting", "approved", "fulfilled", "denied", "withdrawn"]
 CLOSED = ("fulfilled", "denied", "withdrawn")
 OPEN = ("received", "vetting", "approved")
-# the lifecycle: each status and the statuses it may move to
-TRANSITIONS: dict[str, tuple[str, ...]] = {
-    "received": ("vetting", "withdrawn"),
-    "vetting": ("approved", "denied", "withdrawn"),
-    "approved": ("fulfilled", "withdrawn"),
-    "fulfilled": (), "denied": (), "withdrawn": (),
-}
 ReleaseLevel = Literal["public", "aggregate", "de-identified", "client-level"]
 
 

@@ -4,9 +4,9 @@ information clock (State Data Plan 12d), and client-level releases only under an
 agreement in force on the day (State Data Plan 9b; DCF 5-4).
 
 The lifecycle is ``received → vetting → approved → fulfilled``, with ``denied`` after
-vetting and ``withdrawn`` from any open status (``catalog.model.request.TRANSITIONS``).
-A record says where it stands: what each status requires and forbids is checked, so a
-request cannot be ``fulfilled`` without an approving vetting record, nor ``received``
+vetting and ``withdrawn`` from any open status. A record holds only where it stands (no
+move between statuses is checked): what each status requires and forbids is checked, so
+a request cannot be ``fulfilled`` without an approving vetting record, nor ``received``
 with an answer.
 """
 
