@@ -452,16 +452,14 @@ def _reusable(source: Source, old: Unit | None, root: Path) -> Unit | None:
     return old
 
 
-def check_project(project: Project, out_dir: Path | None = None, *,
-                  today: dt.date | None = None, jobs: int | None = None, keep: bool = False,
-                  progress: Callable[[int], None] | None = None) -> Outcome:
+def check_project(project: Project, *, today: dt.date | None = None, jobs: int | None = None,
+                  keep: bool = False) -> Outcome:
     """Validate only: every problem, as a build would find them, writing nothing. Uses
     the build's cache for descriptors that did not change (read only), unless ``keep``:
     then every descriptor is parsed again and the outcome's inventory holds every
     dataset's model (``datasets``, ``partial``) and its fields' ``conformance``."""
-    return _build(Request(project, out_dir or project.build_dir, today,
-                          jobs=jobs or os.cpu_count() or 1, check_only=True, keep=keep),
-                  progress)
+    return _build(Request(project, project.build_dir, today,
+                          jobs=jobs or os.cpu_count() or 1, check_only=True, keep=keep), None)
 
 
 def validate(project: Project, *, today: dt.date | None = None) -> Inventory:
