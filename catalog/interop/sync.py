@@ -66,12 +66,11 @@ def _escape(key: str) -> str:
     return key.replace("~", "~0").replace("/", "~1")
 
 
-def merge3(base: Any, ours: Any, theirs: Any, pointer: str = "", out: Merge | None = None
-           ) -> Merge:
+def merge3(base: Any, ours: Any, theirs: Any) -> Merge:
     """Three-way merge of JSON-like values; dicts merge key by key, anything else is one
     value. ``MISSING`` stands for an absent key (and, as ``base``, for no snapshot)."""
-    out = out or Merge(None)
-    out.value = _merge(base, ours, theirs, pointer, out)
+    out = Merge(None)
+    out.value = _merge(base, ours, theirs, "", out)
     return out
 
 
