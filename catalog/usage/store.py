@@ -177,7 +177,7 @@ class Health:
                     "written when it answers again (retrying with back-off)",
                     self.name, self.error)
 
-    def succeeded(self, note: str = "") -> None:
+    def succeeded(self) -> None:
         with self._lock:
             self.last_ok = self._clock()
             if self.up:
@@ -185,8 +185,8 @@ class Health:
             down = self._clock() - (self.down_since or self._clock())
             attempts = self.failures
             self.up, self.error, self.failures, self.down_since = True, "", 0, None
-        log.warning("usage store %s reachable again after %.1f s (%d failed attempts)%s",
-                    self.name, down, attempts, f"; {note}" if note else "")
+        log.warning("usage store %s reachable again after %.1f s (%d failed attempts)",
+                    self.name, down, attempts)
 
     def state(self) -> dict[str, Any]:
         with self._lock:
