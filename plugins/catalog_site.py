@@ -10,8 +10,7 @@
   (the databases are immutable: catalog.site.tableinfo), and large buffers reused by
   the C allocator (catalog.procs.keep_large_buffers);
 * a ``markdown`` Jinja filter that renders descriptor text safely, and the filters that
-  put codes into words (catalog.site.labels: ``label``, ``duration``, ``human_date``,
-  ``column_title``).
+  put codes into words (catalog.site.labels: ``label``, ``human_date``, ``column_title``).
 """
 
 from __future__ import annotations
@@ -51,6 +50,5 @@ def markdown_filter(text: str | None) -> Markup:
 def prepare_jinja2_environment(env: Any) -> None:
     env.filters["markdown"] = markdown_filter
     env.filters["label"] = labels.label
-    env.filters["duration"] = labels.duration
     env.filters["human_date"] = labels.human_date
     env.filters["column_title"] = labels.column_title

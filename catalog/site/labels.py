@@ -1,11 +1,10 @@
 """Words for the codes the catalog stores: what every page shows instead of a raw code
-(statuses, kinds, channels, ISO 8601 durations, dates, column names). Templates reach
-them through the ``label``, ``duration``, ``human_date`` and ``column_title`` filters."""
+(statuses, kinds, channels, dates, column names). Templates reach them through the
+``label``, ``human_date`` and ``column_title`` filters."""
 
 from __future__ import annotations
 
 import datetime as dt
-import re
 from typing import Any
 
 from markupsafe import Markup, escape
@@ -70,13 +69,6 @@ COLUMN_TITLES: dict[str, str] = {
     "bulk_download": "Bulk download", "source_file": "Source file", "problems": "Problems",
 }
 
-_UNITS = {"Y": ("year", "years"), "M": ("month", "months"), "W": ("week", "weeks"),
-          "D": ("day", "days")}
-_TIME_UNITS = {"H": ("hour", "hours"), "M": ("minute", "minutes"), "S": ("second", "seconds")}
-_DURATION = re.compile(r"^(?:R\d*/)?P(?:(?P<n>[\d.]+)(?P<u>[YMWD]))?(?:T(?P<tn>[\d.]+)"
-                       r"(?P<tu>[HMS]))?$")
-
-
 def label(code: Any, kind: str) -> str:
     """The words for ``code`` of ``kind`` (the code itself, readable, when unknown)."""
     if code is None or code == "":
@@ -86,28 +78,6 @@ def label(code: Any, kind: str) -> str:
     if found:
         return found
     return text.replace("-", " ").replace("_", " ").capitalize()
-
-
-def duration(code: Any) -> str:
-    """An ISO 8601 duration or repeating interval in words: ``R/P1Y`` → "Every year",
-    ``P6M`` → "Every 6 months", ``R/PT1H`` → "Every hour"; anything else as given."""
-    text = str(code or "").strip()
-    if not text:
-        return ""
-    if text == "irregular":
-        return "Irregularly"
-    m = _DURATION.match(text)
-    if not m or not (m["n"] or m["tn"]):
-        return text
-    number, (one, many) = (m["n"], _UNITS[m["u"]]) if m["n"] else (m["tn"],
-                                                                  _TIME_UNITS[m["tu"]])
-    value = float(number)
-    if value == 1:
-        return f"Every {one}"
-    if value < 1:
-        per = round(1 / value)
-        return f"{['', 'Once', 'Twice', 'Three times'][per] if per < 4 else f'{per} times'} a {one}"
-    return f"Every {value:g} {many}"
 
 
 def human_date(value: Any, *, with_time: bool = False) -> Markup:
