@@ -35,9 +35,7 @@ def register_routes() -> list[tuple[str, Any]]:
 @hookimpl
 def extra_template_vars(request: Any) -> dict[str, Any]:
     actor = request.actor if request else None
-    return {"catalog_is_staff": access.is_staff(actor),
-            "catalog_is_admin": access.is_admin(actor),
-            "catalog_staff_menu": staff_menu(actor)}
+    return {"catalog_staff_menu": staff_menu(actor)}
 
 
 @hookimpl
