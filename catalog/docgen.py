@@ -82,6 +82,12 @@ def descriptor_reference() -> str:
     return "\n\n".join(_table(m) for m in seen)
 
 
+def _partial(index: Any) -> str:
+    """ " where …" for a partial index, else ""."""
+    where = index.dialect_options["sqlite"].get("where")
+    return f" where {where}" if where is not None else ""
+
+
 def _column(table: Any, column: Any, staff: set[str]) -> str:
     from sqlalchemy.dialects import sqlite
 
@@ -119,7 +125,8 @@ def database_reference() -> str:
         indexes = sorted(sa.indexes, key=lambda i: i.name)
         if indexes:
             rows += ["", "Indexes: " + "; ".join(
-                f"`{i.name}` ({', '.join(c.name for c in i.columns)})" for i in indexes) + "."]
+                f"`{i.name}` ({', '.join(c.name for c in i.columns)}){_partial(i)}"
+                for i in indexes) + "."]
         if sa.name in FTS:
             via = (f", read through the view `{FTS_CONTENT[sa.name]}`"
                    if sa.name in FTS_CONTENT else "")

@@ -129,3 +129,30 @@ def test_concurrent_build_is_refused(built: Path) -> None:
         with pytest.raises(CatalogError, match="another build"):
             with build_lock(built):
                 pass
+
+
+def test_lookups_by_standard_use_the_partial_index(built: Path) -> None:
+    """ix_fields_standard_dataset holds only fields that follow a standard; the search
+    facet and the standards pages still find them through it."""
+    from catalog.site.pages.search import FACETS
+
+    facet = next(f for f in FACETS if f.name == "standard")
+    queries = [
+        facet.members,
+        "select d.id from datasets d where " + facet.condition(["s0"]),
+        "select s.id, count(f.id) from standards s left join fields f "
+        "on f.standard = s.id group by s.id",
+        "select count(*) from fields where standard = :s0",
+    ]
+    for db in (INVENTORY_FILE, PUBLIC_FILE):
+        conn = sqlite3.connect(built / db)
+        try:
+            (ddl,) = conn.execute("select sql from sqlite_master "
+                                  "where name = 'ix_fields_standard_dataset'").fetchone()
+            assert ddl.endswith("WHERE standard IS NOT NULL")
+            for sql in queries:
+                plan = " ".join(r[3] for r in conn.execute(
+                    "explain query plan " + sql, {"s0": "x"} if ":s0" in sql else {}))
+                assert "ix_fields_standard_dataset" in plan, (sql, plan)
+        finally:
+            conn.close()
