@@ -160,3 +160,42 @@ def test_the_site_keeps_large_buffers(ds: Any) -> None:
         buffered = bytearray(joined)
         del framed, joined, buffered
     assert resource.getrusage(resource.RUSAGE_SELF).ru_minflt - before < 2_000
+
+
+def test_concurrent_first_exports_read_the_catalog_and_its_graph_once(
+        sample_build: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """After a build, the exports are computed in threads at once (warm-up, first
+    readers): the catalog is read once and the RDF graph built once, the others wait."""
+    import shutil
+    import threading
+    import time
+
+    from catalog.interop import rdf
+    from catalog.site import exports
+
+    db = sample_build.parent / "fresh-public.db"  # a build no test has served yet
+    shutil.copyfile(sample_build / "public.db", db)
+    calls = {"read": 0, "graph": 0}
+    real_read, real_graph = exports.read, rdf.graph
+
+    def counted(name: str, real: Any) -> Any:
+        def call(*args: Any) -> Any:
+            calls[name] += 1
+            time.sleep(0.2)  # long enough for every thread to arrive meanwhile
+            return real(*args)
+        return call
+
+    monkeypatch.setattr(exports, "read", counted("read", real_read))
+    monkeypatch.setattr(rdf, "graph", counted("graph", real_graph))
+    names = ["catalog.ttl", "catalog.rdf", "catalog.nt", "data.json"]
+    names = [n for n in EXPORTS if EXPORTS[n].filename in names]
+    assert len(names) == 4
+    out: dict[str, bytes] = {}
+    threads = [threading.Thread(target=lambda n=n: out.__setitem__(
+        n, exports.encoded(n, db).identity)) for n in names]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert calls == {"read": 1, "graph": 1}
+    assert all(out[n] for n in names)

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import re
+import threading
 import warnings
 import weakref
 from typing import Any
@@ -36,6 +37,7 @@ PREFIXES = {"dcat": "http://www.w3.org/ns/dcat#", "dcterms": "http://purl.org/dc
             "xsd": "http://www.w3.org/2001/XMLSchema#"}
 _LOCAL = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]*$")  # a local name safe in any Turtle
 _last: list[tuple[weakref.ref[PublicCatalog], Graph]] = []  # the latest catalog's graph
+_BUILDING = threading.Lock()
 
 
 def graph(doc: dict[str, Any]) -> Graph:
@@ -89,12 +91,14 @@ def serialise(doc: dict[str, Any], suffix: str) -> str:
 
 
 def catalog_graph(cat: PublicCatalog) -> Graph:
-    """The graph of the catalog's DCAT-US 3.0 document, read once per catalog."""
-    if _last and _last[0][0]() is cat:
-        return _last[0][1]
-    g = graph(dcat3.build(cat))
-    _last[:] = [(weakref.ref(cat), g)]
-    return g
+    """The graph of the catalog's DCAT-US 3.0 document, read once per catalog (threads
+    asking for it while it is read wait for it)."""
+    with _BUILDING:
+        if _last and _last[0][0]() is cat:
+            return _last[0][1]
+        g = graph(dcat3.build(cat))
+        _last[:] = [(weakref.ref(cat), g)]
+        return g
 
 
 def dataset_document(cat: PublicCatalog, dataset_id: str) -> dict[str, Any]:

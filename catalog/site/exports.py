@@ -16,6 +16,7 @@ import gzip
 import hashlib
 import json
 import os
+import threading
 from dataclasses import dataclass
 from email.utils import formatdate
 from functools import lru_cache
@@ -36,8 +37,18 @@ def _stamp(db: Path) -> tuple[int, int]:
 
 
 @lru_cache(maxsize=2)
-def _catalog(db: str, stamp: tuple[int, int]) -> PublicCatalog:
+def _read_catalog(db: str, stamp: tuple[int, int]) -> PublicCatalog:
     return read(Path(db))
+
+
+_READING = threading.Lock()
+
+
+def _catalog(db: str, stamp: tuple[int, int]) -> PublicCatalog:
+    # exports are computed in threads, several at once after a build: the first reads
+    # the catalog, the others wait for it rather than reading it again
+    with _READING:
+        return _read_catalog(db, stamp)
 
 
 def catalog(db: Path) -> PublicCatalog:
