@@ -57,8 +57,8 @@ from .compile import (
     git_commit,
     held_lock_fds,
     open_both,
-    schema_sql,
     standards_files,
+    table_ddl,
     unwritable,
 )
 from .compile import layout as L
@@ -300,7 +300,7 @@ def _analysed(sources: list[Source], ctx: Inventory, jobs: int, rows: bool,
         return
     _WORK = _Work(ctx, rows, shards)  # inherited by the forked workers
     if rows and shards is not None:
-        schema_sql()  # the shards' DDL, compiled once before the fork
+        table_ddl()  # the shards' DDL, compiled once before the fork
     chunks = iter(enumerate(sources[i:i + CHUNK] for i in range(0, len(sources), CHUNK)))
     pending: deque[Future[Chunk]] = deque()
     try:
@@ -330,7 +330,7 @@ def _cache_key(inv: Inventory) -> str:
     # the libraries whose verdicts are cached
     libraries = "\0".join(f"{lib}={version(lib)}"
                            for lib in ("frictionless", "pydantic", "pyyaml"))
-    return hashlib.sha256(f"{CACHE_FORMAT}\0{__version__}\0{L.SCHEMA_VERSION}\0"
+    return hashlib.sha256(f"{CACHE_FORMAT}\0{__version__}\0{L.LAYOUT_VERSION}\0"
                           f"{libraries}\0{inv.base_url}\0{inv.sample_limit}\0{std}"
                           .encode()).hexdigest()
 

@@ -279,7 +279,7 @@ def schema(kind: str, out_dir: Path | None) -> None:
     Example:
         catalog schema --out docs/schema
     """
-    from . import schema as schemas
+    from . import descriptor_schemas as schemas
 
     if out_dir is not None:
         for path in schemas.write_all(out_dir):

@@ -151,7 +151,7 @@ REFERENCES = {"descriptor.md": descriptor_reference, "database.md": database_ref
 
 
 def main() -> None:
-    from . import schema
+    from . import descriptor_schemas
     from .compile import layout_gen
 
     for name, generate in REFERENCES.items():
@@ -161,7 +161,7 @@ def main() -> None:
         print(f"wrote {target}")
     layout_gen.TARGET.write_text(layout_gen.layout_source())
     print(f"wrote {layout_gen.TARGET}")
-    for path in schema.write_all(DOCS / "schema"):
+    for path in descriptor_schemas.write_all(DOCS / "schema"):
         print(f"wrote {path}")
 
 

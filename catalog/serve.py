@@ -139,11 +139,11 @@ def check_layout(db: Path) -> None:
     made by another version of the catalog: its pages and search would fail)."""
     from .compile import layout
 
-    found = built_meta(db, "schema_version")
-    if found != layout.SCHEMA_VERSION:
+    found = built_meta(db, "layout_version")
+    if found != layout.LAYOUT_VERSION:
         raise CatalogError(
             f"{db} has table layout {found or 'unknown'}; this catalog reads layout "
-            f"{layout.SCHEMA_VERSION}",
+            f"{layout.LAYOUT_VERSION}",
             hint="rebuild it with this version (`catalog build`, or `catalog publish` a "
                  "new build to a replica)")
 

@@ -154,7 +154,7 @@ def test_new_rejects_bad_ids(make_project: MakeProject) -> None:
 
 
 def test_committed_json_schemas_match_the_model() -> None:
-    from catalog import schema
+    from catalog import descriptor_schemas as schema
 
     for kind in schema.SCHEMAS:
         committed = (REPO / "docs" / "schema" / f"{kind}.schema.json").read_text()

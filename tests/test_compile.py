@@ -98,7 +98,7 @@ def test_fts_finds_datasets_by_field_names(built: Path) -> None:
 
 def test_meta_table_records_the_build(built: Path) -> None:
     meta = dict(rows(built / PUBLIC_FILE, "select key, value from meta"))
-    assert meta["schema_version"] and meta["database"] == "public"
+    assert meta["layout_version"] and meta["database"] == "public"
     assert len(meta["source_hash"]) == 64
     assert built_hash(built / INVENTORY_FILE) == meta["source_hash"]
 

@@ -20,7 +20,7 @@ def test_a_build_does_not_import_sqlmodel() -> None:
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True)
     assert out.stdout.strip() == "False"
-    assert layout.SCHEMA_VERSION and "fields" in layout.COLUMNS
+    assert layout.LAYOUT_VERSION and "fields" in layout.COLUMNS
 
 
 def test_a_row_with_an_unknown_key_is_an_error(tmp_path: Path) -> None:

@@ -223,13 +223,13 @@ def test_serve_refuses_a_build_of_another_table_layout(sample_build: Path,
     old = tmp_path / "build"
     shutil.copytree(sample_build, old)
     conn = sqlite3.connect(old / "public.db")
-    conn.execute("UPDATE meta SET value = '1' WHERE key = 'schema_version'")
+    conn.execute("UPDATE meta SET value = '1' WHERE key = 'layout_version'")
     conn.commit()
     conn.close()
     done = subprocess.run([sys.executable, "-m", "catalog", "serve", "--root", str(REPO),
                            "--build-dir", str(old), "--no-build", "--port", "1"],
                           capture_output=True, text=True, timeout=120)
     assert done.returncode != 0
-    assert f"has table layout 1; this catalog reads layout {layout.SCHEMA_VERSION}" \
+    assert f"has table layout 1; this catalog reads layout {layout.LAYOUT_VERSION}" \
         in done.stderr, done.stderr
     assert "catalog build" in done.stderr and "Traceback" not in done.stderr

@@ -76,7 +76,7 @@ class BuildResult:
 def digest(docs: Iterable[tuple[str, str]], extras: Iterable[Path], project: Project) -> str:
     """Hash of every input: (path, sha256) of each YAML document, then the content of
     extra files (standards' CSVs, sample data), and the schema version."""
-    h = hashlib.sha256(f"schema:{L.SCHEMA_VERSION}\n".encode())
+    h = hashlib.sha256(f"schema:{L.LAYOUT_VERSION}\n".encode())
     for rel, sha in sorted(docs):
         h.update(f"{rel}\0{sha}\n".encode())
     for path in extras:
@@ -194,7 +194,7 @@ CACHE_KIB = 64 * 1024  # page cache per database being written
 
 
 @lru_cache(maxsize=1)
-def schema_sql() -> tuple[dict[str, str], list[str]]:
+def table_ddl() -> tuple[dict[str, str], list[str]]:
     """The DDL of every table (as sqlmodel declares them) and view by name, in the order
     they are created, and of the tables' indexes."""
     from sqlalchemy import create_engine
@@ -281,7 +281,7 @@ class ShardWriter(Inserter):
         path.unlink(missing_ok=True)
         try:
             self._open(path)
-            tables, _ = schema_sql()
+            tables, _ = table_ddl()
             for name in DATASET_TABLES:
                 self.conn.execute(tables[name])
             self.conn.execute("BEGIN")
@@ -352,7 +352,7 @@ class Writer(Inserter):
                 self.tmp.unlink(missing_ok=True)
                 os.close(os.open(self.tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, FILE_MODE))
                 self._open(self.tmp)
-                tables, self.indexes = schema_sql()  # indexes: built after the bulk insert
+                tables, self.indexes = table_ddl()  # indexes: built after the bulk insert
                 for sql in tables.values():
                     self.conn.execute(sql)
             self.conn.execute("BEGIN")
@@ -630,7 +630,7 @@ COMPACTED = tuple(t for t in DATASET_TABLES if t != "field_conformance")
 
 def build_meta(inv: Inventory, source_digest: str) -> dict[str, str]:
     return {
-        "schema_version": L.SCHEMA_VERSION,
+        "layout_version": L.LAYOUT_VERSION,
         "catalog_version": __version__,
         "built_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
         "git_commit": git_commit(inv.project.root),

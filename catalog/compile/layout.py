@@ -5,7 +5,7 @@ tests/test_layout.py keeps it in step with tables.py. Do not edit.
 """
 
 
-SCHEMA_VERSION = '9'
+LAYOUT_VERSION = '9'
 
 # table -> its columns, in order
 COLUMNS: dict[str, tuple[str, ...]] = {'meta': ('key', 'value'),

@@ -34,7 +34,7 @@ def layout_source() -> str:
     def block(comment: str, head: str, value: object) -> list[str]:
         return [f"# {comment}", f"{head} = {pformat(value, width=92, sort_dicts=False)}", ""]
 
-    lines = [HEADER, f"SCHEMA_VERSION = {T.SCHEMA_VERSION!r}", ""]
+    lines = [HEADER, f"LAYOUT_VERSION = {T.LAYOUT_VERSION!r}", ""]
     lines += block("table -> its columns, in order", "COLUMNS: dict[str, tuple[str, ...]]",
                    columns)
     lines += block("table -> the columns NULL in public.db",

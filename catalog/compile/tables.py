@@ -2,7 +2,7 @@
 
 Both databases share this schema; ``public.db`` holds only rows (and column values) the
 public may see. Columns marked ``staff_only`` are NULL in ``public.db``. Bump
-``SCHEMA_VERSION`` when a table or column changes.
+``LAYOUT_VERSION`` when a table or column changes.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from typing import Any, Optional
 from sqlalchemy import Index, text
 from sqlmodel import Field, SQLModel
 
-SCHEMA_VERSION = "9"
+LAYOUT_VERSION = "9"
 
 
 def staff_only(**kw: Any) -> Any:

@@ -115,7 +115,7 @@ class History:
 
 
 def cache_key() -> str:
-    return f"{FORMAT}\0{__version__}\0{L.SCHEMA_VERSION}"
+    return f"{FORMAT}\0{__version__}\0{L.LAYOUT_VERSION}"
 
 
 @dataclass

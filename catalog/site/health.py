@@ -19,7 +19,7 @@ from catalog.dbapi import sqlite3
 
 PROBE_SECONDS = 10.0
 META_KEYS = ("source_hash", "built_at", "git_commit", "validated_on", "catalog_version",
-             "schema_version")
+             "layout_version")
 STARTED = time.time()
 _builds: dict[str, dict[str, str]] = {}
 
