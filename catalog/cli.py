@@ -440,7 +440,7 @@ def conformance(fmt: str, status: tuple[str, ...], root: Path | None) -> None:
 @root_option
 @today_option
 @handle_errors
-def report(fmt: str, agencies: tuple[str, ...], root: Path | None,
+def scorecards(fmt: str, agencies: tuple[str, ...], root: Path | None,
            today: dt.datetime | None) -> None:
     """Scorecards for the State Data Plan goals, per agency and statewide.
 
@@ -449,10 +449,10 @@ def report(fmt: str, agencies: tuple[str, ...], root: Path | None,
 
     \b
     Example:
-        catalog report --agency dcf --format csv
+        catalog scorecards --agency dcf --format csv
     """
     from .build import check_project
-    from .governance.report import COLUMNS, records, table
+    from .governance.scorecard_table import COLUMNS, records, table
 
     outcome = check_project(project_of(root), today=today.date() if today else None)
     scores = [s for s in outcome.scores if not agencies or s.scope in agencies]

@@ -183,7 +183,7 @@ def test_sample_inventory_matches_the_json_schema() -> None:
 def test_help_lists_every_command() -> None:
     out = subprocess.run([sys.executable, "-m", "catalog", "--help"], capture_output=True,
                          text=True, check=True).stdout
-    for command in ("validate", "build", "new", "serve", "schema", "passwd", "export", "report",
+    for command in ("validate", "build", "new", "serve", "schema", "passwd", "export", "scorecards",
                     "requests", "agreements", "check-suppression",
                     "import",
                     "conformance"):

@@ -149,3 +149,30 @@ def test_scorecards_are_compiled_for_staff_only(sample_build) -> None:  # type: 
     assert inv.execute("select count(*) from scorecards where scope = 'statewide'"
                        ).fetchone()[0] == len(METRIC_IDS)
     assert pub.execute("select count(*) from scorecards").fetchone()[0] == 0
+
+
+def test_the_command_prints_the_scorecards_the_build_compiled(sample_build) -> None:  # type: ignore[no-untyped-def]
+    """docs/scorecards.md: `catalog scorecards` prints what `catalog build` compiles."""
+    import json
+
+    from click.testing import CliRunner
+
+    from catalog.cli import main
+    from catalog.dbapi import sqlite3
+
+    from .conftest import REPO
+
+    inv = sqlite3.connect(sample_build / "inventory.db")
+    (day,) = inv.execute("select value from meta where key = 'validated_on'").fetchone()
+    compiled = sorted(inv.execute(
+        "select scope, metric, numerator, denominator, value from scorecards").fetchall())
+    inv.close()
+    result = CliRunner().invoke(main, ["scorecards", "--format", "json", "--root", str(REPO),
+                                       "--today", day])
+    assert result.exit_code == 0, result.output
+    printed = sorted((r["scope"], r["metric"], r["numerator"], r["denominator"], r["value"])
+                     for r in json.loads(result.output))
+    assert printed == compiled and len(printed) > len(METRIC_IDS)
+    dcf = CliRunner().invoke(main, ["scorecards", "--agency", "dcf", "--root", str(REPO),
+                                    "--today", day])
+    assert dcf.exit_code == 0 and dcf.output.splitlines()[1].startswith("dcf ")

@@ -1,6 +1,7 @@
 """Governance reports and checks over the inventory and its data files.
 
-* ``scorecard`` / ``report``: State Data Plan scorecards per agency (``catalog report``);
+* ``scorecard`` / ``scorecard_table``: State Data Plan scorecards per agency
+  (``catalog scorecards``);
 * ``suppression`` (with ``totals``): the small-number suppression check of published
   aggregates (``catalog check-suppression``, ``docs/suppression.md``).
 

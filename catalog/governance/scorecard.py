@@ -2,7 +2,7 @@
 
 Every metric is a ratio ``numerator / denominator`` over datasets or fields, computed at
 build time from the validated inventory (so it is queryable and exportable) and by
-``catalog report``. The definitions below are the documentation: docs/scorecards.md
+``catalog scorecards``. The definitions below are the documentation: docs/scorecards.md
 repeats them for readers.
 """
 
