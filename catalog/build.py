@@ -70,7 +70,7 @@ from .model import Dataset
 from .model.check import check_partial
 from .problems import Problem, Report, Severity
 from .procs import die_with_parent
-from .project import Project, Source
+from .project import Discovery, Project, Source
 from .status import record_attempt
 from .validate import (
     Entry,
@@ -155,7 +155,7 @@ class Outcome:
 
 
 def _stat(path: Path) -> tuple[int, int, int]:
-    st = path.stat()
+    st = os.stat(path)
     return (st.st_size, st.st_mtime_ns, st.st_ino)
 
 
@@ -217,6 +217,7 @@ class Request:
     if_changed: bool = False  # leave databases built from these very sources alone
     check_only: bool = False  # validate: every problem, nothing written
     keep: bool = False  # a check that keeps every dataset's model and conformance
+    found: Discovery | None = None  # the files, when the caller has just discovered them
 
 
 @dataclass(frozen=True)
@@ -472,16 +473,17 @@ def validate(project: Project, *, today: dt.date | None = None) -> Inventory:
 
 def build(project: Project, out_dir: Path | None = None, *, today: dt.date | None = None,
           allow_warnings: bool = False, jobs: int | None = None, full: bool = False,
-          if_changed: bool = False, progress: Callable[[int], None] | None = None
-          ) -> Outcome:
+          if_changed: bool = False, progress: Callable[[int], None] | None = None,
+          found: Discovery | None = None) -> Outcome:
     """Validate and compile ``project`` into ``out_dir``, reusing the previous build.
 
     ``full`` ignores the cache; ``if_changed`` leaves the databases alone when they were
     built from these very sources. The outcome's report holds every problem; nothing is
-    written when it has errors, or warnings without ``allow_warnings``."""
+    written when it has errors, or warnings without ``allow_warnings``. ``found``: the
+    project's files, when the caller has just discovered them (not discovered again)."""
     out_dir = out_dir or project.build_dir
     request = Request(project, out_dir, today, allow_warnings, jobs or os.cpu_count() or 1,
-                      full, if_changed)
+                      full, if_changed, found=found)
     with build_lock(out_dir):
         try:
             outcome = _build(request, progress)
@@ -494,10 +496,11 @@ def build(project: Project, out_dir: Path | None = None, *, today: dt.date | Non
             raise unwritable(out_dir, error, "write the build") from None
 
 
-def _context(project: Project, today: dt.date | None) -> tuple[Inventory, list[Source]]:
+def _context(project: Project, today: dt.date | None, found: Discovery | None = None
+             ) -> tuple[Inventory, list[Source]]:
     """The standards and the small registers (agencies, agreements, requests, the
     catalog file), always read; and the dataset descriptors found."""
-    inv, found = start(project, today)
+    inv, found = start(project, today, found)
     for loaded in load_sources(s for s in found.sources if s.kind != "dataset"):
         add_entry(inv, *loaded)
     return inv, [s for s in found.sources if s.kind == "dataset"]
@@ -506,7 +509,7 @@ def _context(project: Project, today: dt.date | None) -> tuple[Inventory, list[S
 def _build(request: Request, progress: Callable[[int], None] | None) -> Outcome:
     project, out_dir, check_only = request.project, request.out_dir, request.check_only
     full = request.full
-    inv, datasets = _context(project, request.today)
+    inv, datasets = _context(project, request.today, request.found)
     manifest_path = out_dir / MANIFEST
     old = Manifest() if full else load_manifest(manifest_path)
     key = _cache_key(inv)
@@ -517,9 +520,14 @@ def _build(request: Request, progress: Callable[[int], None] | None) -> Outcome:
     incremental = old.key == key and not request.keep and (check_only or bool(old.built) and all(
         built_hash(t) == old.built for t in targets))
     units: list[Unit | None] = [None] * len(datasets)
+    restated = False  # a reused unit's file has a new stat (same content)
     if incremental:
         for i, source in enumerate(datasets):
-            units[i] = _reusable(source, old.units.get(source.rel), project.root)
+            cached = old.units.get(source.rel)
+            stat = cached.stat if cached else None
+            units[i] = _reusable(source, cached, project.root)
+            restated = restated or (cached is not None and units[i] is not None
+                                    and cached.stat != stat)
     todo = [i for i, u in enumerate(units) if u is None]
 
     writers: tuple[Writer, Writer] | None = None
@@ -580,9 +588,11 @@ def _build(request: Request, progress: Callable[[int], None] | None) -> Outcome:
                 request.if_changed or all(built_meta(t, "validated_on") == today
                                           for t in targets)):
             _abort(writers)  # built from these very sources (on this day): nothing to do
-            _save_manifest(manifest_path, Manifest(key, source_digest,
-                                                   {u.rel: u for u in valid}, {},
-                                                   old.spare_built, old.spare_units))
+            kept = {u.rel: u for u in valid}
+            if todo or restated or old.key != key or old.built != source_digest \
+                    or kept.keys() != old.units.keys():
+                _save_manifest(manifest_path, Manifest(key, source_digest, kept, {},
+                                                       old.spare_built, old.spare_units))
             return Outcome(inv.report, "unchanged", len(todo))
         spares = (out_dir / SPARE_DIR / INVENTORY_FILE, out_dir / SPARE_DIR / PUBLIC_FILE)
         if incremental:

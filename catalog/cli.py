@@ -138,11 +138,12 @@ def build(out_dir: Path | None, allow_warnings: bool, full: bool, jobs: int | No
         outcome = run_build(project, out_dir, today=day, allow_warnings=allow_warnings,
                             jobs=jobs, full=full)
     else:
-        total = sum(s.kind == "dataset" for s in discover(project).sources)
+        found = discover(project)  # the bar's length; the build uses it too
+        total = sum(s.kind == "dataset" for s in found.sources)
         with click.progressbar(length=total, label="Checking", file=sys.stderr,
                                show_pos=True) as bar:
             outcome = run_build(project, out_dir, today=day, allow_warnings=allow_warnings,
-                                jobs=jobs, full=full, progress=bar.update)
+                                jobs=jobs, full=full, progress=bar.update, found=found)
     report, result = outcome.report, outcome.result
     if outcome.mode == "blocked":
         from . import report_formats

@@ -102,12 +102,18 @@ def dataset(root: Path, n: int) -> Path:
 
 def test_unchanged_and_touched_files_are_not_read_again(bench: Path) -> None:
     before = (bench / "build" / INVENTORY_FILE).stat().st_mtime_ns
+    manifest = bench / "build" / build_mod.MANIFEST
     outcome = run(bench)
     assert (outcome.mode, outcome.analysed) == ("unchanged", 0)
+    written = manifest.stat().st_mtime_ns
+    assert run(bench).mode == "unchanged"
+    assert manifest.stat().st_mtime_ns == written  # nothing to do: nothing written
     path = dataset(bench, 3)
     path.write_text(path.read_text())  # new mtime, same content
     outcome = run(bench)
     assert (outcome.mode, outcome.analysed) == ("unchanged", 0)
+    assert manifest.stat().st_mtime_ns != written  # the file's new stat is kept
+    assert (run(bench).mode, run(bench).analysed) == ("unchanged", 0)
     assert (bench / "build" / INVENTORY_FILE).stat().st_mtime_ns == before
     later = build(Project(bench), today=TODAY + dt.timedelta(days=1), jobs=1)
     assert (later.mode, later.analysed) == ("incremental", 0)  # "reviewed" is day-bound

@@ -145,13 +145,15 @@ def add_entry(inv: Inventory, source: Source, doc: Document, model: BaseModel | 
     return True
 
 
-def start(project: Project, today: dt.date | None = None) -> tuple[Inventory, Discovery]:
+def start(project: Project, today: dt.date | None = None, found: Discovery | None = None
+          ) -> tuple[Inventory, Discovery]:
     """An inventory holding the standards (and their problems) and what discovery found
-    (its problems too); no descriptor read yet."""
+    (its problems too; ``found``, when given, is not discovered again); no descriptor
+    read yet."""
     standards, std_problems = load_standards(project)
     inv = Inventory(project=project, standards=standards, today=today or dt.date.today())
     inv.report.extend(std_problems)
-    found = discover(project)
+    found = discover(project) if found is None else found
     inv.report.extend(found.problems)
     return inv, found
 
