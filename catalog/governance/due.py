@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Mapping
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from ..model.request import CLOSED
@@ -49,11 +49,14 @@ class DueItem:
 
     def as_dict(self, today: dt.date) -> dict[str, Any]:
         days = self.days(today)
-        return {**asdict(self), "date": self.date.isoformat(), "label": self.label,
+        return {**self.row(), "date": self.date.isoformat(), "label": self.label,
                 "days": days, "overdue": days < 0}
 
     def row(self) -> dict[str, Any]:
-        return asdict(self)
+        # not dataclasses.asdict: it deep-copies every value, and a build writes one row
+        # per dated obligation (30,000 at 30,000 datasets: 0.5 s of a one-file rebuild)
+        return {"kind": self.kind, "subject": self.subject, "title": self.title,
+                "file": self.file, "date": self.date, "basis": self.basis}
 
     @classmethod
     def from_row(cls, row: Mapping[str, Any]) -> "DueItem":
